@@ -1,0 +1,8 @@
+"""Platform connectors, keyed by the ``platform`` setting of an account."""
+
+from connectors.base import Connector
+from connectors.file import FileConnector
+
+CONNECTORS: dict[str, type[Connector]] = {
+    "file": FileConnector,
+}

@@ -1,0 +1,71 @@
+"""The Connector protocol: how the core talks to a platform without knowing which.
+
+Raw platform JSON never leaves the connector: ``fetch`` yields ``Comment`` objects only.
+Errors are ``ConnectorError`` subclasses (RateLimited, AuthFailed, TransientError) whose message
+names the platform and the account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Protocol, runtime_checkable
+
+from moderator.models import Comment
+
+if TYPE_CHECKING:
+    from moderator.config import AccountSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the platform lets us do to other people's comments."""
+
+    hide: bool = False  # reversible: unhide brings it back
+    delete: bool = False
+    ban: bool = False
+    approve: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Comments read in one go and the cursor to store once they are committed."""
+
+    comments: tuple[Comment, ...]
+    cursor: str | None
+    skipped: int = 0  # malformed items logged and left out
+
+
+@runtime_checkable
+class Connector(Protocol):
+    platform: ClassVar[str]
+    capabilities: Capabilities
+
+    @classmethod
+    def open(cls, account: "AccountSettings", secrets: Mapping[str, str]) -> "Connector":
+        """Build a connector for one configured account. ``secrets`` holds resolved values by
+        setting name; never log them or put them in an error message."""
+        ...
+
+    @classmethod
+    def parse_options(cls, table: Mapping[str, Any], *, path: str) -> Mapping[str, Any]:
+        """Validate the platform's own account settings (every key not known to the core).
+
+        Raises ConfigError naming keys under ``path``.
+        """
+        ...
+
+    def fetch(self, cursor: str | None, *, since: datetime | None = None,
+              until: datetime | None = None) -> Iterator[Batch]:
+        """New comments after ``cursor`` (or within since/until for a backfill), oldest first."""
+        ...
+
+    def hide(self, comment: Comment) -> None: ...
+
+    def unhide(self, comment: Comment) -> None: ...
+
+    def delete(self, comment: Comment) -> None: ...
+
+    def ban(self, comment: Comment) -> None:
+        """Ban the comment's author from the account's community."""
+        ...

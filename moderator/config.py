@@ -1,0 +1,420 @@
+"""TOML -> typed settings, validated once at load.
+
+Every problem names its key path (``accounts[1].platform: unknown platform 'myspace'``) and all
+problems are reported together. Secrets never live in the TOML: the config names environment
+variables (``secrets = {client_secret = "ACME_REDDIT_SECRET"}``), resolved from the environment or
+from a ``KEY=VALUE`` secrets file named in ``[secrets] file``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from moderator.errors import ConfigError
+from moderator.models import Action, Brand, Mode, Severity
+from moderator.options import OptionReader
+
+DEFAULT_CONFIG = "moderator.toml"
+CORE_ACCOUNT_KEYS = {"name", "platform", "mode", "enabled", "poll_every", "api_base",
+                     "secrets", "policy", "rules"}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """Which action each severity calls for, and what protects an author."""
+
+    actions: Mapping[Severity, Action] = field(default_factory=lambda: {
+        Severity.LOW: Action.NONE,
+        Severity.MEDIUM: Action.REVIEW,
+        Severity.HIGH: Action.HIDE,
+        Severity.CRITICAL: Action.DELETE,
+    })
+    allow_ban: bool = False  # a ban is never chosen unless the account allows it
+    allowlist_authors: tuple[str, ...] = ()  # handles or ids never acted on
+
+    def action_for(self, severity: Severity) -> Action:
+        return self.actions[severity]
+
+
+@dataclass(frozen=True, slots=True)
+class BrakeSettings:
+    max_actions: int = 25  # destructive actions per account ...
+    window_minutes: float = 60  # ... in this sliding window before review-only
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    name: str
+    platform: str
+    mode: Mode = Mode.DRY_RUN
+    enabled: bool = True
+    poll_every: float = 300.0  # seconds
+    api_base: str | None = None
+    secrets: Mapping[str, str] = field(default_factory=dict)  # setting -> env var NAME
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    rules: Mapping[str, Any] = field(default_factory=dict)  # per-family overrides
+    options: Mapping[str, Any] = field(default_factory=dict)  # the connector's own settings
+    base_dir: Path = Path(".")  # relative paths in options are relative to the config file
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSettings:
+    feed_refresh_every: float = 3600.0
+    jitter: float = 10.0  # seconds of random delay per poll, so accounts don't align
+    lock_file: str | None = None  # default: next to the database
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    recipients: tuple[str, ...] = ()
+    sender: str = "moderator@localhost"
+    send_at: str = "08:00"
+    timezone: str = "UTC"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_username: str | None = None
+    smtp_password_env: str | None = None  # the NAME of the variable holding the password
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    brand: Brand = field(default_factory=Brand)
+    store_path: Path = Path("moderator.db")
+    secrets_file: Path | None = None
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    brake: BrakeSettings = field(default_factory=BrakeSettings)
+    rules: Mapping[str, Any] = field(default_factory=dict)  # family -> options
+    accounts: tuple[AccountSettings, ...] = ()
+    max_text_chars: int = 20_000
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    source: Path | None = None
+
+    def account(self, name: str) -> AccountSettings:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.accounts) or "none configured"
+        raise ConfigError(f"accounts: no account named {name!r} (known: {known})")
+
+    def rule_options(self, account: AccountSettings | None) -> dict[str, Any]:
+        """The rule families' options for an account: its overrides over the global ones."""
+        merged = {family: _copy(options) for family, options in self.rules.items()}
+        if account is not None:
+            for family, override in account.rules.items():
+                base = merged.get(family)
+                if isinstance(base, dict) and isinstance(override, Mapping):
+                    merged[family] = {**base, **override}
+                else:
+                    merged[family] = _copy(override)
+        return merged
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value)) if value is not None else None
+
+
+def rule_version(family: str, options: Any, brand: Brand) -> str:
+    """A short hash of everything that shapes a rule's verdicts, stored with every decision."""
+    blob = json.dumps({"family": family, "options": options,
+                       "brand": [brand.name, brand.domains, brand.handles, brand.staff]},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    return Path(explicit or os.environ.get("MODERATOR_CONFIG") or DEFAULT_CONFIG)
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read and validate a config file; raise ConfigError listing every problem."""
+    file = config_path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: config file not found") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{file}: invalid TOML: {e}") from None
+    return parse(data, base_dir=file.parent, source=file)
+
+
+def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
+          source: Path | None = None) -> Settings:
+    top = OptionReader(data, "")
+    brand = _parse_brand(top)
+
+    store = OptionReader(top.table_of("store"), "store")
+    store_path = base_dir / store.str("path", "moderator.db")
+    _finish(top, store)
+
+    secrets = OptionReader(top.table_of("secrets"), "secrets")
+    secrets_file = secrets.str("file", None)
+    _finish(top, secrets)
+
+    policy = _parse_policy(top.table_of("policy"), "policy", PolicySettings(), top)
+
+    brake_reader = OptionReader(top.table_of("brake"), "brake")
+    brake = BrakeSettings(
+        max_actions=brake_reader.number("max_actions", 25, minimum=1, integer=True),
+        window_minutes=brake_reader.number("window_minutes", 60, minimum=1),
+    )
+    _finish(top, brake_reader)
+
+    max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
+    rules = _parse_rules(top.table_of("rules"), brand, top)
+    daemon = _parse_daemon(top)
+    digest = _parse_digest(top)
+
+    accounts_raw = top.get("accounts", [])
+    accounts: list[AccountSettings] = []
+    if not isinstance(accounts_raw, list):
+        top.problem("accounts", "expected [[accounts]] tables")
+        accounts_raw = []
+    seen: set[str] = set()
+    for i, raw in enumerate(accounts_raw):
+        account = _parse_account(raw, f"accounts[{i}]", policy, brand, rules, top, base_dir)
+        if account is None:
+            continue
+        if account.name in seen:
+            top.problem(f"accounts[{i}].name", f"duplicate account name {account.name!r}")
+        seen.add(account.name)
+        accounts.append(account)
+
+    top.finish()
+    return Settings(
+        brand=brand,
+        store_path=store_path,
+        secrets_file=(base_dir / secrets_file) if secrets_file else None,
+        policy=policy,
+        brake=brake,
+        rules=rules,
+        accounts=tuple(accounts),
+        max_text_chars=max_text_chars,
+        daemon=daemon,
+        digest=digest,
+        source=source,
+    )
+
+
+def _finish(parent: OptionReader, child: OptionReader) -> None:
+    try:
+        child.finish()
+    except ConfigError as e:
+        parent.absorb(e)
+
+
+def _parse_brand(top: OptionReader) -> Brand:
+    r = OptionReader(top.table_of("brand"), "brand")
+    brand = Brand(
+        name=r.str("name", ""),
+        domains=tuple(d.strip().lower().rstrip(".") for d in r.str_list("domains")),
+        handles=tuple(h.lstrip("@") for h in r.str_list("handles")),
+        staff=r.str_list("staff"),
+    )
+    _finish(top, r)
+    return brand
+
+
+def _parse_policy(table: Mapping[str, Any], path: str, base: PolicySettings,
+                  top: OptionReader) -> PolicySettings:
+    r = OptionReader(table, path)
+    actions = dict(base.actions)
+    for severity in Severity:
+        action = r.enum(severity.value, Action, actions[severity])
+        if action is not None:
+            actions[severity] = action
+    allow_ban = r.bool("allow_ban", base.allow_ban)
+    allowlist = r.str_list("allowlist_authors", base.allowlist_authors)
+    if not allow_ban:
+        for severity, action in actions.items():
+            if action is Action.BAN:
+                r.problem(severity.value, "'ban' needs allow_ban = true")
+    _finish(top, r)
+    return PolicySettings(actions=actions, allow_ban=allow_ban, allowlist_authors=allowlist)
+
+
+def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> dict[str, Any]:
+    from rules import RULES  # the registry; imported late so rules may import moderator
+
+    rules: dict[str, Any] = {}
+    for family, options in table.items():
+        if family not in RULES:
+            known = ", ".join(sorted(RULES))
+            top.problem(f"rules.{family}", f"unknown rule family (known: {known})")
+            continue
+        rules[family] = options
+    for family, options in rules.items():
+        _validate_rule(family, options, brand, f"rules.{family}", top)
+    return rules
+
+
+def _validate_rule(family: str, options: Any, brand: Brand, path: str, top: OptionReader) -> None:
+    from rules import RULES
+
+    try:
+        RULES[family].from_config(options, brand, path=path)
+    except ConfigError as e:
+        top.absorb(e)
+
+
+def _parse_daemon(top: OptionReader) -> DaemonSettings:
+    r = OptionReader(top.table_of("daemon"), "daemon")
+    settings = DaemonSettings(
+        feed_refresh_every=_duration(r, "feed_refresh_every", 3600.0),
+        jitter=r.number("jitter", 10.0, minimum=0),
+        lock_file=r.str("lock_file", None),
+    )
+    _finish(top, r)
+    return settings
+
+
+def _parse_digest(top: OptionReader) -> DigestSettings:
+    r = OptionReader(top.table_of("digest"), "digest")
+    security = r.str("smtp_security", "starttls")
+    if security not in ("starttls", "tls", "none"):
+        r.problem("smtp_security", f"unknown value {security!r}; expected 'starttls', 'tls' or 'none'")
+    send_at = r.str("send_at", "08:00")
+    if not _is_clock(send_at):
+        r.problem("send_at", f"expected a time like '08:00', got {send_at!r}")
+    timezone = r.str("timezone", "UTC")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except Exception:
+        r.problem("timezone", f"unknown time zone {timezone!r}")
+    settings = DigestSettings(
+        recipients=r.str_list("recipients"),
+        sender=r.str("sender", "moderator@localhost"),
+        send_at=send_at,
+        timezone=timezone,
+        smtp_host=r.str("smtp_host", "localhost"),
+        smtp_port=r.number("smtp_port", 587, minimum=1, integer=True),
+        smtp_security=security,
+        smtp_username=r.str("smtp_username", None),
+        smtp_password_env=r.str("smtp_password_env", None),
+    )
+    _finish(top, r)
+    return settings
+
+
+def _is_clock(value: Any) -> bool:
+    try:
+        hours, minutes = str(value).split(":")
+        return 0 <= int(hours) < 24 and 0 <= int(minutes) < 60
+    except ValueError:
+        return False
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(r: OptionReader, name: str, default: float) -> float:
+    """Seconds, as a number or a string like '90s', '5m', '1h'."""
+    value = r.get(name, default)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str) and value[-1:] in _UNITS:
+        try:
+            number = float(value[:-1])
+            if number > 0:
+                return number * _UNITS[value[-1]]
+        except ValueError:
+            pass
+    r.problem(name, f"expected a positive number of seconds or a duration like '5m', got {value!r}")
+    return default
+
+
+def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
+                   global_rules: Mapping[str, Any], top: OptionReader,
+                   base_dir: Path) -> AccountSettings | None:
+    from connectors import CONNECTORS  # the registry; imported late
+
+    if not isinstance(raw, Mapping):
+        top.problem(path, "expected a table")
+        return None
+    r = OptionReader(raw, path)
+    name = r.str("name")
+    platform = r.str("platform")
+    if platform is not None and platform not in CONNECTORS:
+        r.problem("platform", f"unknown platform {platform!r} (known: {', '.join(CONNECTORS)})")
+    mode = r.enum("mode", Mode, Mode.DRY_RUN)
+    enabled = r.bool("enabled", True)
+    poll_every = _duration(r, "poll_every", 300.0)
+    api_base = r.str("api_base", None)
+    secrets = r.table_of("secrets")
+    for key, env_name in secrets.items():
+        if not isinstance(env_name, str) or not env_name.isidentifier():
+            r.problem(f"secrets.{key}", "expected the NAME of an environment variable "
+                                        "(secrets never go in this file)")
+    account_policy = _parse_policy(r.table_of("policy"), f"{path}.policy", policy, top)
+    rule_overrides = r.table_of("rules")
+    for family, options in rule_overrides.items():
+        base = global_rules.get(family)
+        merged = {**base, **options} if isinstance(base, Mapping) and isinstance(options, Mapping) \
+            else options
+        _validate_rule(family, merged, brand, f"{path}.rules.{family}", top)
+    options: Mapping[str, Any] = {}
+    rest = r.rest()
+    if platform in CONNECTORS:
+        try:
+            options = CONNECTORS[platform].parse_options(rest, path=path)
+        except ConfigError as e:
+            r.absorb(e)
+    _finish(top, r)
+    if name is None or platform is None:
+        return None
+    return AccountSettings(
+        name=name, platform=platform, mode=mode, enabled=enabled, poll_every=poll_every,
+        api_base=api_base, secrets=secrets, policy=account_policy, rules=rule_overrides,
+        options=options, base_dir=base_dir,
+    )
+
+
+class Secrets:
+    """Resolves secret values by environment variable name; values never leave this object
+    except through :meth:`get`. The secrets file (``KEY=VALUE`` lines) backs the environment."""
+
+    def __init__(self, file: Path | None = None, environ: Mapping[str, str] | None = None):
+        self._environ = os.environ if environ is None else environ
+        self._file_values: dict[str, str] = {}
+        if file is not None:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except OSError as e:
+                raise ConfigError(f"secrets.file: cannot read {file}: {e.strerror}") from None
+            for number, line in enumerate(text.splitlines(), 1):
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                key, sep, value = line.partition("=")
+                if not sep:
+                    raise ConfigError(f"secrets.file: {file} line {number}: expected KEY=VALUE")
+                self._file_values[key.strip()] = value.strip().strip('"').strip("'")
+
+    def get(self, env_name: str) -> str | None:
+        return self._environ.get(env_name) or self._file_values.get(env_name)
+
+    def for_account(self, account: AccountSettings) -> dict[str, str]:
+        """The account's secrets by setting name; a missing one is a ConfigError naming the key
+        and the variable (never a value)."""
+        values: dict[str, str] = {}
+        for key, env_name in account.secrets.items():
+            value = self.get(env_name)
+            if not value:
+                raise ConfigError(f"accounts.{account.name}.secrets.{key}: environment variable "
+                                  f"{env_name} is not set (nor in the secrets file)")
+            values[key] = value
+        return values
+
+    def __repr__(self) -> str:  # never show values
+        return f"Secrets({len(self._file_values)} from file)"

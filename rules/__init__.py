@@ -1,0 +1,8 @@
+"""Rule families, keyed by their config name (``[rules.<name>]``)."""
+
+from rules.base import Rule
+from rules.custom import CustomRule
+
+RULES: dict[str, type[Rule]] = {
+    "custom": CustomRule,
+}

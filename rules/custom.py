@@ -1,0 +1,200 @@
+"""Custom rules from the config, in the spirit of Reddit's AutoModerator.
+
+Each ``[[rules.custom]]`` table names what to look at (the text, the author's handle or display
+name), what to look for (whole words or phrases, substrings, regular expressions) and what
+cancels it (``unless_words``, ``unless_regex``), with the category, severity and reason of the
+finding it raises::
+
+    [[rules.custom]]
+    name = "giveaway"
+    severity = "medium"
+    reason = "Giveaway wording"
+    words = ["giveaway", "free gift card"]
+    unless_words = ["official giveaway rules"]
+
+Words match on every normalized view of the text (confusables, case, leetspeak, spacing), so
+``FR33 G1FT C4RD`` matches ``free gift card``. Regexes run with the ``regex`` module and a time
+limit per match, because a user-written pattern must not stall the worker on hostile text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Sequence
+
+import regex
+
+from moderator.errors import ConfigError
+from moderator.models import Brand, Category, Comment, Finding, Severity
+from moderator.options import OptionReader
+from rules.base import PerCommentRule
+from rules.text import fold, views
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("text", "author.handle", "author.name")
+REGEX_TIMEOUT = 0.05  # seconds per pattern and comment
+
+
+@dataclass(frozen=True, slots=True)
+class CustomCheck:
+    name: str
+    category: Category
+    severity: Severity
+    reason: str
+    fields: tuple[str, ...]
+    words: re.Pattern[str] | None
+    contains: tuple[str, ...]
+    patterns: tuple[Any, ...]  # compiled regex.Pattern
+    unless_words: re.Pattern[str] | None
+    unless_patterns: tuple[Any, ...]
+
+    def match(self, field_text: str, field_views: Sequence[str]) -> str | None:
+        """The matched span if this check fires on one field, else None."""
+        hit = _first_word(self.words, field_views) or _first_contains(self.contains, field_views) \
+            or _first_regex(self.patterns, field_text, field_views, self.name)
+        if hit is None:
+            return None
+        if _first_word(self.unless_words, field_views) or \
+                _first_regex(self.unless_patterns, field_text, field_views, self.name):
+            return None
+        return hit
+
+
+def _first_word(pattern: re.Pattern[str] | None, field_views: Sequence[str]) -> str | None:
+    if pattern is None:
+        return None
+    for view in field_views:
+        m = pattern.search(view)
+        if m:
+            return m.group(0)
+    return None
+
+
+def _first_contains(needles: tuple[str, ...], field_views: Sequence[str]) -> str | None:
+    for needle in needles:
+        for view in field_views:
+            if needle in view:
+                return needle
+    return None
+
+
+def _first_regex(patterns: tuple[Any, ...], text: str, field_views: Sequence[str],
+                 name: str) -> str | None:
+    for pattern in patterns:
+        for candidate in (text, field_views[0] if field_views else ""):
+            try:
+                m = pattern.search(candidate, timeout=REGEX_TIMEOUT)
+            except TimeoutError:
+                logger.warning("custom rule %s: regex %r timed out; treated as no match",
+                               name, pattern.pattern)
+                continue
+            if m:
+                return m.group(0)
+    return None
+
+
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    folded = sorted({fold(w) for w in words if fold(w)}, key=len, reverse=True)
+    if not folded:
+        return None
+    # Word boundaries that also work next to non-word characters at a phrase's edge.
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, folded)) + r")(?!\w)")
+
+
+class CustomRule(PerCommentRule):
+    family: ClassVar[str] = "custom"
+
+    def __init__(self, checks: Sequence[CustomCheck]):
+        self.checks = tuple(checks)
+
+    @classmethod
+    def from_config(cls, options: Any, brand: Brand, *, path: str) -> "CustomRule":
+        if options is None:
+            return cls(())
+        if not isinstance(options, list):
+            raise ConfigError(f"{path}: expected a list of [[{path}]] tables")
+        checks: list[CustomCheck] = []
+        problems: list[str] = []
+        names: set[str] = set()
+        for i, table in enumerate(options):
+            try:
+                check = _parse_check(table, f"{path}[{i}]")
+            except ConfigError as e:
+                problems.extend(e.problems)
+                continue
+            if check.name in names:
+                problems.append(f"{path}[{i}].name: duplicate custom rule name {check.name!r}")
+            names.add(check.name)
+            checks.append(check)
+        if problems:
+            raise ConfigError(problems)
+        return cls(checks)
+
+    def check(self, comment: Comment) -> list[Finding]:
+        if not self.checks:
+            return []
+        fields = {
+            "text": comment.text,
+            "author.handle": comment.author.handle or "",
+            "author.name": comment.author.name or "",
+        }
+        field_views: dict[str, tuple[str, ...]] = {}
+        findings = []
+        for check in self.checks:
+            for field_name in check.fields:
+                text = fields[field_name]
+                if not text:
+                    continue
+                if field_name not in field_views:
+                    field_views[field_name] = views(text)
+                hit = check.match(text, field_views[field_name])
+                if hit is not None:
+                    findings.append(Finding(
+                        rule=f"custom.{check.name}", category=check.category,
+                        severity=check.severity, reason=check.reason,
+                        evidence={"field": field_name, "match": hit[:200]},
+                    ))
+                    break
+        return findings
+
+
+def _parse_check(table: Any, path: str) -> CustomCheck:
+    r = OptionReader(table, path)
+    name = r.str("name")
+    if name is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        r.problem("name", f"use lowercase letters, digits, '-' and '_', got {name!r}")
+    category = r.enum("category", Category, Category.CHARTER)
+    severity = r.enum("severity", Severity, Severity.MEDIUM)
+    reason = r.str("reason", None) or f"matches custom rule {name}"
+    fields = r.str_list("fields", ("text",))
+    for f in fields:
+        if f not in FIELDS:
+            r.problem("fields", f"unknown field {f!r}; expected some of {', '.join(FIELDS)}")
+    words = r.str_list("words")
+    contains = tuple(fold(c) for c in r.str_list("contains") if fold(c))
+    case_sensitive = r.bool("case_sensitive", False)
+    patterns = _compile_all(r, "regex", case_sensitive)
+    unless_words = r.str_list("unless_words")
+    unless_patterns = _compile_all(r, "unless_regex", case_sensitive)
+    if not (words or contains or r.has("regex")):
+        r.problem("words", "a custom rule needs at least one of words, contains or regex")
+    r.finish()
+    return CustomCheck(
+        name=name, category=category, severity=severity, reason=reason, fields=fields,
+        words=_word_pattern(words), contains=contains, patterns=patterns,
+        unless_words=_word_pattern(unless_words), unless_patterns=unless_patterns,
+    )
+
+
+def _compile_all(r: OptionReader, key: str, case_sensitive: bool) -> tuple[Any, ...]:
+    compiled = []
+    flags = 0 if case_sensitive else regex.IGNORECASE
+    for i, source in enumerate(r.str_list(key)):
+        try:
+            compiled.append(regex.compile(source, flags))
+        except regex.error as e:
+            r.problem(f"{key}[{i}]", f"regex does not compile: {e}")
+    return tuple(compiled)

@@ -1,0 +1,106 @@
+"""Text normalization shared by every rule.
+
+Attackers dress words up: fullwidth letters, Cyrillic look-alikes, zero-width joiners, accents,
+leetspeak, s p a c e d letters, looooong vowels. Each function here removes one disguise and is
+cheap enough to run on every comment. Rules pick the views they need; the leetspeak view is an
+*extra* view, never a replacement for the text (``me@x.com`` must stay an address).
+
+Order matters: the TR39 skeleton runs before casefolding, or ``I`` (capital i) -> ``l`` is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+# Zero-width and formatting characters that render as nothing (TR39 "default ignorable" subset
+# that attackers use), plus the byte-order mark YouTube exports carry.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e"
+                                    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d"
+                                    "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068"
+                                    "\u2069\u206a\u206b\u206c\u206d\u206e\u206f\u3164\ufeff"
+                                    "\uffa0"), None)
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
+
+_SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
+_REPEATS = re.compile(r"(.)\1{2,}")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def strip_invisible(text: str) -> str:
+    """Remove zero-width / bidi / filler characters."""
+    return text.translate(_INVISIBLE)
+
+
+def strip_marks(text: str) -> str:
+    """Remove combining marks (accents, Zalgo stacks): é -> e."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _confusable_map() -> dict[str, str]:
+    """One character -> its ASCII prototype, from Unicode's confusables.txt (TR39) as shipped
+    by the confusable_homoglyphs package. Only mappings to a single ASCII letter, digit or
+    common symbol are kept: that is what impostor names and lookalike domains use."""
+    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json")
+                      .read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for char, homoglyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        for glyph in homoglyphs:
+            target = glyph["c"]
+            if len(target) == 1 and target.isascii() and (target.isalnum() or target in "-._@"):
+                table[char] = target
+                break
+    return table
+
+
+@lru_cache(maxsize=1)
+def _confusable_table() -> dict[int, str]:
+    return {ord(k): v for k, v in _confusable_map().items()}
+
+
+def skeleton(text: str) -> str:
+    """TR39-style skeleton: NFKC, invisible characters out, confusables to their ASCII prototype.
+
+    Case is kept (callers casefold afterwards); ``ｐаypal`` (fullwidth p, Cyrillic a) -> ``paypal``.
+    """
+    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    return strip_marks(text.translate(_confusable_table()))
+
+
+def fold(text: str) -> str:
+    """The standard view: skeleton, then casefold, then whitespace collapsed."""
+    return _WHITESPACE.sub(" ", skeleton(text).casefold()).strip()
+
+
+def deleet(text: str) -> str:
+    """Leetspeak undone (``fr33 g1ft`` -> ``free gift``). An extra view; apply to folded text."""
+    return text.translate(_LEET)
+
+
+def unspace(text: str) -> str:
+    """Join letters spaced out to dodge filters: ``s p a m`` / ``s.p.a.m`` -> ``spam``."""
+    return _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
+
+
+def squeeze(text: str, keep: int = 2) -> str:
+    """Collapse runs of one character: ``freeeee`` -> ``free`` (``keep`` copies stay)."""
+    return _REPEATS.sub(lambda m: m.group(1) * keep, text)
+
+
+def views(text: str) -> tuple[str, ...]:
+    """The distinct normalized views of a text that term matchers should search, folded first."""
+    folded = fold(text)
+    out = [folded]
+    for view in (deleet(folded), unspace(folded), squeeze(folded), squeeze(deleet(unspace(folded)))):
+        if view not in out:
+            out.append(view)
+    return tuple(out)
