@@ -2,7 +2,9 @@
 
 from connectors.base import Connector
 from connectors.file import FileConnector
+from connectors.reddit import RedditConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "file": FileConnector,
+    "reddit": RedditConnector,
 }
