@@ -8,7 +8,8 @@ until the cursor's watermark: Reddit ids are base36 and grow with creation time,
 is the newest id seen per source, immune to deleted anchors (unlike ``before=``).
 
 The cursor is opaque JSON: ``{"v": 1, "subs": {name: id36}, "replies": id36, "queue": [ids]}``;
-``queue`` holds the modqueue ids already read that are still in the queue (bounded).
+``queue`` holds the modqueue entries already read (``id:reports:approved_at``) that are still in the queue
+(bounded), so an item reported again after an approval comes back.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ class RedditConnector:
             client_id=secrets["client_id"], client_secret=secrets["client_secret"],
             user_agent=options.user_agent, oauth_url=api_base, reddit_url=auth_base,
             check_for_updates=False, timeout=options.timeout, ratelimit_seconds=0,
-            requestor_kwargs={"session": session}, **credentials,
+            requestor_kwargs={"session": session, "timeout": options.timeout}, **credentials,
         )
         return cls(account.name, options, reddit, session, retry=retry, sleep=sleep)
 
@@ -269,10 +270,15 @@ class RedditConnector:
             except prawcore.Forbidden:
                 raise ConnectorError(f"{label}: 403 Forbidden (is the account a moderator "
                                      "there, with the needed scopes?)") from None
-            except prawcore.ResponseException as e:
+            except prawcore.ResponseException as e:  # also the token endpoint's answers
                 status = e.response.status_code
                 if status == 401:
                     raise AuthFailed(f"{label}: 401 Unauthorized; check the credentials") from None
+                if status == 429:
+                    raise RateLimited(f"{label}: 429 Too Many Requests",
+                                      retry_after=_retry_after(e.response)) from None
+                if status >= 500:
+                    raise TransientError(f"{label}: HTTP {status}") from None
                 raise ConnectorError(f"{label}: HTTP {status}") from None
             except RedditAPIException as e:
                 raise ConnectorError(f"{label}: {e.items[0].error_type if e.items else e}") \
@@ -341,8 +347,8 @@ class RedditConnector:
             queued = self._listing("modqueue", f"r/{'+'.join(self.options.subreddits)}"
                                    "/about/modqueue/", {"only": "comments"}, stop_at=None,
                                    since=None)
-            queue_now = [str(q.get("id")) for q in queued]
-            take([q for q in queued if q.get("id") not in seen_queue], "queue")
+            queue_now = [_queue_key(q) for q in queued]
+            take([q for q in queued if _queue_key(q) not in seen_queue], "queue")
         if self.options.post_replies:
             take(self._listing("replies to the account's posts", "message/selfreply/", {},
                                stop_at=_opt36(state["replies"]), since=since), "replies")
@@ -364,7 +370,7 @@ class RedditConnector:
                 skipped += 1
                 in_range = True
             if in_range:  # items past ``until`` stay unread for a later incremental pass
-                _advance(state, key, sources)
+                _advance(state, key, sources, _queue_key(item))
             if len(batch) >= self.options.page_size or position == len(order):
                 state["queue"] = _bounded_queue(state["queue"], queue_now)
                 last = _encode(state)
@@ -466,7 +472,14 @@ def _encode(state: Mapping[str, Any]) -> str:
     return json.dumps(state, sort_keys=True, separators=(",", ":"))
 
 
-def _advance(state: dict[str, Any], key: str, sources: set[str]) -> None:
+def _queue_key(item: Mapping[str, Any]) -> str:
+    """A modqueue entry: id, report count and last approval, so that an item reported again
+    after an approval (which resets the count) comes back."""
+    approved = item.get("approved_at_utc")
+    return f"{item.get('id')}:{item.get('num_reports') or 0}:{int(approved or 0)}"
+
+
+def _advance(state: dict[str, Any], key: str, sources: set[str], queue_key: str) -> None:
     if key.startswith("?"):
         return
     for source in sources:
@@ -477,8 +490,8 @@ def _advance(state: dict[str, Any], key: str, sources: set[str]) -> None:
         elif source == "replies":
             if _safe36(key) > _safe36(state["replies"] or "0"):
                 state["replies"] = key
-        elif source == "queue" and key not in state["queue"]:
-            state["queue"].append(key)
+        elif source == "queue" and queue_key not in state["queue"]:
+            state["queue"].append(queue_key)
 
 
 def _bounded_queue(remembered: list[str], in_queue_now: list[str]) -> list[str]:

@@ -78,7 +78,8 @@ class FakeServer:
         handler = _make_handler(self)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=type(self).__name__,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        name=type(self).__name__,
                                         daemon=True)
         self._thread.start()
         return self
@@ -193,6 +194,8 @@ def _make_handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             try:
                 self.send_response(reply.status)
                 headers = {"Content-Type": "application/json; charset=UTF-8", **reply.headers}
+                if self.close_connection:  # say so, or the client may reuse a closing socket
+                    headers["Connection"] = "close"
                 for name, value in headers.items():
                     self.send_header(name, str(value))
                 self.send_header("Content-Length", str(len(payload)))

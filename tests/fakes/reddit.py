@@ -51,7 +51,7 @@ class FakeReddit(FakeServer):
     def __init__(self, *, client_id: str = "fake-client-id", client_secret: str = "fake-secret",
                  username: str = "acme_mod", password: str = "fake-password",
                  refresh_token: str | None = None, ratelimit_remaining: float = 599.0,
-                 ratelimit_reset: int = 300) -> None:
+                 ratelimit_reset: int = 300, subreddits: tuple[str, ...] = ("acme",)) -> None:
         super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.username, self.password, self.refresh_token = username, password, refresh_token
@@ -61,7 +61,7 @@ class FakeReddit(FakeServer):
         self.comments: dict[str, dict[str, Any]] = {}  # base36 id -> data
         self.order: list[str] = []  # creation order (ids increase with it, like Reddit's)
         self.submissions: dict[str, dict[str, Any]] = {}
-        self.subreddits: set[str] = set()
+        self.subreddits: set[str] = set(subreddits)
         self.banned: dict[str, list[dict[str, Any]]] = {}
         self.actions: list[tuple[str, str]] = []  # ("remove"|"spam"|"approve"|"lock"|"ban", id/name)
         self.malformed_ids: set[str] = set()  # comments served with a broken shape
@@ -128,6 +128,20 @@ class FakeReddit(FakeServer):
             if malformed:
                 self.malformed_ids.add(cid)
             return cid
+
+    def report(self, cid: str, reason: str = "spam") -> None:
+        """A user reports the comment: it enters the modqueue (unless already handled)."""
+        with self.lock:
+            c = self.comments[cid]
+            c["num_reports"] = (c["num_reports"] or 0) + 1
+            c["user_reports"] = [[reason, c["num_reports"]]]
+            c["approved"] = False
+
+    def flags(self, cid: str) -> set[str]:
+        """What moderation did to a comment: removed, spam, approved, locked."""
+        with self.lock:
+            c = self.comments[cid]
+            return {f for f in ("removed", "spam", "approved", "locked") if c[f]}
 
     def revoke(self) -> None:
         """The user revoked the app: every token and the credentials stop working."""
