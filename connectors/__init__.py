@@ -3,8 +3,10 @@
 from connectors.base import Connector
 from connectors.file import FileConnector
 from connectors.reddit import RedditConnector
+from connectors.x import XConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "file": FileConnector,
     "reddit": RedditConnector,
+    "x": XConnector,
 }
