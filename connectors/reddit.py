@@ -260,6 +260,7 @@ class RedditConnector:
                 raise AuthFailed(f"{label}: Reddit refused the credentials ({e.error}); "
                                  "check or renew them") from None
             except prawcore.TooManyRequests as e:
+                self._limit_remaining = None  # the wait below covers it
                 raise RateLimited(f"{label}: 429 Too Many Requests",
                                   retry_after=_retry_after(e.response)) from None
             except (prawcore.ServerError, prawcore.BadJSON) as e:

@@ -215,6 +215,7 @@ class XConnector:
         try:
             return call()
         except tweepy.TooManyRequests as e:
+            self._limit_remaining = None  # the wait below covers it
             raise RateLimited(f"{label}: 429 Too Many Requests",
                               retry_after=_retry_after(e)) from None
         except tweepy.Unauthorized:
