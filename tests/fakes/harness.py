@@ -210,3 +210,18 @@ def _make_handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+@dataclass
+class Kit:
+    """A connector wired to its (fake) platform, for the contract suite
+    (``tests/test_connector_contract.py``). Each fake module offers ``contract_kit(tmp_path)``,
+    a context manager yielding one."""
+
+    connector: Any
+    account: str
+    post: Any  # (text) -> id: a new comment appears on the platform, newer than all before
+    applied: Any  # () -> list of (action, id) the platform recorded: hide, unhide, delete, ban
+    reopen: Any  # () -> a fresh connector for the same account (a restart)
+    post_malformed: Any = None  # () -> id: an item the connector must skip, or None
+    revoke: Any = None  # () -> None: the credentials stop working, or None

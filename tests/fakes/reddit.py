@@ -17,9 +17,10 @@ import html
 import re
 import secrets
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from tests.fakes.harness import FakeServer, Fault, Reply, Request
+from tests.fakes.harness import FakeServer, Fault, Kit, Reply, Request
 
 _URL = re.compile(r"\[([^\]\n]{0,200})\]\((https?://[^)\s]{1,500})\)|(https?://[^\s<>()\[\]]{1,500})")
 LISTING_MAX = 100
@@ -307,3 +308,36 @@ class FakeReddit(FakeServer):
             c["locked"] = True
             self.actions.append(("lock", cid))
         return Reply(200, {}, self._ratelimit_headers())
+
+
+REDDIT_ACTIONS = {"remove": "hide", "spam": "delete", "approve": "unhide", "ban": "ban"}
+
+
+@contextmanager
+def contract_kit(tmp_path: Any) -> Iterator[Kit]:
+    from connectors.reddit import RedditConnector
+    from connectors.retry import RetryPolicy
+    from moderator.config import AccountSettings
+
+    secrets_ = {"client_id": "kit-id", "client_secret": "kit-secret", "username": "acme_mod",
+                "password": "kit-password"}
+    with FakeReddit(client_id="kit-id", client_secret="kit-secret", password="kit-password") \
+            as fake:
+        options = RedditConnector.parse_options({"subreddits": ["acme"], "allow_ban": True},
+                                                path="accounts[0]")
+        account = AccountSettings(name="acme-reddit", platform="reddit", api_base=fake.url,
+                                  options=options)
+
+        def reopen() -> RedditConnector:
+            return RedditConnector.open(account, secrets_, retry=RetryPolicy(
+                attempts=2, base_delay=0.001, max_delay=0.01), sleep=lambda s: None)
+
+        yield Kit(
+            connector=reopen(), account="acme-reddit",
+            post=lambda text: fake.add_comment("acme", text),
+            applied=lambda: [(REDDIT_ACTIONS[a], i) for a, i in fake.actions
+                             if a in REDDIT_ACTIONS],
+            reopen=reopen,
+            post_malformed=lambda: fake.add_comment("acme", "bad", malformed=True),
+            revoke=fake.revoke,
+        )

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 
-from tests.fakes.harness import FakeServer, Fault, Reply, Request
+from tests.fakes.harness import FakeServer, Fault, Kit, Reply, Request
 
 TWEPOCH_MS = 1288834974657
 DEFAULT_TWEET = ("id", "text", "edit_history_tweet_ids")
@@ -273,3 +274,28 @@ class FakeX(FakeServer):
         (self.hidden.add if hidden else self.hidden.discard)(tid)
         self.actions.append(("hide" if hidden else "unhide", tid))
         return Reply(200, {"data": {"hidden": hidden}}, self._limit_headers())
+
+
+@contextmanager
+def contract_kit(tmp_path: Any) -> Iterator[Kit]:
+    from connectors.retry import RetryPolicy
+    from connectors.x import XConnector
+    from moderator.config import AccountSettings
+
+    with FakeX(token="kit-token") as fake:
+        post = fake.add_post("Kit post")
+        account = AccountSettings(name="acme-x", platform="x", api_base=fake.url,
+                                  options=XConnector.parse_options({}, path="accounts[1]"))
+
+        def reopen() -> XConnector:
+            return XConnector.open(account, {"bearer_token": "kit-token"}, retry=RetryPolicy(
+                attempts=2, base_delay=0.001, max_delay=0.01), sleep=lambda s: None)
+
+        yield Kit(
+            connector=reopen(), account="acme-x",
+            post=lambda text: fake.add_reply(post, text),
+            applied=lambda: list(fake.actions),
+            reopen=reopen,
+            post_malformed=lambda: fake.add_reply(post, "bad", malformed=True),
+            revoke=fake.revoke,
+        )
