@@ -51,12 +51,19 @@ def render_html(body: str) -> str:
 class FakeReddit(FakeServer):
     def __init__(self, *, client_id: str = "fake-client-id", client_secret: str = "fake-secret",
                  username: str = "acme_mod", password: str = "fake-password",
-                 refresh_token: str | None = None, ratelimit_remaining: float = 599.0,
-                 ratelimit_reset: int = 300, subreddits: tuple[str, ...] = ("acme",)) -> None:
+                 refresh_token: str | None = None, ratelimit_limit: int = 10 ** 6,
+                 ratelimit_window: float = 600.0, subreddits: tuple[str, ...] = ("acme",)) -> None:
         super().__init__()
         self.client_id, self.client_secret = client_id, client_secret
         self.username, self.password, self.refresh_token = username, password, refresh_token
-        self.ratelimit_remaining, self.ratelimit_reset = ratelimit_remaining, ratelimit_reset
+        # The budget: ``limit`` OAuth requests per ``window`` seconds. Reddit's is 1000 per 600 s,
+        # and prawcore then paces every request to ~0.6 s; the default here never throttles.
+        # Tests may pin what the headers say with the two overrides below.
+        self.ratelimit_limit, self.ratelimit_window = ratelimit_limit, ratelimit_window
+        self.ratelimit_remaining: float | None = None
+        self.ratelimit_reset: int | None = None
+        self._window_start = time.monotonic()
+        self._window_used = 0
         self.tokens: set[str] = set()
         self.credentials_revoked = False
         self.comments: dict[str, dict[str, Any]] = {}  # base36 id -> data
@@ -211,10 +218,24 @@ class FakeReddit(FakeServer):
             "geo_filter": "", "children": [thing(i) for i in page],
             "before": None}}, self._ratelimit_headers())
 
+    def _spend(self) -> bool:
+        """Count one OAuth request against the window; False once the budget is spent."""
+        now = time.monotonic()
+        if now - self._window_start >= self.ratelimit_window:
+            self._window_start, self._window_used = now, 0
+        self._window_used += 1
+        return self._window_used <= self.ratelimit_limit
+
     def _ratelimit_headers(self) -> dict[str, str]:
-        used = len(self.requests)
-        return {"x-ratelimit-remaining": f"{self.ratelimit_remaining:.1f}",
-                "x-ratelimit-used": str(used), "x-ratelimit-reset": str(self.ratelimit_reset)}
+        reset = self.ratelimit_window - (time.monotonic() - self._window_start)
+        remaining = max(0, self.ratelimit_limit - self._window_used)
+        if self.ratelimit_remaining is not None:
+            remaining = self.ratelimit_remaining
+        if self.ratelimit_reset is not None:
+            reset = self.ratelimit_reset
+        return {"x-ratelimit-remaining": f"{remaining:.1f}",
+                "x-ratelimit-used": str(self._window_used),
+                "x-ratelimit-reset": str(max(0, int(reset)))}
 
     # -- routing ---------------------------------------------------------------------------------
     def fault_reply(self, fault: Fault) -> Reply:
@@ -235,6 +256,9 @@ class FakeReddit(FakeServer):
         if not auth.lower().startswith("bearer ") or auth[7:] not in self.tokens:
             return Reply(401, {"message": "Unauthorized", "error": 401},
                          {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'})
+        if not self._spend():
+            return Reply(429, b"<html><body>Too Many Requests</body></html>",
+                         {"Content-Type": "text/html", **self._ratelimit_headers()})
         m = re.fullmatch(r"/r/([^/]+)/comments/?", path)
         if m and request.method == "GET":
             sub = m.group(1)
