@@ -4,9 +4,12 @@ conversations of its recent posts, with the author expansion; hide/unhide replie
 X lets an account hide replies in its own conversations but delete only its own posts, so
 ``delete`` and ``ban`` are not capabilities (the policy degrades delete to hide).
 
-tweepy hard-codes ``https://api.twitter.com`` and logs request headers at DEBUG, so the
-connector mounts a requests adapter on ``client.session`` that sends to ``api_base`` and adds
-the ``Authorization`` header itself: the token never passes through tweepy. tweepy's own
+Credentials: OAuth 1.0a user context (consumer key/secret + access token/secret, which do not
+expire: the choice for a daemon) or an OAuth 2.0 user-context bearer token (expires after two
+hours unless renewed outside). tweepy hard-codes ``https://api.twitter.com`` and logs request
+headers at DEBUG, so the connector mounts a requests adapter on ``client.session`` that sends to
+``api_base`` and writes the ``Authorization`` header itself: no credential passes through tweepy
+(or through oauthlib's logging client). tweepy's own
 ``wait_on_rate_limit`` spins on a 429 without reset header, so it stays off and rate limits go
 through ``call_with_retry``.
 
@@ -21,12 +24,15 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from secrets import token_hex
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 import tweepy
+from oauthlib.oauth1.rfc5849 import signature
 from requests.adapters import HTTPAdapter
 
 from connectors.base import Batch, Capabilities
@@ -60,25 +66,56 @@ class XOptions:
 
 
 class _Endpoint(HTTPAdapter):
-    """Sends tweepy's requests to ``api_base`` with our token and a timeout."""
+    """Sends tweepy's requests to ``api_base``, authorized by us, with a timeout."""
 
-    def __init__(self, base: str, token: str, timeout: float):
+    def __init__(self, base: str, authorize: Callable[[requests.PreparedRequest], str],
+                 timeout: float):
         super().__init__()
         self._base = base.rstrip("/")
-        self._token = token
+        self._authorize = authorize
         self._timeout = timeout
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         url = request.url or ""
         if url.startswith(TWEEPY_HOST):
             request.url = self._base + url[len(TWEEPY_HOST):]
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = self._authorize(request)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         return super().send(request, **kwargs)
 
-    def __repr__(self) -> str:  # never show the token
+    def __repr__(self) -> str:  # never show a credential
         return f"_Endpoint({self._base!r})"
+
+
+def bearer(token: str) -> Callable[[requests.PreparedRequest], str]:
+    return lambda request: f"Bearer {token}"
+
+
+def oauth1(consumer_key: str, consumer_secret: str, access_token: str,
+           access_token_secret: str) -> Callable[[requests.PreparedRequest], str]:
+    """OAuth 1.0a HMAC-SHA1 signing (RFC 5849) with oauthlib's signature functions, which,
+    unlike its Client and requests-oauthlib, log nothing (they log the token at DEBUG)."""
+
+    keys = SimpleNamespace(client_secret=consumer_secret,
+                           resource_owner_secret=access_token_secret)
+
+    def authorize(request: requests.PreparedRequest) -> str:
+        oauth = {"oauth_consumer_key": consumer_key, "oauth_nonce": token_hex(16),
+                 "oauth_signature_method": "HMAC-SHA1", "oauth_timestamp": str(int(time.time())),
+                 "oauth_token": access_token, "oauth_version": "1.0"}
+        form = request.body if "application/x-www-form-urlencoded" in (
+            request.headers.get("Content-Type") or "") else None
+        url = request.url or ""
+        params = signature.collect_parameters(uri_query=urlsplit(url).query, body=form)
+        base = signature.signature_base_string(
+            (request.method or "GET").upper(), signature.base_string_uri(url),
+            signature.normalize_parameters(params + list(oauth.items())))
+        oauth["oauth_signature"] = signature.sign_hmac_sha1_with_client(base, keys)
+        return "OAuth " + ", ".join(f'{quote(k, safe="~")}="{quote(v, safe="~")}"'
+                                    for k, v in sorted(oauth.items()))
+
+    return authorize
 
 
 def comment_from_tweet(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], *,
@@ -174,15 +211,11 @@ class XConnector:
     def open(cls, account: Any, secrets: Mapping[str, str], *, retry: RetryPolicy = RetryPolicy(),
              sleep: Callable[[float], None] = time.sleep) -> "XConnector":
         options: XOptions = account.options
-        token = secrets.get("bearer_token")
-        if not token:
-            raise ConfigError(f"accounts.{account.name}.secrets.bearer_token: required for X "
-                              "(an OAuth 2.0 user-context token with tweet.read, users.read "
-                              "and tweet.moderate.write)")
         base = (account.api_base or TWEEPY_HOST).rstrip("/")
         client = tweepy.Client(bearer_token="(set by the connector)", return_type=dict,
                                wait_on_rate_limit=False)
-        client.session.mount(TWEEPY_HOST, _Endpoint(base, token, options.timeout))
+        client.session.mount(TWEEPY_HOST, _Endpoint(base, _authorizer(account.name, secrets),
+                                                    options.timeout))
         if _is_loopback(base):
             client.session.trust_env = False  # no proxy between us and a local server
         return cls(account.name, options, client, retry=retry, sleep=sleep)
@@ -359,6 +392,25 @@ class XConnector:
     def ban(self, comment: Comment) -> None:
         raise UnsupportedAction(f"x {self.account}: X has no ban for an account's replies "
                                 f"({comment.id})")
+
+
+OAUTH1_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+def _authorizer(account: str, given: Mapping[str, str]) -> Callable[[requests.PreparedRequest], str]:
+    """OAuth 1.0a user context (four secrets; tokens that do not expire) or an OAuth 2.0
+    user-context bearer token."""
+    if any(given.get(k) for k in OAUTH1_KEYS):
+        missing = [k for k in OAUTH1_KEYS if not given.get(k)]
+        if missing:
+            raise ConfigError([f"accounts.{account}.secrets.{k}: required with the other OAuth "
+                               "1.0a secrets" for k in missing])
+        return oauth1(*(given[k] for k in OAUTH1_KEYS))
+    if given.get("bearer_token"):
+        return bearer(given["bearer_token"])
+    raise ConfigError(f"accounts.{account}.secrets.bearer_token: required for X (an OAuth 2.0 "
+                      "user-context token with tweet.read, users.read and tweet.moderate.write), "
+                      "or the four OAuth 1.0a secrets " + ", ".join(OAUTH1_KEYS))
 
 
 def _conversation_queries(conversations: list[str], user_id: str) -> list[str]:

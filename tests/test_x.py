@@ -222,6 +222,40 @@ def test_token_never_in_logs_errors_or_output(fake, caplog, capsys):
     assert TOKEN not in seen and TOKEN[5:] not in seen
 
 
+OAUTH1 = {"consumer_key": "ck-Hh38sK", "consumer_secret": "cs-Lp02vVq8Zx",
+          "access_token": "783214-at-Ww19cE", "access_token_secret": "ats-Rt55mQz0"}
+
+
+def test_oauth1_signed_requests_read_and_hide_without_leaking(caplog, capsys):
+    with FakeX(token="unused", oauth1=tuple(OAUTH1.values())) as fake, \
+            caplog.at_level(logging.DEBUG):
+        post = fake.add_post()
+        reply = fake.add_reply(post, "phish", author="mallory")
+        account = AccountSettings(name="acme-x", platform="x", api_base=fake.url,
+                                  options=XConnector.parse_options({}, path="accounts[1]"))
+        connector = XConnector.open(account, OAUTH1, retry=FAST, sleep=Sleeps())
+        comments = read(connector)[0]
+        assert [c.id for c in comments] == [reply]
+        connector.hide(comments[0])  # a PUT with a JSON body: signed without the body
+        assert fake.hidden == {reply}
+        wrong = XConnector.open(account, {**OAUTH1, "consumer_secret": "nope"}, retry=FAST,
+                                sleep=Sleeps())
+        with pytest.raises(AuthFailed):
+            read(wrong)  # the fake checks the HMAC signature
+    out, err = capsys.readouterr()
+    seen = caplog.text + out + err
+    assert "Making API request" in seen
+    for value in OAUTH1.values():
+        assert value not in seen
+
+
+def test_oauth1_needs_all_four_secrets():
+    account = AccountSettings(name="acme-x", platform="x", options=XConnector.parse_options(
+        {}, path="accounts[1]"))
+    with pytest.raises(ConfigError, match="secrets.access_token_secret"):
+        XConnector.open(account, {k: v for k, v in OAUTH1.items() if k != "access_token_secret"})
+
+
 def test_conversation_queries_fit_the_limit():
     conversations = [str(1578516295611748353 + i) for i in range(60)]
     queries = _conversation_queries(conversations, "783214")

@@ -13,11 +13,16 @@ State: users and tweets (snowflake ids that grow with creation time); hidden rep
 
 from __future__ import annotations
 
+import hmac
 import re
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any, Iterator
+from urllib.parse import quote, unquote
+
+from oauthlib.oauth1.rfc5849 import signature, utils
 
 from tests.fakes.harness import FakeServer, Fault, Kit, Reply, Request
 
@@ -47,9 +52,13 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> 
 class FakeX(FakeServer):
     def __init__(self, *, token: str = "fake-user-token", username: str = "AcmeBank",
                  user_id: str = "783214", ratelimit_remaining: int = 449,
-                 ratelimit_reset_in: int = 900) -> None:
+                 ratelimit_reset_in: int = 900,
+                 oauth1: tuple[str, str, str, str] | None = None) -> None:
+        """``oauth1``: (consumer key, consumer secret, access token, token secret) accepted
+        besides the bearer ``token``; signatures are checked."""
         super().__init__()
         self.tokens = {token}
+        self.oauth1 = oauth1
         self.owner_id = user_id
         self.users: dict[str, dict[str, Any]] = {}
         self.tweets: dict[str, dict[str, Any]] = {}
@@ -149,6 +158,27 @@ class FakeX(FakeServer):
     def revoke(self) -> None:
         with self.lock:
             self.tokens.clear()
+            self.oauth1 = None
+
+    def _authorized(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[7:] in self.tokens
+        if not auth.startswith("OAuth ") or self.oauth1 is None:
+            return False
+        key, key_secret, token, token_secret = self.oauth1
+        given = {k: unquote(v) for k, v in utils.parse_authorization_header(auth)}
+        if given.get("oauth_consumer_key") != key or given.get("oauth_token") != token:
+            return False
+        query = "&".join(f"{k}={quote(v, safe='')}" for k, v in request.query.items())
+        params = signature.collect_parameters(uri_query=query, headers={"Authorization": auth},
+                                              exclude_oauth_signature=True)
+        base = signature.signature_base_string(
+            request.method, signature.base_string_uri(self.url + request.path),
+            signature.normalize_parameters(params))
+        keys = SimpleNamespace(client_secret=key_secret, resource_owner_secret=token_secret)
+        return hmac.compare_digest(signature.sign_hmac_sha1_with_client(base, keys),
+                                   given.get("oauth_signature", ""))
 
     # -- views -----------------------------------------------------------------------------------
     def _mentions_owner(self, tid: str) -> bool:
@@ -223,8 +253,7 @@ class FakeX(FakeServer):
         return super().fault_reply(fault)
 
     def route(self, request: Request) -> Reply:
-        auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+        if not self._authorized(request):
             return Reply(401, problem(401, "Unauthorized", "Unauthorized"))
         path = request.path
         if path == "/2/users/me":
