@@ -51,6 +51,7 @@ PAGE_MIN = 10  # recent search's minimum max_results
 MAX_PAGES = 300  # per source and pass: never page forever
 QUERY_MAX = 512  # recent search query length (the basic access level)
 SEARCH_WINDOW = timedelta(days=7) - timedelta(minutes=5)
+TWEPOCH_MS = 1288834974657
 TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "entities", "in_reply_to_user_id",
                 "referenced_tweets", "note_tweet"]
 USER_FIELDS = ["created_at", "name", "username"]
@@ -341,10 +342,19 @@ class XConnector:
         if self.options.watch_posts:
             conversations = self._watched_conversations(user_id)
             since_id = {"since_id": state["replies"]} if state["replies"] else {}
+            search_since = since
+            oldest = datetime.now(timezone.utc) - SEARCH_WINDOW
+            if state["replies"] and _snowflake_time(state["replies"]) < oldest:
+                # Recent search refuses an older since_id (400): resume from its horizon.
+                logger.warning("x %s: last poll was over seven days ago; older replies in the "
+                               "account's conversations are out of recent search's reach",
+                               self.account)
+                since_id, search_since = {}, max(since or oldest, oldest)
             for query in _conversation_queries(conversations, user_id):
                 tweets, seen = self._pages("replies to the account's posts",
                                            self.client.search_recent_tweets, query, **common,
-                                           **since_id, **self._window(since, until, search=True))
+                                           **since_id,
+                                           **self._window(search_since, until, search=True))
                 users.update(seen)
                 take(tweets, "replies")
 
@@ -427,6 +437,11 @@ def _conversation_queries(conversations: list[str], user_id: str) -> list[str]:
     if terms:
         queries.append("(" + " OR ".join(terms) + ")" + suffix)
     return queries
+
+
+def _snowflake_time(tweet_id: str) -> datetime:
+    """When a post was made, from its id (X's snowflake: milliseconds since 2010-11-04)."""
+    return datetime.fromtimestamp(((int(tweet_id) >> 22) + TWEPOCH_MS) / 1000, tz=timezone.utc)
 
 
 def _retry_after(error: tweepy.TooManyRequests) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import datetime, timedelta, timezone
@@ -100,6 +101,15 @@ def test_backfill_date_range(fake):
     comments, _, _ = read(connect(fake), since=base + timedelta(minutes=100),
                           until=base + timedelta(minutes=200))
     assert [c.id for c in comments] == ids[9:19]
+
+
+def test_resumes_after_more_than_seven_days_without_a_400(fake):
+    long_ago = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=8)
+    post = fake.add_post(created_at=long_ago)
+    old = fake.add_reply(post, "old", created_at=long_ago + timedelta(minutes=1), mention=False)
+    cursor = json.dumps({"v": 1, "mentions": None, "replies": old})
+    new = fake.add_reply(post, "new", mention=False)
+    assert [c.id for c in read(connect(fake), cursor)[0]] == [new]
 
 
 def test_hide_and_unhide_change_state(fake):

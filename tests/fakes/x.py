@@ -236,6 +236,13 @@ class FakeX(FakeServer):
         body["meta"] = meta
         return Reply(200, body, self._limit_headers())
 
+    def _invalid(self, name: str, value: str, message: str) -> Reply:
+        return Reply(400, {"errors": [{"parameters": {name: [value]}, "message": message}],
+                           "title": "Invalid Request",
+                           "detail": "One or more parameters to your request was invalid.",
+                           "type": "https://api.twitter.com/2/problems/invalid-request"},
+                     self._limit_headers())
+
     def _limit_headers(self) -> dict[str, str]:
         return {"x-rate-limit-limit": "450", "x-rate-limit-remaining": str(self.ratelimit_remaining),
                 "x-rate-limit-reset": str(int(time.time()) + self.ratelimit_reset_in)}
@@ -286,6 +293,15 @@ class FakeX(FakeServer):
         if len(query) > 512:
             return Reply(400, problem(400, "Invalid Request", "query is too long",
                                       "https://api.twitter.com/2/problems/invalid-request"))
+        horizon = datetime.now(timezone.utc) - timedelta(days=7)
+        start, since_id = request.query.get("start_time"), request.query.get("since_id")
+        if start and parse_iso(start) < horizon:
+            return self._invalid("start_time", start, "'start_time' must be on or after "
+                                 + iso(horizon))
+        if since_id and since_id.isdigit() and datetime.fromtimestamp(
+                ((int(since_id) >> 22) + TWEPOCH_MS) / 1000, tz=timezone.utc) < horizon:
+            return self._invalid("since_id", since_id, f"Invalid 'since_id':'{since_id}'. "
+                                 f"'since_id' must be a tweet id created after {iso(horizon)}.")
         conversations = set(re.findall(r"conversation_id:(\d+)", query))
         excluded = set(re.findall(r"-from:(\d+)", query))
         ids = [t for t in self.order if self.tweets[t]["conversation_id"] in conversations
