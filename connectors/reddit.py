@@ -7,14 +7,13 @@ use praw's moderation models. Listings come newest first and are paged back with
 until the cursor's watermark: Reddit ids are base36 and grow with creation time, so a watermark
 is the newest id seen per source, immune to deleted anchors (unlike ``before=``).
 
-The cursor is opaque JSON: ``{"v": 1, "subs": {name: id36}, "replies": id36, "queue": [ids]}``;
-``queue`` holds the modqueue entries already read (``id:reports:approved_at``) that are still in the queue
-(bounded), so an item reported again after an approval comes back.
+The cursor is opaque JSON: ``{"v": 1, "subs": {name: id36}, "replies": id36, "queue": [...]}``;
+``queue`` holds the modqueue entries already read (``id:reports:approved_at``) that are still
+in the queue (bounded), so an item reported again after an approval comes back.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -32,7 +31,7 @@ from praw.exceptions import PRAWException, RedditAPIException
 from connectors.base import Batch, Capabilities
 from connectors.retry import RetryPolicy, call_with_retry
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
-                              TransientError)
+                              TransientError, UnsupportedAction)
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 
@@ -135,7 +134,7 @@ def comment_from_json(data: Mapping[str, Any], *, account: str) -> Comment:
         platform="reddit",
         account=account,
         id=cid,
-        text=html.unescape(body) if "&amp;" in body or "&lt;" in body else body,
+        text=body,  # raw_json=1: as written, not HTML-escaped
         author=Author(id=data.get("author_fullname"), handle=author, name=author),
         created_at=created,
         thread_id=link_id,
@@ -268,6 +267,9 @@ class RedditConnector:
                 raise TransientError(f"{label}: {type(e).__name__} (HTTP {status})") from None
             except prawcore.RequestException as e:
                 raise TransientError(f"{label}: {type(e.original_exception).__name__}") from None
+            except prawcore.Redirect:  # Reddit's answer for a subreddit that does not exist
+                raise ConnectorError(f"{label}: not found (redirected; check the name)") \
+                    from None
             except prawcore.Forbidden:
                 raise ConnectorError(f"{label}: 403 Forbidden (is the account a moderator "
                                      "there, with the needed scopes?)") from None
@@ -408,8 +410,6 @@ class RedditConnector:
         self._call(f"lock {comment.id}", lambda: self._comment(comment).mod.lock())
 
     def ban(self, comment: Comment) -> None:
-        from moderator.errors import UnsupportedAction
-
         if not self.options.allow_ban:
             raise UnsupportedAction(f"reddit {self.account}: ban is off (set allow_ban = true)")
         handle = comment.author.handle

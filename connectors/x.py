@@ -407,7 +407,8 @@ class XConnector:
 OAUTH1_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
 
-def _authorizer(account: str, given: Mapping[str, str]) -> Callable[[requests.PreparedRequest], str]:
+def _authorizer(account: str,
+                given: Mapping[str, str]) -> Callable[[requests.PreparedRequest], str]:
     """OAuth 1.0a user context (four secrets; tokens that do not expire) or an OAuth 2.0
     user-context bearer token."""
     if any(given.get(k) for k in OAUTH1_KEYS):

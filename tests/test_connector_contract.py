@@ -70,9 +70,11 @@ def kit(request, tmp_path):
         yield made
 
 
-def drain(connector: Connector, cursor: str | None = None, **kw: Any) -> tuple[list[Comment], str | None, list[Batch]]:
+def drain(connector: Connector, cursor: str | None = None,
+          **kw: Any) -> tuple[list[Comment], str | None, list[Batch]]:
     batches = list(connector.fetch(cursor, **kw))
-    return [c for b in batches for c in b.comments], (batches[-1].cursor if batches else cursor), batches
+    last = batches[-1].cursor if batches else cursor
+    return [c for b in batches for c in b.comments], last, batches
 
 
 def test_is_registered_and_declares_capabilities(kit):

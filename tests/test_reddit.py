@@ -76,7 +76,8 @@ def test_mapping_links_permalink_thread(fake):
     assert comment.platform == "reddit" and comment.account == "acme-reddit"
     assert comment.author.handle == "acme_help" and comment.author.id.startswith("t2_")
     assert [(l.url, l.display) for l in comment.links] == [
-        ("https://acme-login.co/x?a=1&b=2", "acme support"), ("http://bit.ly/abc", "http://bit.ly/abc")]
+        ("https://acme-login.co/x?a=1&b=2", "acme support"),
+        ("http://bit.ly/abc", "http://bit.ly/abc")]
     assert comment.thread_id == f"t3_{post}" and comment.parent_id == f"t1_{parent}"
     assert comment.permalink == f"https://www.reddit.com/r/acme/comments/{post}/rates_update/{cid}/"
     assert comment.created_at.tzinfo is not None

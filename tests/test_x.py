@@ -77,7 +77,8 @@ def test_incremental_with_cursor_across_pages(fake):
 
 
 def test_mapping_author_expansion_and_expanded_links(fake):
-    fake.add_user("acme_supp0rt", "Acme Support", created_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    fake.add_user("acme_supp0rt", "Acme Support",
+                  created_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
     post = fake.add_post("Questions?")
     rid = fake.add_reply(post, "DM us at", author="acme_supp0rt",
                          urls=["https://acme-verify.co/login?id=1", "https://bit.ly/3xyz"])

@@ -22,7 +22,8 @@ from typing import Any, Iterator
 
 from tests.fakes.harness import FakeServer, Fault, Kit, Reply, Request
 
-_URL = re.compile(r"\[([^\]\n]{0,200})\]\((https?://[^)\s]{1,500})\)|(https?://[^\s<>()\[\]]{1,500})")
+_URL = re.compile(r"\[([^\]\n]{0,200})\]\((https?://[^)\s]{1,500})\)"
+                  r"|(https?://[^\s<>()\[\]]{1,500})")
 LISTING_MAX = 100
 
 
@@ -71,7 +72,8 @@ class FakeReddit(FakeServer):
         self.submissions: dict[str, dict[str, Any]] = {}
         self.subreddits: set[str] = set(subreddits)
         self.banned: dict[str, list[dict[str, Any]]] = {}
-        self.actions: list[tuple[str, str]] = []  # ("remove"|"spam"|"approve"|"lock"|"ban", id/name)
+        # ("remove" | "spam" | "approve" | "lock", comment id) or ("ban", user name)
+        self.actions: list[tuple[str, str]] = []
         self.malformed_ids: set[str] = set()  # comments served with a broken shape
         self._next = 36 ** 6  # seven-digit base36 ids, like "dgauydy"
         self._clock = 1_700_000_000.0

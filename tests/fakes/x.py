@@ -244,7 +244,8 @@ class FakeX(FakeServer):
                      self._limit_headers())
 
     def _limit_headers(self) -> dict[str, str]:
-        return {"x-rate-limit-limit": "450", "x-rate-limit-remaining": str(self.ratelimit_remaining),
+        return {"x-rate-limit-limit": "450",
+                "x-rate-limit-remaining": str(self.ratelimit_remaining),
                 "x-rate-limit-reset": str(int(time.time()) + self.ratelimit_reset_in)}
 
     # -- routing ---------------------------------------------------------------------------------
