@@ -93,6 +93,9 @@ def test_modqueue_and_replies_to_own_posts(fake):
     reply = fake.add_comment("elsewhere", "reply to our AMA", submission=own_post)
     comments, cursor, _ = read(connector, cursor)
     assert sorted(c.id for c in comments) == sorted([old, reply])
+    from_inbox = next(c for c in comments if c.id == reply)
+    assert from_inbox.permalink == (f"https://www.reddit.com/r/elsewhere/comments/{own_post}"
+                                    f"/ama/{reply}/")
     assert read(connector, cursor)[0] == []  # neither is repeated
 
     connector.approve(next(c for c in comments if c.id == old))

@@ -15,16 +15,14 @@ from connectors.x import QUERY_MAX, XConnector, _conversation_queries
 from moderator.config import AccountSettings
 from moderator.errors import (AuthFailed, ConfigError, RateLimited, TransientError,
                               UnsupportedAction)
+from tests.fakes.harness import serving
 from tests.fakes.x import FakeX
 
 TOKEN = "xtok-Qm4LrT92abPZ"
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01, max_rate_limit_wait=5.0)
 
 
-@pytest.fixture
-def fake():
-    with FakeX(token=TOKEN) as server:
-        yield server
+fake = serving(lambda: FakeX(token=TOKEN))
 
 
 class Sleeps(list):

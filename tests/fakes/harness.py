@@ -12,6 +12,8 @@ every request, and fault switches that tests flip at runtime::
         client.get(fake.url + "/...")
         assert fake.request_count == 1
 
+As a pytest fixture: ``fake = serving(MyFake)`` at module level (or ``with`` inside a test).
+
 Faults apply before routing, so a faulted request changes no state. Everything is guarded by one
 lock: subclasses keep their state on ``self`` and may touch it from the test thread under
 ``with fake.lock``.
@@ -23,7 +25,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 FAULT_KINDS = ("429", "500", "slow", "malformed", "401")
@@ -169,6 +171,18 @@ class FakeServer:
                 return self.route(request)
             except Exception as e:  # a bug in a fake must show up as a 500, not a hang
                 return Reply(500, {"error": f"fake server error: {type(e).__name__}: {e}"})
+
+
+def serving(factory: Callable[[], FakeServer], **fixture_args: Any) -> Any:
+    """A pytest fixture that starts ``factory()`` for a test and stops it afterwards."""
+    import pytest
+
+    @pytest.fixture(**fixture_args)
+    def fake() -> Iterator[FakeServer]:
+        with factory() as server:
+            yield server
+
+    return fake
 
 
 def _make_handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
