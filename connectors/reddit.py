@@ -14,6 +14,7 @@ in the queue (bounded), so an item reported again after an approval comes back.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
+from urllib.parse import urlsplit
 
 import praw
 import prawcore
@@ -210,6 +212,8 @@ class RedditConnector:
         api_base = (account.api_base or API_BASE).rstrip("/")
         auth_base = (options.auth_base or account.api_base or AUTH_BASE).rstrip("/")
         session = requests.Session()
+        if _is_loopback(api_base) and _is_loopback(auth_base):
+            session.trust_env = False  # no proxy between us and a local server
         credentials = ({"refresh_token": secrets["refresh_token"]} if secrets.get("refresh_token")
                        else {"username": secrets["username"], "password": secrets["password"]})
         reddit = praw.Reddit(
@@ -444,6 +448,14 @@ def _retry_after(response: requests.Response | None) -> float | None:
             except ValueError:
                 continue
     return None
+
+
+def _is_loopback(base: str) -> bool:
+    host = urlsplit(base).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _safe36(value: str) -> int:
