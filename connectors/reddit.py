@@ -19,15 +19,17 @@ import json
 import logging
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
-from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 from urllib.parse import urlsplit
 
 import praw
 import prawcore
 import requests
+from praw.endpoints import API_PATH
 from praw.exceptions import PRAWException, RedditAPIException
 
 from connectors.base import Batch, Capabilities
@@ -44,6 +46,7 @@ API_BASE = "https://oauth.reddit.com"
 AUTH_BASE = "https://www.reddit.com"
 PAGE_MAX = 100  # Reddit's listing maximum
 QUEUE_MEMORY = 2000  # modqueue ids remembered in the cursor
+AUTHOR_MEMORY = 20_000  # authors whose account date is cached
 MAX_PAGES = 200  # a listing never goes deeper than this per source and pass
 USER_AGENT = "python:moderator:0.1 (self-hosted comment moderation)"
 BAN_REASON = "Removed by Moderator"
@@ -63,6 +66,7 @@ class RedditOptions:
     auth_base: str | None = None
     page_size: int = PAGE_MAX
     timeout: float = 16.0
+    author_details: bool = True  # account creation dates, 100 authors per request, cached
 
 
 class _OneTry(prawcore.sessions.FiniteRetryStrategy):
@@ -112,7 +116,8 @@ def id36(value: str) -> int:
     return int(value, 36)
 
 
-def comment_from_json(data: Mapping[str, Any], *, account: str) -> Comment:
+def comment_from_json(data: Mapping[str, Any], *, account: str,
+                      author_created: Mapping[str, float] | None = None) -> Comment:
     """One ``t1`` thing's ``data`` -> Comment; raises ValueError/KeyError/TypeError if malformed."""
     cid = data["id"]
     if not isinstance(cid, str) or not cid.isalnum():
@@ -132,12 +137,16 @@ def comment_from_json(data: Mapping[str, Any], *, account: str) -> Comment:
         permalink = "https://www.reddit.com" + permalink
     author = data.get("author")
     author = None if author in (None, "[deleted]") else str(author)
+    author_id = data.get("author_fullname")
+    born = (author_created or {}).get(author_id) if isinstance(author_id, str) else None
     return Comment(
         platform="reddit",
         account=account,
         id=cid,
         text=body,  # raw_json=1: as written, not HTML-escaped
-        author=Author(id=data.get("author_fullname"), handle=author, name=author),
+        author=Author(id=author_id, handle=author, name=author,
+                      created_at=datetime.fromtimestamp(born, tz=timezone.utc)
+                      if isinstance(born, (int, float)) else None),
         created_at=created,
         thread_id=link_id,
         parent_id=data.get("parent_id"),
@@ -162,6 +171,7 @@ class RedditConnector:
                                          approve=True)
         self._limit_remaining: float | None = None
         self._limit_reset_at: float | None = None
+        self._author_created: OrderedDict[str, float | None] = OrderedDict()  # LRU
         session.hooks["response"].append(self._note_limits)
         for core in (getattr(reddit, "_authorized_core", None), getattr(reddit, "_read_only_core",
                                                                           None)):
@@ -192,6 +202,7 @@ class RedditConnector:
             auth_base=r.str("auth_base", None),
             page_size=r.number("page_size", PAGE_MAX, minimum=1, integer=True),
             timeout=r.number("timeout", 16.0, minimum=0.1),
+            author_details=r.bool("author_details", True),
         )
         if options.page_size > PAGE_MAX:
             r.problem("page_size", f"Reddit listings return at most {PAGE_MAX} items")
@@ -361,13 +372,16 @@ class RedditConnector:
                                stop_at=_opt36(state["replies"]), since=since), "replies")
 
         order.sort()
+        if self.options.author_details:
+            self._learn_authors(item.get("author_fullname") for item, _ in found.values())
         batch: list[Comment] = []
         skipped = 0
         last = cursor
         for position, (_, key) in enumerate(order, 1):
             item, sources = found[key]
             try:
-                comment = comment_from_json(item, account=self.account)
+                comment = comment_from_json(item, account=self.account,
+                                            author_created=self._author_created)
                 in_range = _in_range(comment.created_at, since, until)
                 if in_range:
                     batch.append(comment)
@@ -386,6 +400,35 @@ class RedditConnector:
         state["queue"] = _bounded_queue(state["queue"], queue_now)
         if _encode(state) != last:
             yield Batch((), _encode(state), 0)
+
+    def _learn_authors(self, fullnames: Iterable[Any]) -> None:
+        """Account creation dates for new authors (``/api/user_data_by_account_ids``, 100 a
+        request). Enrichment only: a failure is logged and the comments go on without them."""
+        unknown = [f for f in dict.fromkeys(fullnames)
+                   if isinstance(f, str) and f.startswith("t2_") and f not in self._author_created]
+        for start in range(0, len(unknown), PAGE_MAX):
+            chunk = unknown[start:start + PAGE_MAX]
+            try:
+                found = self._call("authors' account dates", lambda c=chunk: self._user_data(c))
+            except ConnectorError as e:
+                logger.warning("reddit %s: no account dates for %d authors: %s", self.account,
+                               len(chunk), e)
+                return
+            for fullname in chunk:
+                data = found.get(fullname)
+                created = data.get("created_utc") if isinstance(data, Mapping) else None
+                self._author_created[fullname] = created if isinstance(created, (int, float)) \
+                    else None  # suspended or deleted: remembered as unknown
+        while len(self._author_created) > AUTHOR_MEMORY:
+            self._author_created.popitem(last=False)
+
+    def _user_data(self, fullnames: list[str]) -> Mapping[str, Any]:
+        try:
+            found = self.reddit.request(method="GET", path=API_PATH["user_by_fullname"],
+                                        params={"ids": ",".join(fullnames)})
+        except prawcore.NotFound:  # none of them exists any more
+            return {}
+        return found if isinstance(found, Mapping) else {}
 
     # -- actions ---------------------------------------------------------------------------------
     def _comment(self, comment: Comment) -> Any:

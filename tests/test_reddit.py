@@ -87,6 +87,31 @@ def test_mapping_links_permalink_thread(fake):
     assert "&amp;" not in comment.text
 
 
+def test_author_account_dates_batched_cached_and_optional(fake):
+    young = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    fake.user("acme_helpdesk", created_utc=young.timestamp())
+    for i in range(150):
+        fake.add_comment("acme", f"c{i}", author=f"user{i}")
+    fake.add_comment("acme", "dm me", author="acme_helpdesk")
+    connector = connect(fake)
+    comments, cursor, _ = read(connector)
+    assert next(c for c in comments if c.author.handle == "acme_helpdesk").author.created_at \
+        == young
+    assert all(c.author.created_at is not None for c in comments)
+    assert fake.count("GET", "/api/user_data_by_account_ids") == 2  # 151 authors, 100 a call
+    fake.add_comment("acme", "again", author="user3")
+    again, cursor, _ = read(connector, cursor)
+    assert again[0].author.created_at is not None
+    assert fake.count("GET", "/api/user_data_by_account_ids") == 2  # cached
+    fake.add_comment("acme", "new face", author="newbie")
+    fake.fail("500", times=5, path="/api/user_data_by_account_ids")
+    fresh = read(connector, cursor)[0]  # the lookup fails: the comment still comes, undated
+    assert [(c.author.handle, c.author.created_at) for c in fresh] == [("newbie", None)]
+    lookups = fake.count("GET", "/api/user_data_by_account_ids")
+    assert read(connect(fake, author_details=False))[0][-1].author.created_at is None
+    assert fake.count("GET", "/api/user_data_by_account_ids") == lookups
+
+
 def test_modqueue_and_replies_to_own_posts(fake):
     connector = connect(fake)
     old = fake.add_comment("acme", "innocent at first")

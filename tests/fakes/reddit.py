@@ -17,6 +17,7 @@ import html
 import re
 import secrets
 import time
+import zlib
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -72,6 +73,7 @@ class FakeReddit(FakeServer):
         self.submissions: dict[str, dict[str, Any]] = {}
         self.subreddits: set[str] = set(subreddits)
         self.banned: dict[str, list[dict[str, Any]]] = {}
+        self.users: dict[str, dict[str, Any]] = {}  # name -> fullname, created_utc
         # ("remove" | "spam" | "approve" | "lock", comment id) or ("ban", user name)
         self.actions: list[tuple[str, str]] = []
         self.malformed_ids: set[str] = set()  # comments served with a broken shape
@@ -120,7 +122,7 @@ class FakeReddit(FakeServer):
                 "link_author": post["author"], "likes": None, "replies": "", "user_reports": [],
                 "saved": False, "id": cid, "gilded": 0, "archived": False, "score": 1,
                 "report_reasons": None, "author": author,
-                "author_fullname": f"t2_{to36(abs(hash(author)) % 36 ** 6)}",
+                "author_fullname": self.user(author),
                 "num_comments": 1, "parent_id": f"t1_{parent}" if parent else post["name"],
                 "subreddit_name_prefixed": f"r/{subreddit}", "approved_by": None,
                 "over_18": False, "controversiality": 0, "body": body,
@@ -138,6 +140,18 @@ class FakeReddit(FakeServer):
             if malformed:
                 self.malformed_ids.add(cid)
             return cid
+
+    def user(self, name: str, *, created_utc: float | None = None) -> str:
+        """The account ``name`` (made on first use, a year old unless told): its fullname."""
+        with self.lock:
+            if name not in self.users:
+                self.users[name] = {
+                    "fullname": f"t2_{to36(zlib.crc32(name.encode()) % 36 ** 6)}",
+                    "created_utc": created_utc if created_utc is not None
+                    else self._clock - 365 * 86400}
+            elif created_utc is not None:
+                self.users[name]["created_utc"] = created_utc
+            return self.users[name]["fullname"]
 
     def report(self, cid: str, reason: str = "spam") -> None:
         """A user reports the comment: it enters the modqueue (unless already handled)."""
@@ -282,6 +296,15 @@ class FakeReddit(FakeServer):
                 "after": None, "before": None, "modhash": None, "dist": len(ids),
                 "children": [self._thing(i) for i in ids if i in self.comments]}},
                 self._ratelimit_headers())
+        if path.rstrip("/") == "/api/user_data_by_account_ids":
+            wanted = set(request.query.get("ids", "").split(","))
+            found = {u["fullname"]: {"name": name, "created_utc": u["created_utc"],
+                                     "link_karma": 1, "comment_karma": 1, "profile_img": "",
+                                     "profile_color": "", "profile_over_18": False}
+                     for name, u in self.users.items() if u["fullname"] in wanted}
+            if not found:
+                return Reply(404, {"message": "Not Found", "error": 404})
+            return Reply(200, found, self._ratelimit_headers())
         if path.rstrip("/") == "/api/v1/me":
             return Reply(200, {"name": self.username, "id": "abc123", "created_utc": 1.5e9},
                          self._ratelimit_headers())
