@@ -253,8 +253,8 @@ class XConnector:
             raise RateLimited(f"{label}: 429 Too Many Requests",
                               retry_after=_retry_after(e)) from None
         except tweepy.Unauthorized:
-            raise AuthFailed(f"{label}: 401 Unauthorized (token expired or revoked; "
-                             "renew the bearer_token)") from None
+            raise AuthFailed(f"{label}: 401 Unauthorized (credentials expired, revoked or "
+                             "wrong; renew the account's secrets)") from None
         except tweepy.TwitterServerError as e:
             raise TransientError(f"{label}: HTTP {e.response.status_code}") from None
         except tweepy.HTTPException as e:
@@ -271,7 +271,10 @@ class XConnector:
     def _me(self) -> str:
         if self._user_id is None:
             me = self._call("who am I", lambda: self.client.get_me(user_auth=False))
-            self._user_id = str(me["data"]["id"])
+            data = me.get("data") if isinstance(me, Mapping) else None
+            if not isinstance(data, Mapping) or not str(data.get("id", "")).isdigit():
+                raise TransientError(f"x {self.account}: who am I: no user id in the answer")
+            self._user_id = str(data["id"])
         return self._user_id
 
     def _pages(self, what: str, method: Callable[..., Any], *args: Any,
