@@ -31,6 +31,7 @@ import prawcore
 import requests
 from praw.endpoints import API_PATH
 from praw.exceptions import PRAWException, RedditAPIException
+from requests.adapters import HTTPAdapter
 
 from connectors.base import Batch, Capabilities
 from connectors.retry import RetryPolicy, call_with_retry
@@ -77,6 +78,21 @@ class _OneTry(prawcore.sessions.FiniteRetryStrategy):
 
     def __init__(self, retries: int = 0) -> None:
         object.__setattr__(self, "retries", 0)
+
+
+class _Timeout(HTTPAdapter):
+    """praw passes prawcore's fixed 16 s to every API call whatever its ``timeout`` setting
+    says, so the session enforces ours."""
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        given = kwargs.get("timeout")
+        if not isinstance(given, (int, float)) or given > self.seconds:
+            kwargs["timeout"] = self.seconds
+        return super().send(request, **kwargs)
 
 
 class _Anchors(HTMLParser):
@@ -223,6 +239,8 @@ class RedditConnector:
         api_base = (account.api_base or API_BASE).rstrip("/")
         auth_base = (options.auth_base or account.api_base or AUTH_BASE).rstrip("/")
         session = requests.Session()
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, _Timeout(options.timeout))
         if _is_loopback(api_base) and _is_loopback(auth_base):
             session.trust_env = False  # no proxy between us and a local server
         credentials = ({"refresh_token": secrets["refresh_token"]} if secrets.get("refresh_token")
@@ -230,7 +248,7 @@ class RedditConnector:
         reddit = praw.Reddit(
             client_id=secrets["client_id"], client_secret=secrets["client_secret"],
             user_agent=options.user_agent, oauth_url=api_base, reddit_url=auth_base,
-            check_for_updates=False, timeout=options.timeout, ratelimit_seconds=0,
+            check_for_updates=False, ratelimit_seconds=0,
             requestor_kwargs={"session": session, "timeout": options.timeout}, **credentials,
         )
         return cls(account.name, options, reddit, session, retry=retry, sleep=sleep)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -227,10 +228,14 @@ def test_5xx_retried_a_bounded_number_of_times(fake):
 
 def test_timeout_and_malformed_json_are_retried(fake):
     fake.add_comment("acme", "x")
-    connector = connect(fake, timeout=0.2)
-    fake.fail("slow", delay=1.0)
+    connector = connect(fake, timeout=0.5)
+    read(connector)
+    fake.fail("slow", delay=2.0)  # the comments listing, then its retry is malformed
     fake.fail("malformed", path="/comments")
+    served, started = fake.count(path="/comments"), time.monotonic()
     assert len(read(connector)[0]) == 1
+    assert time.monotonic() - started < 1.9  # the client gave up on the slow answer
+    assert fake.count(path="/comments") - served == 3
 
 
 def test_malformed_item_logged_and_skipped(fake, caplog):

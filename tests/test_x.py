@@ -179,10 +179,13 @@ def test_spent_window_is_not_called_again(fake):
 
 def test_5xx_timeout_and_malformed_json_retried_bounded(fake):
     fake.add_mention("x", author="carol")
-    connector = connect(fake, timeout=0.2)
+    connector = connect(fake, timeout=0.5)
     fake.fail("500")
-    fake.fail("slow", delay=1.0)
+    fake.fail("slow", delay=2.0)
+    started = time.monotonic()
     assert len(read(connector)[0]) == 1
+    assert time.monotonic() - started < 1.9  # the client gave up on the slow answer
+    assert fake.count(path="/2/users/me") == 3  # 500, timeout, answer
     fake.fail("malformed")
     assert len(read(connector)[0]) == 1
     fake.fail("500", times=10)
