@@ -317,8 +317,10 @@ class RedditConnector:
                     raise TransientError(f"{label}: HTTP {status}") from None
                 raise ConnectorError(f"{label}: HTTP {status}") from None
             except RedditAPIException as e:
-                raise ConnectorError(f"{label}: {e.items[0].error_type if e.items else e}") \
-                    from None
+                kinds = [item.error_type for item in e.items]
+                if "RATELIMIT" in kinds:  # "you are doing that too much"
+                    raise RateLimited(f"{label}: Reddit says RATELIMIT") from None
+                raise ConnectorError(f"{label}: {', '.join(kinds) or 'API error'}") from None
             except PRAWException as e:
                 raise ConnectorError(f"{label}: {type(e).__name__}") from None
         raise AssertionError("unreachable")
