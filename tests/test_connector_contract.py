@@ -149,6 +149,15 @@ def test_actions_follow_capabilities(kit):
     assert kit.applied() == expected
 
 
+def test_declared_ban_is_carried_out(kit):
+    kit.post("target")
+    comment = drain(kit.connector)[0][0]
+    if not kit.connector.capabilities.ban:
+        pytest.skip("no ban here")
+    kit.connector.ban(comment)
+    assert [action for action, _ in kit.applied()] == ["ban"]
+
+
 def test_undeclared_ban_is_refused(kit):
     kit.post("target")
     comment = drain(kit.connector)[0][0]
