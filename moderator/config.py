@@ -261,9 +261,21 @@ def _validate_rule(family: str, options: Any, brand: Brand, path: str, top: Opti
     from rules import RULES
 
     try:
+        enabled, options = enabled_options(options)
         RULES[family].from_config(options, brand, path=path)
     except ConfigError as e:
-        top.absorb(e)
+        top.absorb(ConfigError([p if p.startswith(path) else f"{path}.{p}" for p in e.problems]))
+
+
+def enabled_options(options: Any) -> tuple[bool, Any]:
+    """Split the core's ``enabled`` switch off a rule family's options."""
+    if isinstance(options, Mapping) and "enabled" in options:
+        options = dict(options)
+        enabled = options.pop("enabled")
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"enabled: expected true or false, got {enabled!r}")
+        return enabled, options
+    return True, options
 
 
 def _parse_daemon(top: OptionReader) -> DaemonSettings:

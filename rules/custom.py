@@ -112,7 +112,7 @@ class CustomRule(PerCommentRule):
 
     @classmethod
     def from_config(cls, options: Any, brand: Brand, *, path: str) -> "CustomRule":
-        if options is None:
+        if not options:  # absent, or an empty table: no custom rules
             return cls(())
         if not isinstance(options, list):
             raise ConfigError(f"{path}: expected a list of [[{path}]] tables")
