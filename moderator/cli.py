@@ -114,6 +114,9 @@ def check_config(ctx: click.Context, file: str | None) -> None:
                 if not secrets.get(env_name):
                     warnings.append(f"accounts.{account.name}.secrets.{key}: "
                                     f"{env_name} is not set")
+        password_env = settings.digest.smtp_password_env
+        if password_env and not secrets.get(password_env):
+            warnings.append(f"digest.smtp_password_env: {password_env} is not set")
     except ConfigError as e:
         warnings.extend(e.problems)
     for warning in warnings:
