@@ -237,31 +237,36 @@ class GraphClient:
     # -- errors --------------------------------------------------------------------------
 
     def _call(self, call: Callable[[], T], what: str) -> T:
-        return call_with_retry(lambda: self._mapped(call, what), what=what, policy=self.retry,
-                               sleep=self.sleep)
+        """Retry ``call``; the error that escapes is prefixed with ``what`` (platform, account,
+        call) while the retry log adds that prefix itself."""
+        try:
+            return call_with_retry(lambda: self._mapped(call), what=what, policy=self.retry,
+                                   sleep=self.sleep)
+        except ConnectorError as e:
+            raise type(e)(f"{what}: {e}", *_extra(e)) from None
 
-    def _mapped(self, call: Callable[[], T], what: str) -> T:
+    def _mapped(self, call: Callable[[], T]) -> T:
         """Run one SDK call; turn every failure into a ConnectorError with a clean message."""
         try:
             return call()
-        except ConnectorError as e:  # raised by _check_response, before the SDK saw the body
-            raise type(e)(f"{what}: {e}", *_extra(e)) from None
+        except ConnectorError:  # raised by _check_response, before the SDK saw the body
+            raise
         except facebook.GraphAPIError as e:
             error = e.result.get("error") if isinstance(e.result, dict) else None
             mapped = self._classify(None, {}, error if isinstance(error, dict) else None)
             if mapped is not None:
-                raise type(mapped)(f"{what}: {mapped}", *_extra(mapped)) from None
-            raise TransientError(f"{what}: unexpected response "
+                raise mapped from None
+            raise TransientError(f"unexpected response "
                                  f"({self._clean(str(e.message))[:200]})") from None
         except requests.Timeout:
-            raise TransientError(f"{what}: timed out after {self.options.timeout}s") from None
+            raise TransientError(f"timed out after {self.options.timeout}s") from None
         except requests.ConnectionError as e:
             # The message of a ConnectionError holds the URL; name only the kind of failure.
-            raise TransientError(f"{what}: connection failed ({type(e).__name__})") from None
+            raise TransientError(f"connection failed ({type(e).__name__})") from None
         except requests.RequestException as e:
-            raise TransientError(f"{what}: request failed ({type(e).__name__})") from None
+            raise TransientError(f"request failed ({type(e).__name__})") from None
         except (ValueError, KeyError):  # malformed JSON, or no content-type header
-            raise TransientError(f"{what}: malformed response body") from None
+            raise TransientError("malformed response body") from None
 
     def _check_response(self, response: requests.Response, *args: Any,
                         **kwargs: Any) -> requests.Response:

@@ -77,7 +77,7 @@ class FakeGraph:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True,
                                         name="fake-graph")
         self._thread.start()
         return self
@@ -397,6 +397,8 @@ class FakeGraph:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGraph
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between header and body
+    wbufsize = 1 << 16  # headers and body leave in one write (flushed after each request)
 
     def _serve(self, method: str) -> None:
         split = urlsplit(self.path)
