@@ -334,3 +334,15 @@ def _comment(cid: str):
     from moderator.models import Comment
 
     return Comment(platform="facebook", account="acme-fb", id=cid, text="")
+
+
+def test_documented_settings_are_all_accepted():
+    import re
+    import tomllib
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "config-graph.toml"
+    # Uncomment every "# key = value" line: each documented setting must parse.
+    text = re.sub(r"^# (\w+ = )", r"\1", doc.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    accounts = config.parse(tomllib.loads(text)).accounts
+    assert [a.platform for a in accounts] == ["facebook", "instagram"]
+    assert accounts[0].options.edge == "posts" and accounts[1].options.graph.page_size == 100

@@ -319,13 +319,17 @@ class FakeGraph:
         kind = self.objects[node].get("_kind")
         if kind == "post" and edge == "comments" and params.get("filter") != "stream":
             items = [c for c in items if c.get("_kind") == "raw" or "parent" not in c]
+        def when(record: dict[str, Any]) -> str:
+            return record.get("created_time") or record.get("timestamp") or ""
+
         if edge in ("feed", "posts", "media"):  # newest first, like the real edges
-            items.sort(key=lambda r: r.get("created_time") or r.get("timestamp") or "",
-                       reverse=True)
-        elif kind == "post" and params.get("order") == "reverse_chronological":
-            items = items[::-1]
-        elif kind == "media" and edge == "comments":  # Instagram lists newest first
-            items = items[::-1]
+            items.sort(key=when, reverse=True)
+        elif kind == "post":  # Page comments: chronological unless asked otherwise
+            items.sort(key=when)
+            if params.get("order") == "reverse_chronological":
+                items.reverse()
+        # Instagram comments stay in the order they came (oldest first, as in the sample of
+        # the comment moderation guide); the API documents no order, and no client relies on one.
         return items
 
     def _list(self, node: str, edge: str, params: dict[str, str], query: dict[str, list[str]],
