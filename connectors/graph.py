@@ -40,6 +40,7 @@ DEFAULT_API_BASE = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"
 DEFAULT_VERSION = "v21.0"
 MAX_PAGE_SIZE = 100  # the Graph API's documented maximum for these edges
 BATCH_SIZE = 500
+SLOW_DOWN_AT = 90.0  # percent of a throttling budget (x-app-usage & co.) where we pace calls
 
 # https://developers.facebook.com/docs/graph-api/guides/error-handling
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613}) | frozenset(range(80000, 80015))
@@ -167,6 +168,7 @@ class GraphClient:
         self.options = options
         self.retry = retry or RetryPolicy(attempts=options.max_attempts)
         self.sleep = sleep
+        self._pace = 0.0  # seconds to wait before each call while usage headers run high
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         base = api_base or DEFAULT_API_BASE
@@ -247,6 +249,8 @@ class GraphClient:
 
     def _mapped(self, call: Callable[[], T]) -> T:
         """Run one SDK call; turn every failure into a ConnectorError with a clean message."""
+        if self._pace:
+            self.sleep(self._pace)
         try:
             return call()
         except ConnectorError:  # raised by _check_response, before the SDK saw the body
@@ -270,8 +274,10 @@ class GraphClient:
 
     def _check_response(self, response: requests.Response, *args: Any,
                         **kwargs: Any) -> requests.Response:
-        """requests hook: classify failures while the status and headers are at hand."""
+        """requests hook: classify failures while the status and headers are at hand, and
+        pace the next calls when the usage headers say a budget is nearly spent."""
         if response.status_code < 400:
+            self._set_pace(usage_percent(response.headers))
             return response
         error: dict[str, Any] | None = None
         try:
@@ -285,6 +291,19 @@ class GraphClient:
             return response  # a Graph error the SDK raises and _mapped reports
         response.close()
         raise mapped
+
+    def _set_pace(self, usage: float | None) -> None:
+        """Below SLOW_DOWN_AT no wait; above it the backoff base, doubling every 2.5 points
+        (16x at 100%), capped at the policy's max_delay."""
+        if usage is None or usage < SLOW_DOWN_AT:
+            self._pace = 0.0
+            return
+        pace = min(self.retry.max_delay,
+                   self.retry.base_delay * 2 ** ((usage - SLOW_DOWN_AT) / 2.5))
+        if not self._pace:
+            logger.warning("%s: API usage at %.0f%% of its budget; pacing calls %.1fs apart",
+                           self.where, usage, pace)
+        self._pace = pace
 
     def _classify(self, status: int | None, headers: Mapping[str, str],
                   error: Mapping[str, Any] | None) -> ConnectorError | None:

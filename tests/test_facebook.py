@@ -187,6 +187,20 @@ def test_long_platform_wait_is_raised_not_slept(fake):
     assert sleeps == [] and "acme-fb" in str(caught.value)
 
 
+def test_high_usage_headers_pace_the_calls(fake, caplog):
+    post = fake.add_post(PAGE, ts(10))
+    fake.add_fb_comment(post, "x", ts(5))
+    sleeps = Sleeps()
+    connector = connect(fake, sleeps, retry=RetryPolicy(base_delay=0.01, max_delay=1))
+    fake.usage_percent = 95
+    read_all(connector)  # posts answer at 95%: the comments call waits 4x the base delay
+    assert sleeps == [pytest.approx(0.04)] and "usage at 95%" in caplog.text
+    fake.usage_percent = 20
+    sleeps.clear()
+    read_all(connector)
+    assert sleeps == [pytest.approx(0.04)]  # only the first call, paced by the last answer
+
+
 def test_http_429_retry_after_header(fake):
     fake.add_post(PAGE, ts(10))
     sleeps = Sleeps()
