@@ -101,7 +101,8 @@ def replay(fake: FakeGraph, start: int) -> float:
     return time.perf_counter() - started
 
 
-def poll_and_act(kind: str, fake: FakeGraph, cursor: str, connector) -> tuple[float, int]:
+def poll_and_act(kind: str, fake: FakeGraph, cursor: str,
+                 connector) -> tuple[float, int, str]:
     if kind == "facebook":
         post = fake.edges[("1000", "posts")][-1]
         fake.add_fb_comment(post, "new scam https://acme-login.example", stamp(0))
@@ -110,11 +111,12 @@ def poll_and_act(kind: str, fake: FakeGraph, cursor: str, connector) -> tuple[fl
         fake.add_ig_comment(media, "new scam https://acme-login.example", stamp(0))
     before = fake.request_count()
     started = time.perf_counter()
-    new = [c for b in connector.fetch(cursor) for c in b.comments]
+    batches = list(connector.fetch(cursor))
+    new = [c for b in batches for c in b.comments]
     connector.hide(new[0])
     elapsed = time.perf_counter() - started
     assert len(new) == 1, len(new)
-    return elapsed, fake.request_count() - before
+    return elapsed, fake.request_count() - before, batches[-1].cursor
 
 
 def main() -> None:
@@ -138,7 +140,9 @@ def main() -> None:
                 count, reqs, elapsed, (cursor, connector) = backfill(kind, fake)
                 runs.append(elapsed)
                 bare.append(replay(fake, start))
-                polls.append(poll_and_act(kind, fake, cursor, connector))
+            for _ in range(args.repeat):  # after the backfills, so they all read the same
+                elapsed, poll_reqs, cursor = poll_and_act(kind, fake, cursor, connector)
+                polls.append((elapsed, poll_reqs))
             secs, bare_secs = statistics.median(runs), statistics.median(bare)
             poll_ms = statistics.median(p[0] for p in polls) * 1000
             print(f"{kind:10} {count:>8} {reqs:>8} {secs:>8.2f} {count / secs:>10.0f} "
