@@ -4,7 +4,7 @@ Reading: the Page's ``posts`` (or ``feed``, which adds visitors' posts) newest f
 ``lookback_days`` before now (or before ``since`` for a backfill); for each post its comments
 and replies in one flat list (``filter=stream``), newest first (``order=reverse_chronological``),
 stopping at the first comment older than the cursor. The cursor is the newest ``created_time``
-delivered plus the ids delivered at that second.
+delivered plus the ids delivered in the two minutes before it (see ``graph.Watermark``).
 
 Writing: hide/unhide is ``POST /{comment-id}`` with ``is_hidden``; delete is ``DELETE``. Deleting
 a comment that is already gone counts as done. Pages cannot ban through this API here.
@@ -85,7 +85,7 @@ class FacebookConnector:
         lookback = timedelta(days=self.options.graph.lookback_days)
         oldest_post = (since or now) - lookback
         # Comments older than this need not be read: the cursor or the backfill start.
-        floor = max(t for t in (since, mark.time, oldest_post) if t is not None)
+        floor = max(t for t in (since, mark.floor, oldest_post) if t is not None)
         found: list[Comment] = []
         skipped = 0
         for post in self._posts(oldest_post, until):

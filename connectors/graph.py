@@ -20,8 +20,8 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Mapping, TypeVar
 from urllib.parse import parse_qs, urlparse
 
@@ -40,6 +40,7 @@ DEFAULT_API_BASE = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"
 DEFAULT_VERSION = "v21.0"
 MAX_PAGE_SIZE = 100  # the Graph API's documented maximum for these edges
 BATCH_SIZE = 500
+OVERLAP = timedelta(minutes=2)  # how far back each poll re-checks for late-listed comments
 SLOW_DOWN_AT = 90.0  # percent of a throttling budget (x-app-usage & co.) where we pace calls
 
 # https://developers.facebook.com/docs/graph-api/guides/error-handling
@@ -356,11 +357,13 @@ def unwrap_facebook_link(url: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Watermark:
-    """The persisted cursor: the newest ``created_time`` delivered and the ids delivered at
-    exactly that second (several comments can share one). Encoded as a small JSON string."""
+    """The persisted cursor: the newest ``created_time`` delivered, and the ids (with their
+    times) delivered in the OVERLAP before it. Reads reach back OVERLAP before the newest
+    time, so a comment the API shows late with an older ``created_time`` is still caught, and
+    the ids keep the overlap from delivering anything twice. Encoded as a small JSON string."""
 
     time: datetime | None = None
-    ids: frozenset[str] = frozenset()
+    seen: Mapping[str, int] = field(default_factory=dict)  # id -> Unix seconds
 
     @classmethod
     def parse(cls, cursor: str | None, where: str) -> "Watermark":
@@ -368,8 +371,9 @@ class Watermark:
             return cls()
         try:
             data = json.loads(cursor)
-            return cls(parse_time(data["t"]), frozenset(str(i) for i in data.get("ids", ())))
-        except (ValueError, TypeError, KeyError):
+            seen = {str(k): int(v) for k, v in data.get("seen", {}).items()}
+            return cls(parse_time(data["t"]), seen)
+        except (ValueError, TypeError, KeyError, AttributeError):
             logger.warning("%s: unreadable cursor %r; reading from the lookback window",
                            where, cursor[:80])
             return cls()
@@ -377,19 +381,16 @@ class Watermark:
     def encode(self) -> str | None:
         if self.time is None:
             return None
-        return json.dumps({"t": self.time.isoformat(), "ids": sorted(self.ids)},
+        return json.dumps({"t": self.time.isoformat(), "seen": dict(sorted(self.seen.items()))},
                           separators=(",", ":"))
 
-    def is_new(self, when: datetime, item_id: str) -> bool:
-        return self.time is None or when > self.time or (when == self.time
-                                                         and item_id not in self.ids)
+    @property
+    def floor(self) -> datetime | None:
+        """Nothing older than this can be new."""
+        return None if self.time is None else self.time - OVERLAP
 
-    def advanced(self, when: datetime, item_id: str) -> "Watermark":
-        if self.time is not None and when < self.time:
-            return self
-        if self.time is not None and when == self.time:
-            return Watermark(when, self.ids | {item_id})
-        return Watermark(when, frozenset({item_id}))
+    def is_new(self, when: datetime, item_id: str) -> bool:
+        return self.time is None or (when >= self.time - OVERLAP and item_id not in self.seen)
 
 
 def in_batches(found: list[Any], start: Watermark, skipped: int,
@@ -400,11 +401,14 @@ def in_batches(found: list[Any], start: Watermark, skipped: int,
     from connectors.base import Batch
 
     found.sort(key=lambda c: (c.created_at, c.id))
-    mark = start
+    newest, seen = start.time, dict(start.seen)
     for i in range(0, len(found), batch_size):
         chunk = found[i:i + batch_size]
         for comment in chunk:
-            mark = mark.advanced(comment.created_at, comment.id)
-        yield Batch(tuple(chunk), mark.encode(), skipped if i == 0 else 0)
+            seen[comment.id] = int(comment.created_at.timestamp())
+        newest = chunk[-1].created_at if newest is None else max(newest, chunk[-1].created_at)
+        keep_from = (newest - OVERLAP).timestamp()
+        seen = {k: v for k, v in seen.items() if v >= keep_from}
+        yield Batch(tuple(chunk), Watermark(newest, seen).encode(), skipped if i == 0 else 0)
     if not found and skipped:
         yield Batch((), start.encode(), skipped)

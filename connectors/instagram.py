@@ -5,7 +5,7 @@ Reading: the account's ``media`` newest first, back to ``lookback_days`` before 
 ``since``); for each media with comments, its comments with their ``replies`` expanded inline
 (a long reply thread is paged through ``/{comment-id}/replies``). The API documents no order for
 comments, so every comment of a watched media is read and filtered by the cursor (the newest
-``timestamp`` delivered plus the ids at that second). Comments have no permalink of their own:
+``timestamp`` delivered plus the ids delivered in the two minutes before it). Comments have no permalink of their own:
 ``permalink`` is the media's.
 
 Writing: hide/unhide is ``POST /{comment-id}`` with ``hide``; delete is ``DELETE``.

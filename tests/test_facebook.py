@@ -102,6 +102,20 @@ def test_incremental_reads_only_what_is_new_including_same_second(fake):
     assert read_all(connector, batches[-1].cursor)[0] == []
 
 
+def test_comment_listed_late_within_the_overlap_is_still_delivered(fake):
+    post = fake.add_post(PAGE, ts(100))
+    fake.add_fb_comment(post, "newest so far", ts(10))
+    connector = connect(fake)
+    cursor = read_all(connector)[1][-1].cursor
+    assert len(cursor) < 200  # small: only the ids of the last two minutes
+    # The API lists these only now, with created_times from before the cursor's newest.
+    late = fake.add_fb_comment(post, "listed late", ts(11))
+    fake.add_fb_comment(post, "far too late", ts(30))
+    comments, batches = read_all(connector, cursor)
+    assert [c.id for c in comments] == [late]
+    assert read_all(connector, batches[-1].cursor)[0] == []
+
+
 def test_pages_at_the_api_maximum_and_stops_at_the_cursor(fake):
     post = fake.add_post(PAGE, ts(500))
     for i in range(250):
@@ -122,6 +136,20 @@ def test_pages_at_the_api_maximum_and_stops_at_the_cursor(fake):
 
 def _queries(fake):
     return ["&".join(f"{k}={v[-1]}" for k, v in r.query.items()) for r in fake.requests]
+
+
+def test_resuming_from_any_batch_cursor_delivers_exactly_the_rest(fake):
+    posts = [fake.add_post(PAGE, ts(3000 + p)) for p in range(3)]
+    for i in range(1200):  # interleaved across posts, several per second
+        fake.add_fb_comment(posts[i % 3], f"c{i}", ts(2000 - i / 4))
+    connector = connect(fake)
+    everything, batches = read_all(connector)
+    assert len(batches) == 3 and len(everything) == 1200  # BATCH_SIZE 500
+    delivered = 0
+    for batch in batches:
+        delivered += len(batch.comments)
+        rest, _ = read_all(connector, batch.cursor)
+        assert [c.id for c in rest] == [c.id for c in everything[delivered:]]
 
 
 def test_backfill_date_range_and_lookback(fake):
