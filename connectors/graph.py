@@ -208,9 +208,9 @@ class GraphClient:
             if not isinstance(data, list):
                 raise ConnectorError(f"{self.where}: GET {node}/{edge}: response has no data list")
             yield data
-            following = (page.get("paging") or {}).get("next") if isinstance(
-                page.get("paging"), dict) else None
-            if not following or not isinstance(following, str):
+            paging = page.get("paging")
+            following = paging.get("next") if isinstance(paging, dict) else None
+            if not isinstance(following, str) or not following:
                 return
             params = {k: v if len(v) > 1 else v[0]
                       for k, v in parse_qs(urlparse(following).query).items()}
@@ -257,10 +257,10 @@ class GraphClient:
         except ConnectorError:  # raised by _check_response, before the SDK saw the body
             raise
         except facebook.GraphAPIError as e:
+            # A Graph error in a 2xx answer, or a body the SDK cannot read (HTML, plain text).
             error = e.result.get("error") if isinstance(e.result, dict) else None
-            mapped = self._classify(None, {}, error if isinstance(error, dict) else None)
-            if mapped is not None:
-                raise mapped from None
+            if isinstance(error, dict):
+                raise self._classify(None, {}, error) from None
             raise TransientError(f"unexpected response "
                                  f"({self._clean(str(e.message))[:200]})") from None
         except requests.Timeout:
@@ -287,11 +287,8 @@ class GraphClient:
                 error = body["error"]
         except ValueError:
             pass
-        mapped = self._classify(response.status_code, response.headers, error)
-        if mapped is None:
-            return response  # a Graph error the SDK raises and _mapped reports
         response.close()
-        raise mapped
+        raise self._classify(response.status_code, response.headers, error)
 
     def _set_pace(self, usage: float | None) -> None:
         """Below SLOW_DOWN_AT no wait; above it the backoff base, doubling every 2.5 points
@@ -307,12 +304,13 @@ class GraphClient:
         self._pace = pace
 
     def _classify(self, status: int | None, headers: Mapping[str, str],
-                  error: Mapping[str, Any] | None) -> ConnectorError | None:
+                  error: Mapping[str, Any] | None) -> ConnectorError:
+        """A failed answer -> the ConnectorError the retry loop and the core act on."""
         code = _int(error.get("code")) if error else None
         subcode = _int(error.get("error_subcode")) if error else None
         message = self._clean(str(error.get("message", "")))[:300] if error else ""
-        label = f"code {code}" + (f"/{subcode}" if subcode else "") if code is not None else ""
-        detail = f" ({label}: {message})" if label else (f" ({message})" if message else "")
+        label = f"code {code}" + (f"/{subcode}" if subcode else "")
+        detail = f" ({label}: {message})" if error else ""
         if code in TOKEN_CODES or status == 401:
             return AuthFailed(f"access token rejected{detail}; get a new token for this account")
         if code in THROTTLE_CODES or status == 429:
@@ -321,10 +319,10 @@ class GraphClient:
             return _MissingObject(f"object does not exist{detail}")
         if code in TRANSIENT_CODES or (error and error.get("is_transient")) or \
                 (status is not None and status >= 500):
-            return TransientError(f"server error {status or ''}{detail}".replace("  ", " "))
-        if error is None and status is not None:
-            return ConnectorError(f"HTTP {status} without a Graph error body")
-        return None if error is None else ConnectorError(f"Graph API error{detail}")
+            return TransientError(f"server error{f' {status}' if status else ''}{detail}")
+        if error is None:
+            return ConnectorError(f"HTTP {status} without a Graph error body (check api_base)")
+        return ConnectorError(f"Graph API error{detail}")
 
     def _clean(self, text: str) -> str:
         return redact(text, self._token)

@@ -388,3 +388,18 @@ def test_documented_settings_are_all_accepted():
     accounts = config.parse(tomllib.loads(text)).accounts
     assert [a.platform for a in accounts] == ["facebook", "instagram"]
     assert accounts[0].options.edge == "posts" and accounts[1].options.graph.page_size == 100
+
+
+def test_permanent_errors_are_not_retried_and_missing_token_is_a_config_error(fake):
+    connector = connect(fake)
+    with pytest.raises(ConnectorError, match=r"acme-fb: hide 404_404: object does not exist"):
+        connector.hide(_comment("404_404"))
+    post = fake.add_post(PAGE, ts(10))
+    with pytest.raises(ConnectorError, match=r"code 100"):
+        connector.client.post(post, "hide a post", is_hidden="true")  # not a comment
+    assert fake.request_count() == 2  # one try each
+
+    account = config.parse({"accounts": [{"name": "acme-fb", "platform": "facebook",
+                                          "page_id": PAGE}]}).accounts[0]
+    with pytest.raises(ConfigError, match=r"acme-fb\.secrets\.access_token"):
+        FacebookConnector.open(account, {})
