@@ -151,7 +151,8 @@ class InstagramConnector:
             author=Author(id=_str_or_none(who.get("id")), handle=_str_or_none(handle)),
             created_at=parse_time(item["timestamp"]),
             thread_id=str(media["id"]), parent_id=_str_or_none(item.get("parent_id")),
-            permalink=_str_or_none(media.get("permalink")), raw=item,
+            permalink=_str_or_none(media.get("permalink")),
+            raw={k: v for k, v in item.items() if k != "replies"},  # replies come on their own
         )
 
     # -- acting ----------------------------------------------------------------------------
