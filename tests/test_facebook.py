@@ -403,3 +403,13 @@ def test_permanent_errors_are_not_retried_and_missing_token_is_a_config_error(fa
                                           "page_id": PAGE}]}).accounts[0]
     with pytest.raises(ConfigError, match=r"acme-fb\.secrets\.access_token"):
         FacebookConnector.open(account, {})
+
+
+def test_feed_edge_adds_visitor_posts(fake):
+    own = fake.add_post(PAGE, ts(20))
+    visitor = fake.add_post(PAGE, ts(15), "visitor post", by_page=False)
+    fake.add_fb_comment(own, "on our post", ts(10))
+    fake.add_fb_comment(visitor, "on a visitor's post", ts(5))
+    assert [c.text for c in read_all(connect(fake))[0]] == ["on our post"]
+    assert [c.text for c in read_all(connect(fake, edge="feed"))[0]] == [
+        "on our post", "on a visitor's post"]
