@@ -253,9 +253,9 @@ def test_server_errors_are_retried_a_bounded_number_of_times(fake):
 
 def test_slow_response_times_out_and_is_retried(fake):
     fake.add_post(PAGE, ts(10))
-    fake.fail("slow", seconds=0.6)
+    fake.fail("slow", seconds=1.0)
     sleeps = Sleeps()
-    read_all(connect(fake, sleeps, timeout=0.2))
+    read_all(connect(fake, sleeps, timeout=0.3))
     assert len(sleeps) == 1
 
 
