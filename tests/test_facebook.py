@@ -413,3 +413,32 @@ def test_feed_edge_adds_visitor_posts(fake):
     assert [c.text for c in read_all(connect(fake))[0]] == ["on our post"]
     assert [c.text for c in read_all(connect(fake, edge="feed"))[0]] == [
         "on our post", "on a visitor's post"]
+
+
+def test_fake_answers_in_graph_shapes(fake):
+    """Guards the fake itself: list paging, error bodies and usage headers as Graph sends them."""
+    import requests
+
+    post = fake.add_post(PAGE, ts(10))
+    for i in range(3):
+        fake.add_fb_comment(post, f"c{i}", ts(5 - i))
+    url = f"{fake.base_url}v21.0/{post}/comments"
+    page = requests.get(url, params={"limit": 2, "access_token": TOKEN}, timeout=5)
+    body = page.json()
+    assert set(body) == {"data", "paging"} and set(body["paging"]) == {"cursors", "next"}
+    assert set(body["paging"]["cursors"]) == {"before", "after"}
+    assert json.loads(page.headers["x-app-usage"]).keys() == {"call_count", "total_cputime",
+                                                              "total_time"}
+    assert body["paging"]["next"].startswith(url) and "access_token=" in body["paging"]["next"]
+    last = requests.get(body["paging"]["next"], timeout=5).json()
+    assert len(last["data"]) == 1 and "next" not in last["paging"]
+
+    fake.fail("throttle", code=80001, headers=True, regain_minutes=3)
+    answer = requests.get(url, params={"access_token": TOKEN}, timeout=5)
+    assert answer.status_code == 400
+    assert set(answer.json()["error"]) >= {"message", "type", "code", "fbtrace_id"}
+    usage = json.loads(answer.headers["x-business-use-case-usage"])
+    assert usage["100"][0]["estimated_time_to_regain_access"] == 3
+    fake.revoke()
+    error = requests.get(url, params={"access_token": TOKEN}, timeout=5).json()["error"]
+    assert (error["type"], error["code"], error["error_subcode"]) == ("OAuthException", 190, 463)
