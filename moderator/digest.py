@@ -469,6 +469,10 @@ def deliver(message: EmailMessage, settings: DigestSettings, password: str | Non
         except smtplib.SMTPAuthenticationError as e:
             raise DigestError(f"digest: {where} refused the login of "
                               f"{settings.smtp_username!r}: {_answer(e, password)}") from None
+        except smtplib.SMTPNotSupportedError as e:
+            raise DigestError(f"digest: {where} does not support what the config asks "
+                              f"({_scrub(str(e), password)}); check smtp_security and "
+                              f"smtp_username") from None
         except smtplib.SMTPRecipientsRefused as e:
             refused = ", ".join(sorted(e.recipients))
             raise DigestError(f"digest: {where} refused every recipient ({refused})") from None
