@@ -209,6 +209,11 @@ def _code(value: str) -> str:
             f"background:#fef2f2;padding:0 3px;word-break:break-all;\">{esc(value)}</span>")
 
 
+def _muted_code(value: str) -> str:
+    return (f"<span style=\"font-family:{MONO};font-size:12px;color:{MUTED};"
+            f"word-break:break-all;\">{esc(value)}</span>")
+
+
 def _header(d: Digest) -> str:
     return _row(
         f"<div style=\"font-size:12px;letter-spacing:0.08em;text-transform:uppercase;"
@@ -291,7 +296,8 @@ def _chart(d: Digest) -> str:
 
 def _totals(d: Digest) -> str:
     def cells(t: Totals) -> list[str]:
-        return [esc(t.account), esc(t.platform)] + [
+        return [f"<span style=\"white-space:nowrap;\">{esc(t.account)}</span>",
+                esc(t.platform)] + [
             _num(v) for v in (t.seen, t.flagged, t.hidden, t.deleted, t.queued, t.undone,
                               t.dry_run, t.failed)]
 
@@ -315,7 +321,9 @@ def _review(d: Digest) -> str:
             f"border-left:3px solid #c4b5fd;\">{esc(item.excerpt)}</div>"
             f"<div style=\"font-size:12px;color:{MUTED};\">Why: {esc(item.reason)} "
             f"[{esc(item.rules)}]</div>"
-            f"<div style=\"font-size:12px;margin-top:2px;\">{_code(item.link)}</div>"
+            f"<div style=\"font-size:12px;margin-top:2px;\">"
+            f"{_code(item.link) if item.link.startswith('hxxp') else _muted_code(item.link)}"
+            f"</div>"
             f"</td></tr>")
     more = d.review_pending - len(d.review)
     note = f"{d.review_pending} waiting, oldest first" + (f"; first {len(d.review)} shown"

@@ -59,8 +59,8 @@ def one_line(text: str, width: int) -> str:
 _INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # Bounded pieces only: linear time on hostile text.
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@((?:[\w-]{1,63}\.){1,10}[\w-]{2,63})")
-# Not after a letter (``abc1234567`` is an id); a run longer than the bound is cut in pieces,
-# each masked.
+# Not starting right after a letter (``abc123456`` reads as an id); a run longer than the
+# bound is cut in pieces, each masked. Over-masking an order number is harmless.
 _DIGIT_RUN = re.compile(r"(?<![^\W\d])\+?\d(?:[ .\-/()]{0,3}\d){6,40}")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 CARD_DIGITS = 13  # a run this long is treated as a payment card (or account) number
