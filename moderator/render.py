@@ -17,6 +17,7 @@ _URLISH = re.compile(
     r"|www\.[^\s<>\"']{1,2000}"
     r"|(?:[a-z0-9](?:[a-z0-9-]{0,62})\.){1,10}[a-z]{2,24}\b(?:/[^\s<>\"']{0,2000})?)")
 _SCHEME = re.compile(r"(?i)^(ht|f)tp(s?)://")
+_BARE_DOT = re.compile(r"(?<!\[)\.(?!\])")
 
 
 def defang_url(url: str) -> str:
@@ -26,7 +27,7 @@ def defang_url(url: str) -> str:
     if not sep:
         head, rest = "", url
     host, slash, path = rest.partition("/")
-    host = host.replace(".", "[.]")
+    host = _BARE_DOT.sub("[.]", host)  # idempotent: a defanged host stays as it is
     return f"{head}{sep}{host}{slash}{path}"
 
 

@@ -392,6 +392,7 @@ def test_digest_received_by_smtp_is_safe_and_complete(site, smtp_server, caplog)
     assert "https://" not in text and "http://" not in text
     assert "evil.example" not in page and "evil.example" not in text
     assert "hxxps://acmebank-secure[.]example/verify" in page
+    assert "hxxps://www[.]facebook[.]com/acmebank/posts/1029?comment_id=h1" in page  # permalink
     # Invisible and direction-override characters are gone.
     assert "\u202e" not in page and "\u200b" not in page and "\u202e" not in text
     # Personal data masked in both parts.

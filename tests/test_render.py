@@ -22,6 +22,11 @@ def test_defang_text_still_works(text, expected):
     assert defang_text(text) == expected
 
 
+def test_defanging_twice_changes_nothing():
+    once = defang_text("go to https://www.evil.example/a.b and evil.example")
+    assert defang_text(once) == once == "go to hxxps://www[.]evil[.]example/a.b and evil[.]example"
+
+
 def test_defang_helpers():
     assert defang_url("https://evil.example:8443/a.b") == "hxxps://evil[.]example:8443/a.b"
     assert defang_value(["https://a.example", {"host": "b.example"}, 3]) == \
