@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 from moderator.config import DigestSettings, Secrets, Settings
 from moderator.errors import ModeratorError
 from moderator.models import Severity
-from moderator.render import defang_url, defang_value, mask_pii, one_line, safe_excerpt, \
-    strip_invisible
+from moderator.render import (defang_text, defang_url, defang_value, mask_pii, one_line,
+                              safe_excerpt, strip_invisible)
 from moderator.store import Store, now as utc_now
 
 logger = logging.getLogger(__name__)
@@ -306,7 +306,7 @@ def _queue_item(row: dict[str, Any]) -> QueueItem:
         excerpt=safe_excerpt(row.get("text") or "", 200),
         reason=safe_excerpt(row.get("reason") or "", 160), rules=_plain(row["rules"], 120),
         proposed=_plain(row["proposed_action"]), severity=_plain(row["severity"]),
-        link=one_line(safe_excerpt(link, 400), 160))
+        link=one_line(defang_text(strip_invisible(link)), 200))  # ids in it are not PII
 
 
 def imitated(evidence: Any) -> str | None:

@@ -138,8 +138,9 @@ _FOOTER = ("Links are defanged on purpose (hxxps://example[.]com): never open th
 # -- HTML --------------------------------------------------------------------------------------
 
 def render_html(d: Digest) -> str:
-    body = [_header(d), _brakes(d), _tiles(d), _chart(d), _totals(d), _review(d),
-            _findings(d), _impersonators(d), _domains(d), _errors(d), _footer(d)]
+    # What a lead acts on first comes first; the per-platform detail after.
+    body = [_header(d), _brakes(d), _tiles(d), _chart(d), _review(d), _impersonators(d),
+            _domains(d), _findings(d), _totals(d), _errors(d), _footer(d)]
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -309,22 +310,18 @@ def _totals(d: Digest) -> str:
 def _review(d: Digest) -> str:
     items = []
     for item in d.review:
+        link = _code(item.link) if item.link.startswith("hxxp") else _muted_code(item.link)
         items.append(
-            f"<tr><td style=\"padding:8px 0;border-bottom:1px solid {LINE};\">"
+            f"<tr><td style=\"padding:7px 0;border-bottom:1px solid {LINE};\">"
             f"<div style=\"font-size:12px;color:{MUTED};\">#{item.id} &middot; "
             f"{esc(_time(d, item.queued_at))} &middot; {esc(item.account)}/"
-            f"{esc(item.platform)} &middot; proposes <b>{esc(item.proposed)}</b> "
-            f"({_severity(item.severity)})</div>"
-            f"<div style=\"font-weight:bold;font-size:13px;margin-top:2px;\">"
-            f"{esc(item.author)}</div>"
-            f"<div style=\"font-size:13px;margin:3px 0;padding:6px 8px;background:#f9fafb;"
-            f"border-left:3px solid #c4b5fd;\">{esc(item.excerpt)}</div>"
-            f"<div style=\"font-size:12px;color:{MUTED};\">Why: {esc(item.reason)} "
-            f"[{esc(item.rules)}]</div>"
-            f"<div style=\"font-size:12px;margin-top:2px;\">"
-            f"{_code(item.link) if item.link.startswith('hxxp') else _muted_code(item.link)}"
-            f"</div>"
-            f"</td></tr>")
+            f"{esc(item.platform)} &middot; proposes <b style=\"color:{INK};\">"
+            f"{esc(item.proposed)}</b> ({_severity(item.severity)}) &middot; "
+            f"{esc(item.reason)} [{esc(item.rules)}]</div>"
+            f"<div style=\"font-size:13px;margin:3px 0;padding:5px 8px;background:#f9fafb;"
+            f"border-left:3px solid #c4b5fd;\"><b>{esc(item.author)}</b>: "
+            f"{esc(item.excerpt)}</div>"
+            f"<div style=\"font-size:12px;\">{link}</div></td></tr>")
     more = d.review_pending - len(d.review)
     note = f"{d.review_pending} waiting, oldest first" + (f"; first {len(d.review)} shown"
                                                           if more > 0 else "")
