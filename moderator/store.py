@@ -123,10 +123,16 @@ def _initial(db: sqlite_utils.Database) -> None:
 
 
 
-@migrations(name="0002_digest_detail")
-def _digest_detail(db: sqlite_utils.Database) -> None:
-    # Why a digest failed (SMTP host, port and the server's answer; never a password).
-    db.execute("ALTER TABLE digests ADD COLUMN detail TEXT NOT NULL DEFAULT ''")
+@migrations(name="0002_digest")
+def _digest(db: sqlite_utils.Database) -> None:
+    # Why a digest failed (SMTP host, port and the server's answer; never a password), and
+    # indexes for the digest's time-range queries over every account at once.
+    db.executescript("""
+    ALTER TABLE digests ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    CREATE INDEX comments_seen ON comments(seen_at);
+    CREATE INDEX actions_at ON actions(at);
+    CREATE INDEX events_at ON events(at);
+    """)
 
 @dataclass(frozen=True, slots=True)
 class PlannedAction:

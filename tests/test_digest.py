@@ -29,7 +29,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 import rules
 from moderator import config
 from moderator.config import Secrets
-from moderator.digest import (DigestError, Period, build_message, collect, deliver, domains_in,
+from moderator.digest import (DigestError, Period, build_message, collect, domains_in,
                               imitated, resolve_period, send_digest, send_due_digest,
                               write_preview)
 from moderator.errors import ConfigError
@@ -370,8 +370,9 @@ def test_digest_received_by_smtp_is_safe_and_complete(site, smtp_server, caplog)
 
     flagged = sum(c["flagged"] for c in counted.values())
     waiting = sum(c["review"] for c in counted.values())
-    assert message["Subject"].endswith(f"{flagged} flagged, {sum(c['acted'] for c in counted.values())}"
-                                       f" acted on, {waiting} waiting for review")
+    acted = sum(c["acted"] for c in counted.values())
+    assert message["Subject"].endswith(f"{flagged} flagged, {acted} acted on, "
+                                       f"{waiting} waiting for review")
     assert message["Subject"].startswith("BRAKE ENGAGED")
     for part in (text, page):
         assert "acme-youtube" in part and "AcmeSupport_Desk" in part

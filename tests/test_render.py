@@ -61,8 +61,8 @@ def test_strip_invisible_drops_direction_and_zero_width_characters():
 
 
 def test_safe_excerpt_masks_before_defanging_and_bounds_the_line():
-    out = safe_excerpt("Write to jane.doe@example.com\nor https://evil\u200b.example/x " + "z" * 500,
-                       width=80)
+    hostile = "Write to jane.doe@example.com\nor https://evil\u200b.example/x " + "z" * 500
+    out = safe_excerpt(hostile, width=80)
     assert out.startswith("Write to j***@example[.]com or hxxps://evil[.]example/x ")
     assert len(out) == 80 and out.endswith("…") and "\n" not in out
 
