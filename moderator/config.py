@@ -334,6 +334,10 @@ def _parse_digest(top: OptionReader, base_dir: Path) -> DigestSettings:
     if settings.smtp_password_env is not None and not settings.smtp_password_env.isidentifier():
         r.problem("smtp_password_env", "expected the NAME of an environment variable "
                                        "(the password never goes in this file)")
+    if settings.smtp_username and security == "none" and \
+            settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+        r.problem("smtp_security", f"'none' would send the password for {settings.smtp_host} "
+                                   "unencrypted; use 'starttls' or 'tls'")
     if settings.smtp_username and not settings.smtp_password_env:
         r.problem("smtp_password_env", "smtp_username is set: name the environment variable "
                                        "that holds its password")

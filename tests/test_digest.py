@@ -651,6 +651,14 @@ def test_digest_settings_are_validated_with_key_paths():
         assert key in problems
 
 
+def test_no_login_in_clear_text_to_a_remote_server():
+    with pytest.raises(ConfigError, match="digest.smtp_security: 'none' would send"):
+        config.parse({"digest": {"smtp_host": "smtp.example.com", "smtp_security": "none",
+                                 "smtp_username": "u", "smtp_password_env": "P"}})
+    config.parse({"digest": {"smtp_host": "localhost", "smtp_security": "none",
+                             "smtp_username": "u", "smtp_password_env": "P"}})
+
+
 def test_documented_settings_are_accepted():
     text = (ROOT / "docs" / "config-digest.toml").read_text()
     import tomllib
