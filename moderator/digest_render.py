@@ -153,7 +153,7 @@ def render_html(d: Digest) -> str:
         "border=\"0\" bgcolor=\"#f3f4f6\" style=\"background:#f3f4f6;\"><tr>"
         "<td align=\"center\" style=\"padding:24px 8px;\">\n"
         "<table role=\"presentation\" width=\"720\" cellpadding=\"0\" cellspacing=\"0\" "
-        f"border=\"0\" bgcolor=\"{PAPER}\" style=\"width:720px;max-width:720px;"
+        f"border=\"0\" bgcolor=\"{PAPER}\" style=\"width:100%;max-width:720px;"
         f"background:{PAPER};border:1px solid {LINE};font-family:{FONT};font-size:14px;"
         f"line-height:1.4;color:{INK};\">\n" + "\n".join(part for part in body if part) +
         "\n</table>\n</td></tr></table>\n</body></html>\n")
