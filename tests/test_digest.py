@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -575,6 +576,39 @@ def test_send_due_digest_failure_is_recorded_not_raised(site):
 
 
 # -- preview and the command ---------------------------------------------------------------------
+
+class _TagBalance(HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "link", "input"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.seen: set[str] = set()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self.seen.add(tag)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.problems.append(tag)
+
+
+def test_html_is_well_formed_and_email_safe(site):
+    settings, _ = site
+    with Store(settings.store_path) as store:
+        message = build_message(collect(store, settings, resolve_period(store)), settings.digest)
+    page = message.get_body(preferencelist=("html",)).get_content()
+    parser = _TagBalance()
+    parser.feed(page)
+    parser.close()
+    assert parser.problems == [] and parser.stack == []
+    assert parser.seen <= {"html", "head", "meta", "title", "body", "table", "tr", "td", "th",
+                           "div", "span", "b"}  # no script, style, link, img, iframe, form, a
+    assert "@import" not in page and "url(" not in page
+
 
 def test_preview_writes_eml_and_html(site, tmp_path):
     settings, _ = site
