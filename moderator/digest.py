@@ -205,10 +205,6 @@ class Digest:
     def total(self, name: str) -> int:
         return sum(getattr(t, name) for t in self.totals)
 
-    @property
-    def error_count(self) -> int:
-        return sum(e.count for e in self.errors)
-
     def local(self, when: datetime) -> datetime:
         return when.astimezone(ZoneInfo(self.timezone))
 
@@ -560,7 +556,9 @@ def send_due_digest(settings: Settings, store: Store, now: datetime) -> bool:
     configured time zone) and no sent digest covers it yet. Cheap when nothing is due, so call
     it at start (a digest missed while the daemon was down goes out then) and every few
     minutes. A failure is recorded and logged, not raised; it is retried after 15 minutes.
-    Returns True if a digest was sent."""
+    Returns True if a digest was sent. ``now`` is an aware datetime (naive is taken as UTC)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
     if not settings.digest.recipients:
         return False
     due = due_at(settings.digest, now)
