@@ -467,6 +467,9 @@ def _demo_report(store: Store) -> None:
 
 # Commands that live in their own modules register here, one line each.
 # (e.g. main.add_command(daemon_cli.run))
+from moderator.cli_digest import digest as _digest_command  # noqa: E402
+
+main.add_command(_digest_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

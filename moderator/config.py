@@ -81,6 +81,10 @@ class DigestSettings:
     smtp_security: str = "starttls"  # starttls | tls | none
     smtp_username: str | None = None
     smtp_password_env: str | None = None  # the NAME of the variable holding the password
+    smtp_ca_file: str | None = None  # PEM bundle for a private CA (default: the system's)
+    smtp_timeout: float = 30.0  # seconds per SMTP connection attempt
+    send_attempts: int = 3  # bounded retry of transient failures, with backoff
+    max_items: int = 25  # rows per list (review queue, impersonators, domains, errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +176,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
     rules = _parse_rules(top.table_of("rules"), brand, top)
     daemon = _parse_daemon(top)
-    digest = _parse_digest(top)
+    digest = _parse_digest(top, base_dir)
 
     accounts_raw = top.get("accounts", [])
     accounts: list[AccountSettings] = []
@@ -296,7 +300,7 @@ def _parse_daemon(top: OptionReader) -> DaemonSettings:
     return settings
 
 
-def _parse_digest(top: OptionReader) -> DigestSettings:
+def _parse_digest(top: OptionReader, base_dir: Path) -> DigestSettings:
     r = OptionReader(top.table_of("digest"), "digest")
     security = r.str("smtp_security", "starttls")
     if security not in ("starttls", "tls", "none"):
@@ -304,6 +308,7 @@ def _parse_digest(top: OptionReader) -> DigestSettings:
     send_at = r.str("send_at", "08:00")
     if not _is_clock(send_at):
         r.problem("send_at", f"expected a time like '08:00', got {send_at!r}")
+    ca_file = r.str("smtp_ca_file", None)
     timezone = r.str("timezone", "UTC")
     try:
         from zoneinfo import ZoneInfo
@@ -321,7 +326,28 @@ def _parse_digest(top: OptionReader) -> DigestSettings:
         smtp_security=security,
         smtp_username=r.str("smtp_username", None),
         smtp_password_env=r.str("smtp_password_env", None),
+        smtp_ca_file=str(base_dir / ca_file) if ca_file else None,
+        smtp_timeout=r.number("smtp_timeout", 30.0, minimum=1),
+        send_attempts=r.number("send_attempts", 3, minimum=1, integer=True),
+        max_items=r.number("max_items", 25, minimum=1, integer=True),
     )
+    if settings.send_attempts > 10:
+        r.problem("send_attempts", f"at most 10, got {settings.send_attempts}")
+    if settings.max_items > 500:
+        r.problem("max_items", f"at most 500, got {settings.max_items}")
+    for i, address in enumerate(settings.recipients):
+        if "@" not in address or any(ch.isspace() for ch in address.strip()):
+            r.problem(f"recipients[{i}]", f"expected an e-mail address, got {address!r}")
+    if settings.smtp_password_env is not None and not settings.smtp_password_env.isidentifier():
+        r.problem("smtp_password_env", "expected the NAME of an environment variable "
+                                       "(the password never goes in this file)")
+    if settings.smtp_username and security == "none" and \
+            settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+        r.problem("smtp_security", f"'none' would send the password for {settings.smtp_host} "
+                                   "unencrypted; use 'starttls' or 'tls'")
+    if settings.smtp_username and not settings.smtp_password_env:
+        r.problem("smtp_password_env", "smtp_username is set: name the environment variable "
+                                       "that holds its password")
     _finish(top, r)
     return settings
 

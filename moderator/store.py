@@ -122,6 +122,18 @@ def _initial(db: sqlite_utils.Database) -> None:
     """)
 
 
+
+@migrations(name="0002_digest")
+def _digest(db: sqlite_utils.Database) -> None:
+    # Why a digest failed (SMTP host, port and the server's answer; never a password), and
+    # indexes for the digest's time-range queries over every account at once.
+    db.executescript("""
+    ALTER TABLE digests ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    CREATE INDEX comments_seen ON comments(seen_at);
+    CREATE INDEX actions_at ON actions(at);
+    CREATE INDEX events_at ON events(at);
+    """)
+
 @dataclass(frozen=True, slots=True)
 class PlannedAction:
     """An action logged as planned and not yet carried out (or failed and worth a retry)."""
@@ -468,6 +480,110 @@ class Store:
         where, args = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
         return {action: n for action, n in self.db.execute(
             f"SELECT action, count(*) FROM decisions {where} GROUP BY action", args)}
+
+
+    # -- digest ------------------------------------------------------------------------------
+    # Periods are half-open [start, end) on the time Moderator recorded things (seen_at, at,
+    # created_at), so consecutive digests neither overlap nor leave a gap.
+
+    def digest_totals(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Per (account, platform): comments seen and flagged, and audit-log outcomes."""
+        span = [iso(start), iso(end)]
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+        def row(account: str, platform: str) -> dict[str, Any]:
+            return rows.setdefault((account, platform), {
+                "account": account, "platform": platform, "seen": 0, "flagged": 0,
+                "hidden": 0, "deleted": 0, "banned": 0, "queued": 0, "undone": 0,
+                "dry_run": 0, "failed": 0})
+
+        for account, platform, n in self.db.execute(
+                "SELECT account, platform, count(*) FROM comments WHERE seen_at >= ? AND "
+                "seen_at < ? GROUP BY account, platform", span):
+            row(account, platform)["seen"] = n
+        for account, platform, n in self.db.execute(
+                "SELECT c.account, c.platform, count(DISTINCT f.comment_uid) FROM findings f "
+                "JOIN comments c ON c.uid = f.comment_uid WHERE f.created_at >= ? AND "
+                "f.created_at < ? GROUP BY c.account, c.platform", span):
+            row(account, platform)["flagged"] = n
+        done = {"hide": "hidden", "delete": "deleted", "ban": "banned"}
+        for account, platform, action, status, n in self.db.execute(
+                "SELECT account, platform, action, status, count(*) FROM actions WHERE at >= ? "
+                "AND at < ? GROUP BY account, platform, action, status", span):
+            r = row(account, platform)
+            if status == "done" and action in done:
+                r[done[action]] += n
+            elif status == "queued":
+                r["queued"] += n
+            elif status in ("undone", "failed"):
+                r[status] += n
+            elif status == "dry-run":
+                r["dry_run"] += n
+        return [rows[k] for k in sorted(rows)]
+
+    def digest_findings(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Findings per (rule, category, severity), with how many comments they concern."""
+        return list(self.db.query(
+            "SELECT rule, category, severity, count(*) AS findings, "
+            "count(DISTINCT comment_uid) AS comments FROM findings WHERE created_at >= ? AND "
+            "created_at < ? GROUP BY rule, category, severity ORDER BY count(*) DESC, rule",
+            [iso(start), iso(end)]))
+
+    def digest_category_findings(self, category: str, start: datetime, end: datetime,
+                                 limit: int = 20_000) -> list[dict[str, Any]]:
+        """Findings of one category with their comment's author, evidence parsed."""
+        rows = list(self.db.query(
+            "SELECT f.rule, f.severity, f.reason, f.evidence, f.comment_uid, f.created_at, "
+            "c.account, c.platform, c.author_id, c.author_handle, c.author_name "
+            "FROM findings f JOIN comments c ON c.uid = f.comment_uid "
+            "WHERE f.category = ? AND f.created_at >= ? AND f.created_at < ? "
+            "ORDER BY f.id LIMIT ?", [category, iso(start), iso(end), limit]))
+        for r in rows:
+            try:
+                r["evidence"] = json.loads(r["evidence"])
+            except ValueError:
+                r["evidence"] = {}
+        return rows
+
+    def pending_review_count(self) -> int:
+        row = self.db.execute("SELECT count(*) FROM review_queue WHERE status = 'pending'")
+        return int(row.fetchone()[0])
+
+    def digest_errors(self, start: datetime, end: datetime,
+                      limit: int = 50) -> list[dict[str, Any]]:
+        """Errors grouped by (account, platform, kind): count, last time and last message."""
+        return list(self.db.query(
+            "SELECT account, platform, kind, count(*) AS n, max(at) AS last_at, message "
+            "FROM errors WHERE at >= ? AND at < ? GROUP BY account, platform, kind "
+            "ORDER BY count(*) DESC LIMIT ?", [iso(start), iso(end), limit]))
+
+    def digest_events(self, start: datetime, end: datetime, prefix: str = "brake.",
+                      limit: int = 100) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM events WHERE at >= ? AND at < ? AND kind LIKE ? ORDER BY at, id "
+            "LIMIT ?", [iso(start), iso(end), prefix + "%", limit]))
+
+    def engaged_brakes(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM brakes WHERE engaged = 1 ORDER BY account"))
+
+    def record_digest(self, start: datetime, end: datetime, recipients: Sequence[str],
+                      status: str, detail: str = "") -> int:
+        """One digest sent (status ``sent``) or given up on (``failed``, with why)."""
+        with self.atomic():
+            cur = self.db.execute(
+                "INSERT INTO digests(period_start, period_end, sent_at, recipients, status, "
+                "detail) VALUES (?, ?, ?, ?, ?, ?)",
+                [iso(start), iso(end), iso(now()), json.dumps(list(recipients)), status,
+                 detail[:2000]])
+        return int(cur.lastrowid)
+
+    def last_digest_end(self) -> datetime | None:
+        """The end of the latest period a sent digest covered: the next one starts there."""
+        row = self.db.execute("SELECT max(period_end) FROM digests WHERE status = 'sent'")
+        return parse_iso(row.fetchone()[0])
+
+    def digests(self, limit: int = 20) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM digests ORDER BY id DESC LIMIT ?", [limit]))
 
 
 def idem_key(comment: Comment, action: Action) -> str:
