@@ -382,7 +382,8 @@ def _duration(r: OptionReader, name: str, default: float) -> float:
 def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
                    global_rules: Mapping[str, Any], top: OptionReader,
                    base_dir: Path) -> AccountSettings | None:
-    from connectors import CONNECTORS  # the registry; imported late
+    from connectors import CONNECTORS  # the registries; imported late
+    from rules import RULES
 
     if not isinstance(raw, Mapping):
         top.problem(path, "expected a table")
@@ -404,6 +405,9 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
     account_policy = _parse_policy(r.table_of("policy"), f"{path}.policy", policy, top)
     rule_overrides = r.table_of("rules")
     for family, options in rule_overrides.items():
+        if family not in RULES:
+            r.problem(f"rules.{family}", f"unknown rule family (known: {', '.join(sorted(RULES))})")
+            continue
         base = global_rules.get(family)
         merged = {**base, **options} if isinstance(base, Mapping) and isinstance(options, Mapping) \
             else options

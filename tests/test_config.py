@@ -127,3 +127,9 @@ def test_enabled_switch_is_the_cores_and_must_be_boolean(monkeypatch):
     problems = caught.value.problems
     assert "rules.echo.enabled: expected true or false, got 'no'" in problems
     assert "accounts[0].rules.echo.colour: unknown setting" in problems
+
+
+def test_an_account_override_of_an_unknown_family_is_named():
+    with pytest.raises(ConfigError, match=r"accounts\[0\].rules.telepathy: unknown rule family"):
+        config.parse({"accounts": [{"name": "a", "platform": "file", "path": "x",
+                                    "rules": {"telepathy": {}}}]})

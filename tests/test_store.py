@@ -23,8 +23,11 @@ def test_schema_wal_and_migrations_are_applied_once(tmp_path):
     Store(path).close()
     store = Store(path)  # reopening applies nothing twice
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    from moderator.store import migrations
+
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["0001_initial"]
+    assert names[0] == "0001_initial" and len(names) == len(set(names))
+    assert migrations.pending(store.db) == []
     assert {"comments", "findings", "decisions", "actions", "review_queue", "cursors",
             "runs"} <= set(store.db.table_names())
 
