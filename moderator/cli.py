@@ -40,8 +40,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out)
 
 
+class RedactSecrets(logging.Filter):
+    """A last line of defence: no secret value resolved by this process reaches a log line,
+    even if a library puts one in a message (an access token in a URL, say)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = config.redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = config.redact(record.exc_text)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
 def setup_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactSecrets())
     handler.setFormatter(JsonFormatter() if fmt == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -429,6 +429,20 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
     )
 
 
+# Every secret value resolved in this process, so that logging can scrub it from any message
+# as a last line of defence (see ``redact``). Values shorter than this would scrub ordinary words.
+MIN_REDACTED_LENGTH = 6
+_RESOLVED_SECRETS: set[str] = set()
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret value resolved so far replaced by ``***``."""
+    for value in _RESOLVED_SECRETS:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
 class Secrets:
     """Resolves secret values by environment variable name; values never leave this object
     except through :meth:`get`. The secrets file (``KEY=VALUE`` lines) backs the environment."""
@@ -451,7 +465,10 @@ class Secrets:
                 self._file_values[key.strip()] = value.strip().strip('"').strip("'")
 
     def get(self, env_name: str) -> str | None:
-        return self._environ.get(env_name) or self._file_values.get(env_name)
+        value = self._environ.get(env_name) or self._file_values.get(env_name)
+        if value and len(value) >= MIN_REDACTED_LENGTH:
+            _RESOLVED_SECRETS.add(value)
+        return value
 
     def for_account(self, account: AccountSettings) -> dict[str, str]:
         """The account's secrets by setting name; a missing one is a ConfigError naming the key

@@ -93,3 +93,28 @@ def test_backfill_reports_a_missing_account_clearly(tmp_path):
     cfg.write_text('[[accounts]]\nname = "a"\nplatform = "file"\npath = "x.jsonl"\n')
     result = CliRunner().invoke(main, ["--config", str(cfg), "backfill", "--account", "b"])
     assert result.exit_code == 1 and "no account named 'b' (known: a)" in result.output
+
+
+def test_log_lines_never_carry_a_resolved_secret(monkeypatch, capsys):
+    import logging
+
+    from moderator import config as config_module
+    from moderator.cli import setup_logging
+
+    monkeypatch.setenv("ACME_TOKEN", "tok-9f8e7d6c5b")
+    assert config_module.Secrets().get("ACME_TOKEN") == "tok-9f8e7d6c5b"
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # restored after the test
+    monkeypatch.setattr(root, "level", root.level)
+    setup_logging("info", "text")
+    log = logging.getLogger("connectors.somewhere")
+    log.warning("GET https://graph.example/v21.0/me?access_token=%s failed", "tok-9f8e7d6c5b")
+    try:
+        raise RuntimeError("bad token tok-9f8e7d6c5b")
+    except RuntimeError:
+        log.exception("request failed")
+    setup_logging("info", "json")
+    log.warning("again tok-9f8e7d6c5b")
+    err = capsys.readouterr().err
+    assert "tok-9f8e7d6c5b" not in err
+    assert err.count("***") == 4
