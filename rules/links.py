@@ -1,0 +1,929 @@
+"""Suspicious links: lookalike and homograph domains, threat feeds, shorteners, weak signals.
+
+For each comment the rule gathers the links (those the platform already resolved, and those
+found in the text: scheme-less, ``www.``, defanged, Markdown, HTML, IDN), parses each with the
+Public Suffix List (private suffixes on, so ``evil.blogspot.com`` is its own site), and raises:
+
+- ``links.threat_feed``  the URL or its host is in a loaded threat feed;
+- ``links.blocklist``    the host is in the configured blocklist;
+- ``links.lookalike``    the domain imitates a protected brand: homoglyphs / mixed scripts (TR39
+  skeleton), typos (edit distance 1: omission, insertion, repetition, replacement, transposition,
+  vowel swap, bit flip), hyphenation, affixes (``paypal-login``), TLD swaps, the brand as a
+  subdomain (``paypal.com.verify-id.top``) or in the path of a free host
+  (``sites.google.com/view/acme-support``);
+- ``links.mismatch``     the visible text of a link names another domain than its target;
+- ``links.shortener``    a URL shortener whose destination is unknown (or resolved, when the
+  daemon injects a resolver);
+- ``links.suspicious``   weak signals that add up (raw IP, port, ``@`` in the authority, many
+  subdomains, abuse-heavy TLD, free hosting, executable download, credential wording).
+
+Never flagged by lookalike alone: the brand's own domains, the allowlist, the domains the built-in
+brands own and a built-in list of popular sites (``rules/data/popular.txt``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from urllib.parse import unquote, urlsplit
+
+import idna
+import tldextract
+
+from moderator.errors import ConfigError
+from moderator.models import Brand, Category, Comment, Finding, Severity
+from moderator.options import OptionReader
+from rules.base import PerCommentRule
+from rules.feeds import FORMATS, FeedIndex, load_feed
+from rules.text import skeleton, strip_invisible
+
+logger = logging.getLogger(__name__)
+
+DATA = Path(__file__).resolve().parent / "data"
+MAX_SCAN_CHARS = 100_000  # the pipeline truncates earlier; this bounds us on our own
+MAX_URL_CHARS = 2_048
+
+# --------------------------------------------------------------------------------------------
+# Data files
+
+
+def _read_list(name: str) -> frozenset[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(l.strip().lower() for l in lines if l.strip() and not l.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The bundled Public Suffix List snapshot; never downloads.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                 include_psl_private_domains=True)
+
+
+@lru_cache(maxsize=65536)
+def split_domain(host: str) -> tuple[str, str, str]:
+    """(subdomain, domain, suffix) of an ASCII host by the Public Suffix List."""
+    ext = _extractor()(host)
+    return ext.subdomain, ext.domain, ext.suffix
+
+
+def registrable(host: str) -> str:
+    _, domain, suffix = split_domain(host)
+    return f"{domain}.{suffix}" if domain and suffix else host
+
+
+def defang(url: str) -> str:
+    """``https://evil.com/x`` -> ``hxxps://evil[.]com/x``: readable, not clickable."""
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        scheme = scheme.replace("http", "hxxp").replace("ftp", "fxp")
+        head, sep, tail = rest.partition("/")
+        return f"{scheme}://{head.replace('.', '[.]')}{sep}{tail}"
+    head, sep, tail = url.partition("/")
+    return f"{head.replace('.', '[.]')}{sep}{tail}"
+
+
+# --------------------------------------------------------------------------------------------
+# URL extraction
+
+_GATE = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://", re.IGNORECASE)
+_DEFANG_HINT = re.compile(r"hxxp|\[\.\]|\(\.\)|\{\.\}|[\[({]dot[\])}]|\[:\]|\bdot\b|:/ /|\[/\]",
+                          re.IGNORECASE)
+_DEFANGS = (
+    (re.compile(r"\bh(?:xx|\*\*|XX|xX|Xx)p(s?)(?=\s*(?:\[:\]|:))", re.IGNORECASE), r"http\1"),
+    (re.compile(r"\s?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\})\s?", re.IGNORECASE), "."),
+    (re.compile(r"\[:\]//|\[://\]|\[:/\]/"), "://"),
+    (re.compile(r"\[/\]"), "/"),
+    (re.compile(r"\[:\]"), ":"),
+    # "evil dot com": only before a common TLD, so "a dot on the map" stays text.
+    (re.compile(r"\b([a-z0-9][a-z0-9\-]{0,62})\s+dot\s+(com|net|org|info|biz|io|co|me|app|xyz|top|"
+                r"online|site|shop|live|ru|uk|de|fr|es|it|nl|us|ca|in|br|cn|tk|ml|ga|cf|gq)\b",
+                re.IGNORECASE), r"\1.\2"),
+)
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
+
+# One pass finds scheme URLs and bare hosts. Labels are letters/digits/hyphens (Unicode letters for
+# IDN); the label and dot alternation is deterministic, so the scan is linear in the text.
+_URL = re.compile(
+    r"(?<![\w@.\-/])"
+    r"(?:(?P<scheme>https?|ftp|hxxps?)://(?P<userinfo>[^\s/@<>\"'\[\]]{1,64}@)?)?"
+    r"(?P<host>(?:[^\W_][\w\-]{0,62}\.){1,10}(?:[^\W\d_]{2,24}|xn--[a-z0-9\-]{1,59})"
+    r"|\d{1,3}(?:\.\d{1,3}){3})"
+    r"(?![\w\-])"
+    r"(?P<port>:\d{1,5})?"
+    r"(?P<rest>[/?#][^\s<>\"'`]{0,2048})?",
+    re.IGNORECASE,
+)
+_MARKDOWN = re.compile(r"\[([^\[\]\n]{1,300})\]\(\s*<?([^\s()<>]{1,2048})>?\s*\)")
+_ANCHOR = re.compile(r"<a\b[^>]{0,1000}?\bhref\s*=\s*[\"']?([^\"'\s>]{1,2048})[^>]{0,1000}>"
+                     r"([^<]{0,500})</a\s*>", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"*_~>"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundLink:
+    url: str  # with a scheme (http:// added to scheme-less hosts)
+    display: str | None = None  # the visible text (Markdown, HTML, platform display_url)
+    source: str = "text"  # text | markdown | html | platform | resolved
+    defanged: bool = False  # was written defanged in the comment
+
+
+def extract_links(text: str, *, limit: int = 50) -> list[FoundLink]:
+    """Links in free text, at most ``limit`` distinct ones, in order of appearance."""
+    if not text or not _GATE.search(text):
+        return []
+    text = text[:MAX_SCAN_CHARS]
+    if "&" in text:
+        text = html.unescape(text)
+    text = strip_invisible(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text.translate(_DOTS))
+    defanged = bool(_DEFANG_HINT.search(text))
+    if defanged:
+        for pattern, repl in _DEFANGS:
+            text = pattern.sub(repl, text)
+
+    found: dict[str, FoundLink] = {}
+    displays: dict[str, tuple[str, str]] = {}
+    for pattern, source in ((_MARKDOWN, "markdown"), (_ANCHOR, "html")):
+        if source == "markdown" and "](" not in text or source == "html" and "<a" not in text.lower():
+            continue
+        for m in pattern.finditer(text):
+            target, visible = (m.group(2), m.group(1)) if source == "markdown" else m.groups()
+            displays.setdefault(_with_scheme(target.strip()), (visible.strip(), source))
+
+    for m in _URL.finditer(text):
+        url = _clean(m)
+        if url is None:
+            continue
+        display, source = displays.get(url, (None, "text"))
+        if url not in found:
+            found[url] = FoundLink(url, display, source, defanged)
+            if len(found) >= limit:
+                break
+    # Markdown / HTML targets the scan missed (relative or odd ones are dropped by _clean later).
+    for url, (display, source) in displays.items():
+        if url not in found and len(found) < limit and _URL.match(url.split("://", 1)[-1]):
+            found[url] = FoundLink(url, display, source, defanged)
+    return list(found.values())
+
+
+def _with_scheme(url: str) -> str:
+    return url if "://" in url[:12] else "http://" + url
+
+
+def _clean(m: re.Match[str]) -> str | None:
+    scheme, host = m.group("scheme"), m.group("host")
+    if not scheme:
+        tld = host.rsplit(".", 1)[-1]
+        # "great song.Love it": a capitalized word glued to a period is a sentence, not a TLD.
+        if tld[:1].isupper() and not tld.isupper():
+            return None
+        if not host.isascii() and not any(c.isalpha() and not c.isascii() for c in tld) \
+                and "xn--" not in host.lower() and not m.group("rest"):
+            pass  # IDN host with an ASCII TLD: a real candidate
+    rest = m.group("rest") or ""
+    # Trailing punctuation and unbalanced closing brackets belong to the sentence.
+    while rest:
+        last = rest[-1]
+        if last in _TRAILING:
+            rest = rest[:-1]
+        elif last in ")]}" and rest.count(last) > rest.count({")": "(", "]": "[", "}": "{"}[last]):
+            rest = rest[:-1]
+        else:
+            break
+    scheme = (scheme or "http").lower().replace("hxxp", "http")
+    return f"{scheme}://{m.group('userinfo') or ''}{host}{m.group('port') or ''}{rest}"
+
+
+# --------------------------------------------------------------------------------------------
+# URL parsing
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedURL:
+    url: str
+    host: str  # ASCII (punycode) lowercase
+    unicode_host: str  # for display and skeletons
+    subdomain: str  # unicode
+    domain: str  # unicode, the label left of the public suffix
+    suffix: str
+    registrable: str  # ASCII
+    port: int | None
+    userinfo: bool
+    path: str  # path + query, percent-decoded
+    is_ip: bool
+    bad_idna: bool
+
+
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+@lru_cache(maxsize=32768)
+def _host_forms(host: str) -> tuple[str, str, bool]:
+    """(ASCII host, Unicode host, IDNA was malformed) for a host as written."""
+    host = host.lower().rstrip(".")
+    bad = False
+    labels_ascii, labels_uni = [], []
+    for label in host.split("."):
+        if label.isascii() and not label.startswith("xn--"):
+            labels_ascii.append(label)
+            labels_uni.append(label)
+            continue
+        try:
+            if label.startswith("xn--"):
+                uni = idna.decode(label)
+                labels_ascii.append(label)
+                labels_uni.append(uni)
+            else:
+                labels_ascii.append(idna.encode(label, uts46=True).decode("ascii"))
+                labels_uni.append(label)
+        except (idna.IDNAError, UnicodeError, ValueError):
+            bad = True
+            try:
+                uni = label.encode("ascii").decode("punycode") if label.startswith("xn--") else label
+            except (UnicodeError, ValueError):
+                uni = label
+            try:
+                asc = "xn--" + label.encode("punycode").decode("ascii") if not label.isascii() else label
+            except (UnicodeError, ValueError):
+                asc = label
+            labels_ascii.append(asc)
+            labels_uni.append(uni[5:] if uni.startswith("xn--") else uni)
+    return ".".join(labels_ascii), ".".join(labels_uni), bad
+
+
+def parse_url(url: str) -> ParsedURL | None:
+    url = url.strip()[:MAX_URL_CHARS]
+    if "://" not in url[:12]:
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+        raw_host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if not raw_host or len(raw_host) > 253:
+        return None
+    host, unicode_host, bad = _host_forms(raw_host)
+    is_ip = bool(_IPV4.fullmatch(host)) or ":" in host
+    if is_ip:
+        sub, dom, suffix, reg = "", host, "", host
+    else:
+        sub, dom, suffix = split_domain(host)
+        if not dom or not suffix:
+            return None
+        reg = f"{dom}.{suffix}"
+        n_sub = sub.count(".") + 1 if sub else 0
+        uni_labels = unicode_host.split(".")
+        if len(uni_labels) == len(host.split(".")):
+            sub = ".".join(uni_labels[:n_sub])
+            dom = uni_labels[n_sub]
+    path = parts.path + ("?" + parts.query if parts.query else "")
+    return ParsedURL(url=url, host=host, unicode_host=unicode_host, subdomain=sub, domain=dom,
+                     suffix=suffix, registrable=reg, port=port, userinfo="@" in parts.netloc,
+                     path=unquote(path)[:MAX_URL_CHARS], is_ip=is_ip, bad_idna=bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Brands and lookalikes
+
+
+@dataclass(frozen=True, slots=True)
+class BrandEntry:
+    name: str
+    domains: tuple[str, ...]  # registrable, ASCII
+    cctld: bool = False
+    keywords: tuple[str, ...] = ()  # matched inside labels
+    tokens: tuple[str, ...] = ()  # matched as whole label parts only
+
+
+@dataclass(frozen=True, slots=True)
+class Lookalike:
+    brand: str
+    brand_domain: str
+    technique: str
+    similarity: float
+    where: str  # domain | subdomain | path
+
+
+# Multi-letter and digit lookalikes in ASCII: rn->m, vv->w, cl->d, 0->o, 1->l ...
+_ASCII_GLYPHS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
+_DIGIT_GLYPHS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
+                               "8": "b", "9": "g", "6": "b"})
+_PARTS = re.compile(r"[^a-z]+")
+_VOWELS = set("aeiouy")
+
+
+def _views(label: str) -> dict[str, str]:
+    """Comparable ASCII views of one host label, each with the technique it undoes."""
+    skel = skeleton(label).lower()
+    out = {"plain": label}
+    if skel != label:
+        out["homoglyph"] = skel
+    base = skel.replace("-", "")
+    if base != skel:
+        out["hyphenation"] = base
+    glyph = base
+    for a, b in _ASCII_GLYPHS:
+        glyph = glyph.replace(a, b)
+    glyph = glyph.translate(_DIGIT_GLYPHS)
+    if glyph != base:
+        out.setdefault("homoglyph", glyph)
+        out["homoglyph+"] = glyph
+    return out
+
+
+def _osa(a: str, b: str, limit: int = 1) -> int:
+    """Optimal string alignment distance, stopping early once above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _typo_kind(seen: str, name: str) -> str:
+    if len(seen) < len(name):
+        return "omission"
+    if len(seen) > len(name):
+        i = next((k for k in range(len(name)) if seen[k] != name[k]), len(name))
+        return "repetition" if i > 0 and seen[i] == seen[i - 1] else "insertion"
+    diff = [k for k in range(len(name)) if seen[k] != name[k]]
+    if len(diff) == 2:
+        return "transposition"
+    a, b = seen[diff[0]], name[diff[0]]
+    if a in _VOWELS and b in _VOWELS:
+        return "vowel-swap"
+    if bin(ord(a) ^ ord(b)).count("1") == 1:
+        return "bitsquatting"
+    return "replacement"
+
+
+class BrandIndex:
+    """The protected brands, ready for matching hosts against them."""
+
+    def __init__(self, brands: Iterable[BrandEntry], popular: Iterable[str] = (),
+                 allow: Iterable[str] = ()):
+        self.brands = tuple(brands)
+        self.owner: dict[str, set[str]] = {}
+        self.cctld_labels: dict[str, str] = {}
+        # name -> (brand, domain it stands for, substring allowed)
+        self.names: dict[str, tuple[BrandEntry, str, bool]] = {}
+        for b in self.brands:
+            for d in b.domains:
+                self.owner.setdefault(d, set()).add(b.name)
+            first = b.domains[0] if b.domains else ""
+            for kw in b.keywords:
+                self.names.setdefault(kw, (b, self._domain_for(b, kw) or first, True))
+            for tok in b.tokens:
+                self.names.setdefault(tok, (b, self._domain_for(b, tok) or first, False))
+            for d in b.domains:
+                label = split_domain(d)[1]
+                if len(label) >= 3 and label not in self.names and not label.isdigit():
+                    self.names[label] = (b, d, len(label) >= 6)
+                if b.cctld:
+                    self.cctld_labels[label] = b.name
+        self.popular = frozenset(popular)
+        self.allow = frozenset(allow)
+        # Long names for fuzzy (edit distance 1) matching; short ones give too many real words.
+        self.fuzzy = tuple(n for n in self.names if len(n) >= 5)
+        self.by_length: dict[int, tuple[str, ...]] = {}
+        for n in self.fuzzy:
+            self.by_length[len(n)] = self.by_length.get(len(n), ()) + (n,)
+        self.substrings = tuple(n for n, (_, _, sub) in self.names.items() if sub)
+        self.tokens = frozenset(n for n, (_, _, sub) in self.names.items() if not sub)
+
+    @staticmethod
+    def _domain_for(b: BrandEntry, name: str) -> str | None:
+        for d in b.domains:
+            if split_domain(d)[1] == name:
+                return d
+        return None
+
+    def owned(self, reg: str, suffix: str, domain: str) -> set[str]:
+        owners = set(self.owner.get(reg, ()))
+        cc = self.cctld_labels.get(domain)
+        if cc and _is_country_suffix(suffix):
+            owners.add(cc)
+        return owners
+
+    def protected(self, p: ParsedURL) -> bool:
+        return p.registrable in self.popular or bool(self.owned(p.registrable, p.suffix, p.domain))
+
+    def allowed(self, host: str) -> bool:
+        while host:
+            if host in self.allow:
+                return True
+            if "." not in host:
+                return False
+            host = host.split(".", 1)[1]
+        return False
+
+    def match(self, p: ParsedURL, free_host: bool) -> Lookalike | None:
+        """The strongest brand imitation in this URL's host, if any."""
+        owners = self.owned(p.registrable, p.suffix, p.domain)
+        if p.is_ip:
+            return None
+        if not (p.registrable in self.popular or owners):
+            hit = self._match_label(p.domain.lower(), p, owners, "domain")
+            if hit:
+                return hit
+            hit = self._match_split(p, owners)
+            if hit:
+                return hit
+        if p.subdomain and (free_host or not (p.registrable in self.popular or owners)):
+            for label in p.subdomain.lower().split("."):
+                if label in ("www", "m", "mail", "login", "secure", "account"):
+                    continue
+                hit = self._match_label(label, p, owners, "subdomain", exact_only=True)
+                if hit:
+                    return hit
+        return None
+
+    def _match_label(self, label: str, p: ParsedURL, owners: set[str], where: str,
+                     exact_only: bool = False) -> Lookalike | None:
+        views = _views(label)
+        for technique, view in views.items():
+            entry = self.names.get(view)
+            if entry and entry[0].name not in owners:
+                b, d, _ = entry
+                if where == "subdomain":
+                    technique = "brand-subdomain"
+                elif technique == "plain":
+                    technique = "tld-swap"
+                elif technique == "homoglyph+":
+                    technique = "homoglyph"
+                return Lookalike(b.name, d, technique, 1.0, where)
+        # Affixes: the brand name plus words ("paypal-login", "securepaypal", "paypal365").
+        for view in dict.fromkeys((views.get("homoglyph", label), views.get("homoglyph+", ""))):
+            if not view:
+                continue
+            for part in _PARTS.split(view):
+                entry = self.names.get(part) if part in self.tokens else None
+                if entry and entry[0].name not in owners:
+                    return Lookalike(entry[0].name, entry[1],
+                                     "brand-subdomain" if where == "subdomain" else "affix",
+                                     round(len(part) / max(len(view), 1), 2), where)
+            flat = view.replace("-", "")
+            for name in self.substrings:
+                if name in flat:
+                    b, d, _ = self.names[name]
+                    if b.name not in owners:
+                        return Lookalike(b.name, d,
+                                         "brand-subdomain" if where == "subdomain" else "affix",
+                                         round(len(name) / max(len(flat), 1), 2), where)
+        if exact_only:
+            return None
+        # Typos: edit distance 1 from a long brand name.
+        for technique, view in views.items():
+            for n in range(len(view) - 1, len(view) + 2):
+                for name in self.by_length.get(n, ()):
+                    if _osa(view, name) == 1:
+                        b, d, _ = self.names[name]
+                        if b.name in owners:
+                            continue
+                        kind = _typo_kind(view, name) if technique in ("plain", "hyphenation") \
+                            else "homoglyph"
+                        return Lookalike(b.name, d, kind, round(1 - 1 / len(name), 2), where)
+        return None
+
+    def _match_split(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:
+        """``pay.pal.com``: the brand name split by a dot into subdomain and domain."""
+        if not p.subdomain:
+            return None
+        labels = [l for l in p.subdomain.lower().split(".") if l != "www"]
+        if not labels or len(labels) > 2:
+            return None
+        joined = skeleton("".join(labels) + p.domain.lower()).lower().replace("-", "")
+        entry = self.names.get(joined)
+        if entry and entry[0].name not in owners:
+            return Lookalike(entry[0].name, entry[1], "subdomain-split", 1.0, "domain")
+        return None
+
+    def in_path(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:
+        low = p.path.lower()
+        if len(low) < 5:
+            return None
+        for part in _PARTS.split(low):
+            if len(part) < 4:
+                continue
+            if part in self.tokens or part in self.names:
+                b, d, _ = self.names[part]
+                if b.name not in owners:
+                    return Lookalike(b.name, d, "brand-path", 1.0, "path")
+            for name in self.substrings:
+                if len(name) >= 5 and name in part:
+                    b, d, _ = self.names[name]
+                    if b.name not in owners:
+                        return Lookalike(b.name, d, "brand-path", round(len(name) / len(part), 2),
+                                         "path")
+        return None
+
+
+@lru_cache(maxsize=1)
+def _country_suffixes() -> frozenset[str]:
+    return frozenset()
+
+
+def _is_country_suffix(suffix: str) -> bool:
+    """``de``, ``co.uk``, ``com.br``: a country-code TLD, alone or under a generic second level."""
+    parts = suffix.split(".")
+    if len(parts[-1]) != 2 or not parts[-1].isalpha():
+        return False
+    return len(parts) == 1 or (len(parts) == 2 and parts[0] in ("co", "com", "net", "org", "ne",
+                                                                 "or", "gov", "ac"))
+
+
+@lru_cache(maxsize=1)
+def builtin_brands() -> tuple[BrandEntry, ...]:
+    data = tomllib.loads((DATA / "brands.toml").read_text(encoding="utf-8"))
+    return tuple(_brand_entry(b) for b in data.get("brand", []))
+
+
+def load_brands_file(path: str | Path) -> tuple[BrandEntry, ...]:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(_brand_entry(b) for b in data.get("brand", []))
+
+
+def _brand_entry(b: Mapping[str, Any]) -> BrandEntry:
+    domains = tuple(dict.fromkeys(registrable(d.lower().strip()) for d in b.get("domains", ())))
+    return BrandEntry(name=b["name"], domains=domains, cctld=bool(b.get("cctld", False)),
+                      keywords=tuple(k.lower() for k in b.get("keywords", ())),
+                      tokens=tuple(t.lower() for t in b.get("tokens", ())))
+
+
+def brand_from_config(brand: Brand) -> BrandEntry | None:
+    """The organization's own brand (``[brand]``): its domains and their labels."""
+    domains = tuple(dict.fromkeys(registrable(_host_forms(d.strip().lower())[0])
+                                  for d in brand.domains if d.strip()))
+    if not domains:
+        return None
+    return BrandEntry(name=brand.name or domains[0], domains=domains)
+
+
+# --------------------------------------------------------------------------------------------
+# Weak signals
+
+_EXECUTABLE = re.compile(r"\.(?:exe|scr|msi|bat|cmd|com|pif|vbs|js|jar|apk|dmg|pkg|iso|img|zip|rar|"
+                         r"7z|tar|gz|xz|lnk|hta|ps1|xll|xlsm|docm)$", re.IGNORECASE)
+_CREDENTIALS = re.compile(
+    r"verify (?:your|the) (?:account|identity|wallet|details)|confirm (?:your|the) "
+    r"(?:account|identity|details|payment|wallet)|(?:log|sign) ?in (?:to|now to|here to) "
+    r"(?:avoid|prevent|restore|keep|unlock|claim|secure|verify|confirm)|suspen(?:ded|sion)|"
+    r"(?:account|wallet) (?:is |has been |will be )?(?:locked|limited|disabled|blocked|restricted|"
+    r"compromised)|unlock your|update your (?:payment|billing|account|details|information|card)|"
+    r"reactivate|restore (?:your )?access|unusual (?:activity|sign.?in|login)|security alert|"
+    r"claim your (?:reward|prize|refund|airdrop|gift)|recovery phrase|seed phrase|secret phrase|"
+    r"validate your|connect your wallet|wallet (?:sync|validation|rectification)|"
+    r"enter your (?:password|pin|card)|(?:dm|message|contact) (?:our )?(?:support|help ?desk)",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    score: int
+    reasons: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# The rule
+
+
+@dataclass(frozen=True, slots=True)
+class LinksSettings:
+    resolve_shorteners: bool = False
+    score_medium: int = 3
+    score_high: int = 5
+    max_links: int = 20
+    check_path: bool = True
+    lookalike_severity: Severity = Severity.HIGH
+    shortener_severity: Severity = Severity.LOW
+    mismatch_severity: Severity = Severity.MEDIUM
+    feed_specs: tuple[Mapping[str, str], ...] = ()  # as configured, for the daemon's refresh
+
+
+Resolver = Callable[[str], "str | None"]
+
+
+class LinksRule(PerCommentRule):
+    family: ClassVar[str] = "links"
+
+    def __init__(self, brands: BrandIndex, *, settings: LinksSettings = LinksSettings(),
+                 feeds: FeedIndex = FeedIndex(), blocklist: Iterable[str] = (),
+                 shorteners: Iterable[str] | None = None, free_hosting: Iterable[str] | None = None,
+                 abuse_tlds: Iterable[str] | None = None, resolver: Resolver | None = None):
+        self.brands = brands
+        self.settings = settings
+        self.feeds = feeds
+        self.blocklist = frozenset(h.lower().strip() for h in blocklist)
+        self.shorteners = frozenset(shorteners) if shorteners is not None \
+            else _read_list("shorteners.txt")
+        self.free_hosting = frozenset(free_hosting) if free_hosting is not None \
+            else _read_list("free_hosting.txt")
+        self.abuse_tlds = frozenset(abuse_tlds) if abuse_tlds is not None \
+            else _read_list("abuse_tlds.txt")
+        self.resolver = resolver if settings.resolve_shorteners else None
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any] | None, brand: Brand, *,
+                    path: str = "rules.links") -> "LinksRule":
+        r = OptionReader(options, path)
+        builtin = r.bool("builtin_brands", True)
+        brands_file = r.str("brands_file", None)
+        allowlist = r.str_list("allowlist")
+        blocklist = r.str_list("blocklist")
+        protect_popular = r.bool("protect_popular", True)
+        resolve = r.bool("resolve_shorteners", False)
+        r.number("resolve_timeout", 3.0, minimum=0.1)  # used by the daemon's resolver
+        r.number("resolve_max_hops", 5, minimum=1, integer=True)
+        medium = r.number("score_medium", 3, minimum=1, integer=True)
+        high = r.number("score_high", 5, minimum=1, integer=True)
+        max_links = r.number("max_links", 20, minimum=1, integer=True)
+        check_path = r.bool("check_path", True)
+        look_sev = r.enum("lookalike_severity", Severity, Severity.HIGH)
+        short_sev = r.enum("shortener_severity", Severity, Severity.LOW)
+        mismatch_sev = r.enum("mismatch_severity", Severity, Severity.MEDIUM)
+        feed_specs = _read_feed_specs(r)
+        entries: list[BrandEntry] = []
+        if brands_file:
+            try:
+                entries.extend(load_brands_file(brands_file))
+            except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+                r.problem("brands_file", f"cannot read brands from {brands_file}: {e}")
+        if high is not None and medium is not None and high < medium:
+            r.problem("score_high", f"must be at least score_medium ({medium}), got {high}")
+        r.finish()
+        own = brand_from_config(brand)
+        if own:
+            entries.insert(0, own)
+        if builtin:
+            entries.extend(builtin_brands())
+        popular = _read_list("popular.txt") if protect_popular else ()
+        allow = [_host_forms(a.lower().strip())[0] for a in allowlist if a.strip()]
+        index = BrandIndex(entries, popular, allow)
+        feeds = FeedIndex.merge(load_feed(s["path"], s.get("format", "auto"),
+                                          name=s.get("name") or s["path"])
+                                for s in feed_specs if s.get("path"))
+        settings = LinksSettings(resolve_shorteners=resolve, score_medium=medium,
+                                 score_high=high, max_links=max_links, check_path=check_path,
+                                 lookalike_severity=look_sev, shortener_severity=short_sev,
+                                 mismatch_severity=mismatch_sev, feed_specs=feed_specs)
+        return cls(index, settings=settings, feeds=feeds,
+                   blocklist=[_host_forms(b.lower().strip())[0] for b in blocklist if b.strip()])
+
+    def with_feeds(self, feeds: FeedIndex) -> "LinksRule":
+        """A copy of this rule using refreshed feeds (the daemon's refresh job swaps it in)."""
+        return self._copy(feeds=feeds)
+
+    def with_resolver(self, resolver: Resolver | None) -> "LinksRule":
+        """A copy that resolves shorteners through ``resolver`` (when resolve_shorteners is on)."""
+        return self._copy(resolver=resolver)
+
+    def _copy(self, **changes: Any) -> "LinksRule":
+        kwargs: dict[str, Any] = dict(settings=self.settings, feeds=self.feeds,
+                                      blocklist=self.blocklist, shorteners=self.shorteners,
+                                      free_hosting=self.free_hosting, abuse_tlds=self.abuse_tlds,
+                                      resolver=self.resolver)
+        kwargs.update(changes)
+        return type(self)(self.brands, **kwargs)
+
+    # -- judging ---------------------------------------------------------------------------
+
+    def check(self, comment: Comment) -> list[Finding]:
+        links = [FoundLink(l.url, l.display, "platform") for l in comment.links if l.url]
+        links.extend(extract_links(comment.text, limit=self.settings.max_links))
+        if not links:
+            return []
+        credential = bool(_CREDENTIALS.search(comment.text[:MAX_SCAN_CHARS]))
+        findings: list[Finding] = []
+        seen: set[str] = set()
+        for link in links[: self.settings.max_links]:
+            if link.url in seen:
+                continue
+            seen.add(link.url)
+            findings.extend(self.check_link(link, credential))
+        return _dedupe(findings)
+
+    def check_link(self, link: FoundLink, credential: bool = False,
+                   resolved_from: str | None = None) -> list[Finding]:
+        p = parse_url(link.url)
+        if p is None:
+            return []
+        base = {"url": defang(link.url), "host": defang(p.unicode_host),
+                "registrable_domain": defang(p.registrable)}
+        if link.source != "text":
+            base["source"] = link.source
+        if resolved_from:
+            base["resolved_from"] = defang(resolved_from)
+        if self.brands.allowed(p.host):
+            return []
+        out: list[Finding] = []
+        protected = self.brands.protected(p) and not p.is_ip
+
+        feed = self.feeds.match_url(link.url)
+        if feed:
+            out.append(self._finding("threat_feed", Severity.CRITICAL,
+                                     f"{defang(link.url)} is listed in threat feed {feed}",
+                                     base, feed=feed, matched="url"))
+        elif not protected or self._free_host(p.host):
+            hit = self.feeds.match_host(p.host, stop_at=p.registrable)
+            if hit:
+                out.append(self._finding("threat_feed", Severity.HIGH,
+                                         f"{defang(p.host)} is listed in threat feed {hit[1]}",
+                                         base, feed=hit[1], matched="host",
+                                         listed_host=defang(hit[0])))
+        blocked = self._blocked(p.host)
+        if blocked:
+            out.append(self._finding("blocklist", Severity.HIGH,
+                                     f"{defang(p.host)} is on the blocklist", base,
+                                     listed=defang(blocked)))
+
+        free = self._free_host(p.host)
+        look = self.brands.match(p, free)
+        if look is None and self.settings.check_path and (free or not protected):
+            owners = self.brands.owned(p.registrable, p.suffix, p.domain)
+            path_hit = self.brands.in_path(p, owners)
+            if path_hit and (free or credential or _CREDENTIAL_PATH.search(p.path)):
+                look = path_hit
+        if look is not None:
+            severity = self.settings.lookalike_severity if look.where != "path" else Severity.MEDIUM
+            where = {"domain": "", "subdomain": " in its subdomain", "path": " in its path"}[look.where]
+            out.append(self._finding(
+                "lookalike", severity,
+                f"{defang(p.unicode_host)} imitates {look.brand_domain} ({look.brand}){where}: "
+                f"{look.technique}", base, brand=look.brand, brand_domain=look.brand_domain,
+                technique=look.technique, similarity=look.similarity))
+
+        if link.display:
+            mismatch = self._mismatch(link.display, p)
+            if mismatch:
+                out.append(self._finding(
+                    "mismatch", self.settings.mismatch_severity,
+                    f"link text shows {defang(mismatch)} but leads to {defang(p.registrable)}",
+                    base, display=defang(link.display[:200]), shown_domain=defang(mismatch)))
+
+        if self._is_shortener(p) and resolved_from is None:
+            out.extend(self._shortener(link, p, base, credential))
+
+        signals = self._signals(p, free, credential, protected)
+        if signals.score >= self.settings.score_medium or (signals.score >= 2 and not out):
+            severity = (Severity.HIGH if signals.score >= self.settings.score_high else
+                        Severity.MEDIUM if signals.score >= self.settings.score_medium else
+                        Severity.LOW)
+            out.append(self._finding("suspicious", severity,
+                                     f"{defang(p.unicode_host)}: " + ", ".join(signals.reasons),
+                                     base, score=signals.score, signals=list(signals.reasons)))
+        return out
+
+    # -- parts -----------------------------------------------------------------------------
+
+    def _finding(self, kind: str, severity: Severity, reason: str, base: Mapping[str, Any],
+                 **evidence: Any) -> Finding:
+        return Finding(rule=f"links.{kind}", category=Category.LINK, severity=severity,
+                       reason=reason, evidence={**base, **evidence})
+
+    def _free_host(self, host: str) -> bool:
+        return _suffix_in(host, self.free_hosting)
+
+    def _blocked(self, host: str) -> str | None:
+        return _suffix_in(host, self.blocklist)
+
+    def _is_shortener(self, p: ParsedURL) -> bool:
+        return p.host in self.shorteners or p.registrable in self.shorteners
+
+    def _shortener(self, link: FoundLink, p: ParsedURL, base: Mapping[str, Any],
+                   credential: bool) -> list[Finding]:
+        if self.resolver is None:
+            return [self._finding("shortener", self.settings.shortener_severity,
+                                  f"{defang(p.host)} is a URL shortener: destination unknown",
+                                  base, destination=None)]
+        try:
+            target = self.resolver(link.url)
+        except Exception as e:  # an injected resolver must not break the rule
+            logger.warning("shortener resolver failed on %s: %s", defang(link.url), e)
+            target = None
+        if not target or target == link.url:
+            return [self._finding("shortener", self.settings.shortener_severity,
+                                  f"{defang(p.host)} is a URL shortener: destination unknown "
+                                  f"(could not resolve)", base, destination=None)]
+        inner = self.check_link(FoundLink(target, None, "resolved"), credential,
+                                resolved_from=link.url)
+        reason = f"{defang(p.host)} is a URL shortener leading to {defang(target)}"
+        severity = max((f.severity for f in inner), default=Severity.LOW)
+        return [self._finding("shortener", min(severity, self.settings.shortener_severity)
+                              if not inner else severity, reason, base,
+                              destination=defang(target))] + inner
+
+    def _mismatch(self, display: str, p: ParsedURL) -> str | None:
+        shown = extract_links(display, limit=1)
+        if not shown:
+            return None
+        q = parse_url(shown[0].url)
+        if q is None or q.registrable == p.registrable:
+            return None
+        return q.registrable
+
+    def _signals(self, p: ParsedURL, free: bool, credential: bool, protected: bool) -> Signals:
+        score, reasons = 0, []
+
+        def add(points: int, reason: str) -> None:
+            nonlocal score
+            score += points
+            reasons.append(reason)
+
+        if p.is_ip:
+            add(2, "raw IP address host")
+        if p.port not in (None, 80, 443):
+            add(1, f"non-standard port {p.port}")
+        if p.userinfo:
+            add(3, "'@' in the authority hides the real host")
+        if p.subdomain.count(".") >= 3:
+            add(1, "excessive subdomains")
+        if p.suffix.rsplit(".", 1)[-1] in self.abuse_tlds and not protected:
+            add(1, f"abuse-heavy TLD .{p.suffix}")
+        if free:
+            add(1, "free hosting or form builder")
+        if p.bad_idna:
+            add(2, "malformed internationalized domain name")
+        elif not p.unicode_host.isascii() and not protected:
+            add(1, "internationalized domain name")
+        if _EXECUTABLE.search(p.path.split("?", 1)[0]):
+            add(2, "executable or archive download")
+        if credential and not protected:
+            add(2, "credential wording next to the link")
+        return Signals(score, tuple(reasons))
+
+
+_CREDENTIAL_PATH = re.compile(r"log.?in|sign.?in|verif|account|secure|wallet|auth|password|"
+                              r"support|update|confirm|billing|unlock|recover", re.IGNORECASE)
+
+
+def _suffix_in(host: str, suffixes: frozenset[str]) -> str | None:
+    while host:
+        if host in suffixes:
+            return host
+        if "." not in host:
+            return None
+        host = host.split(".", 1)[1]
+    return None
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule, str(f.evidence.get("url")))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _read_feed_specs(r: OptionReader) -> tuple[Mapping[str, str], ...]:
+    value = r.get("feeds", [])
+    if not isinstance(value, list):
+        r.problem("feeds", "expected a list of tables ([[rules.links.feeds]])")
+        return ()
+    specs = []
+    for i, table in enumerate(value):
+        fr = OptionReader(table, f"{r.key('feeds')}[{i}]")
+        name = fr.str("name", None)
+        path = fr.str("path", None)
+        url = fr.str("url", None)
+        fmt = fr.str("format", "auto")
+        fr.number("refresh_minutes", 60, minimum=5)
+        if fmt not in FORMATS:
+            fr.problem("format", f"unknown feed format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        if not path and not url:
+            fr.problem("path", "a feed needs a path (local file) or a url (fetched by the daemon)")
+        if path and not Path(path).is_file():
+            fr.problem("path", f"no such file: {path}")
+        try:
+            fr.finish()
+        except ConfigError as e:
+            r.absorb(e)
+            continue
+        specs.append({k: v for k, v in (("name", name), ("path", path), ("url", url),
+                                        ("format", fmt),
+                                        ("refresh_minutes", table.get("refresh_minutes", 60)))
+                      if v is not None})
+    return tuple(specs)
