@@ -92,7 +92,7 @@ def defang(url: str) -> str:
 # --------------------------------------------------------------------------------------------
 # URL extraction
 
-_GATE = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://", re.IGNORECASE)
+_GATE = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://|&#", re.IGNORECASE)
 _DEFANG_HINT = re.compile(r"hxxp|\[\.\]|\(\.\)|\{\.\}|[\[({]dot[\])}]|\[:\]|\bdot\b|:/ /|\[/\]",
                           re.IGNORECASE)
 _DEFANGS = (
@@ -299,9 +299,10 @@ def parse_url(url: str) -> ParsedURL | None:
 class BrandEntry:
     name: str
     domains: tuple[str, ...]  # registrable, ASCII
-    cctld: bool = False
+    cctld: bool | str = False  # True: owns <label>.<ccTLD>; "all": even the generic-use ones
     keywords: tuple[str, ...] = ()  # matched inside labels
     tokens: tuple[str, ...] = ()  # matched as whole label parts only
+    own: bool = False  # the organization's own brand: every domain label is a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,15 +314,27 @@ class Lookalike:
     where: str  # domain | subdomain | path
 
 
-# Multi-letter and digit lookalikes in ASCII: rn->m, vv->w, cl->d, 0->o, 1->l ...
-_ASCII_GLYPHS = (("rn", "m"), ("vv", "w"), ("cl", "d"), ("nn", "m"), ("ii", "u"))
-_DIGIT_GLYPHS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t",
-                               "8": "b", "9": "g", "6": "b"})
+# Lookalike characters inside ASCII, applied to both sides before comparing: rn->m, vv->w,
+# cl->d, and digits / i / | that pass for letters.
+_ASCII_GLYPHS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+_COLLAPSE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "3": "e", "4": "a", "5": "s",
+                           "7": "t", "8": "b", "9": "g", "6": "b", "-": None})
 _PARTS = re.compile(r"[^a-z]+")
 _VOWELS = set("aeiouy")
+# Country codes that are sold worldwide as generic names (and favoured by attackers): a brand
+# with `cctld = true` is not assumed to own these.
+_GENERIC_CCTLDS = frozenset("co io me tv cc ws ai to ly gg sh la fm am so vc nu tk ml ga cf gq pw "
+                            "su ms mu bz cx gs im ac sc ag gl ps re st".split())
 
 
-def _views(label: str) -> dict[str, str]:
+def collapse(text: str) -> str:
+    for a, b in _ASCII_GLYPHS:
+        text = text.replace(a, b)
+    return text.translate(_COLLAPSE)
+
+
+@lru_cache(maxsize=16384)
+def _views(label: str) -> tuple[tuple[str, str], ...]:
     """Comparable ASCII views of one host label, each with the technique it undoes."""
     skel = skeleton(label).lower()
     out = {"plain": label}
@@ -329,15 +342,12 @@ def _views(label: str) -> dict[str, str]:
         out["homoglyph"] = skel
     base = skel.replace("-", "")
     if base != skel:
-        out["hyphenation"] = base
-    glyph = base
-    for a, b in _ASCII_GLYPHS:
-        glyph = glyph.replace(a, b)
-    glyph = glyph.translate(_DIGIT_GLYPHS)
-    if glyph != base:
-        out.setdefault("homoglyph", glyph)
-        out["homoglyph+"] = glyph
-    return out
+        out.setdefault("hyphenation", base)
+    return tuple(out.items())
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _osa(a: str, b: str, limit: int = 1) -> int:
@@ -376,132 +386,151 @@ def _typo_kind(seen: str, name: str) -> str:
     return "replacement"
 
 
+@dataclass(frozen=True, slots=True)
+class _Name:
+    brand: BrandEntry
+    domain: str  # the brand domain it stands for
+    inside: bool  # may match inside a label ("paypallogin"); else only as a whole label part
+    fuzzy: bool  # edit distance 1 counts
+
+
 class BrandIndex:
-    """The protected brands, ready for matching hosts against them."""
+    """The protected brands, ready for matching hosts against them.
+
+    Names come from each brand's ``keywords`` (matched inside labels, typos count when 6+
+    letters) and ``tokens`` (whole label parts only); a brand with neither uses the label of its
+    first domain. The organization's own brand (``[brand]``) uses all its domains' labels.
+    """
 
     def __init__(self, brands: Iterable[BrandEntry], popular: Iterable[str] = (),
                  allow: Iterable[str] = ()):
         self.brands = tuple(brands)
         self.owner: dict[str, set[str]] = {}
-        self.cctld_labels: dict[str, str] = {}
-        # name -> (brand, domain it stands for, substring allowed)
-        self.names: dict[str, tuple[BrandEntry, str, bool]] = {}
+        self.cctld_labels: dict[str, dict[str, bool]] = {}  # label -> {brand: also generic}
+        self.names: dict[str, _Name] = {}
         for b in self.brands:
             for d in b.domains:
                 self.owner.setdefault(d, set()).add(b.name)
-            first = b.domains[0] if b.domains else ""
-            for kw in b.keywords:
-                self.names.setdefault(kw, (b, self._domain_for(b, kw) or first, True))
-            for tok in b.tokens:
-                self.names.setdefault(tok, (b, self._domain_for(b, tok) or first, False))
-            for d in b.domains:
-                label = split_domain(d)[1]
-                if len(label) >= 3 and label not in self.names and not label.isdigit():
-                    self.names[label] = (b, d, len(label) >= 6)
                 if b.cctld:
-                    self.cctld_labels[label] = b.name
+                    self.cctld_labels.setdefault(split_domain(d)[1], {})[b.name] = b.cctld == "all"
+            for name, inside in self._names_of(b):
+                if name and name not in self.names:
+                    self.names[name] = _Name(b, self._domain_for(b, name), inside,
+                                             inside and len(name) >= 6)
         self.popular = frozenset(popular)
         self.allow = frozenset(allow)
-        # Long names for fuzzy (edit distance 1) matching; short ones give too many real words.
-        self.fuzzy = tuple(n for n in self.names if len(n) >= 5)
-        self.by_length: dict[int, tuple[str, ...]] = {}
-        for n in self.fuzzy:
-            self.by_length[len(n)] = self.by_length.get(len(n), ()) + (n,)
-        self.substrings = tuple(n for n, (_, _, sub) in self.names.items() if sub)
-        self.tokens = frozenset(n for n, (_, _, sub) in self.names.items() if not sub)
+        self.collapsed: dict[str, str] = {}
+        for n in self.names:
+            self.collapsed.setdefault(collapse(n), n)
+        self.inside = tuple(n for n, e in self.names.items() if e.inside)
+        self.tokens = frozenset(n for n, e in self.names.items() if not e.inside and len(n) >= 3)
+        # Symmetric-delete index for edit distance 1: every name and its one-letter deletions.
+        self.near: dict[str, set[str]] = {}
+        for n, e in self.names.items():
+            if e.fuzzy:
+                for form in {n, collapse(n)}:
+                    for key in _deletes(form) | {form}:
+                        self.near.setdefault(key, set()).add(n)
 
     @staticmethod
-    def _domain_for(b: BrandEntry, name: str) -> str | None:
+    def _names_of(b: BrandEntry) -> list[tuple[str, bool]]:
+        names = [(k, True) for k in b.keywords] + [(t, False) for t in b.tokens]
+        if not names:
+            labels = [split_domain(d)[1].replace("-", "") for d in b.domains[:1 if not b.own else None]]
+            names = [(l, len(l) >= 6) for l in labels if len(l) >= 3 and not l.isdigit()]
+        return names
+
+    @staticmethod
+    def _domain_for(b: BrandEntry, name: str) -> str:
         for d in b.domains:
-            if split_domain(d)[1] == name:
+            if split_domain(d)[1].replace("-", "") == name:
                 return d
-        return None
+        return b.domains[0] if b.domains else ""
 
     def owned(self, reg: str, suffix: str, domain: str) -> set[str]:
         owners = set(self.owner.get(reg, ()))
-        cc = self.cctld_labels.get(domain)
-        if cc and _is_country_suffix(suffix):
-            owners.add(cc)
+        for brand, generic_too in self.cctld_labels.get(domain, {}).items():
+            if _is_country_suffix(suffix, generic_too):
+                owners.add(brand)
         return owners
 
     def protected(self, p: ParsedURL) -> bool:
         return p.registrable in self.popular or bool(self.owned(p.registrable, p.suffix, p.domain))
 
     def allowed(self, host: str) -> bool:
-        while host:
-            if host in self.allow:
-                return True
-            if "." not in host:
-                return False
-            host = host.split(".", 1)[1]
-        return False
+        return _suffix_in(host, self.allow) is not None
 
     def match(self, p: ParsedURL, free_host: bool) -> Lookalike | None:
         """The strongest brand imitation in this URL's host, if any."""
-        owners = self.owned(p.registrable, p.suffix, p.domain)
         if p.is_ip:
             return None
-        if not (p.registrable in self.popular or owners):
-            hit = self._match_label(p.domain.lower(), p, owners, "domain")
+        owners = self.owned(p.registrable, p.suffix, p.domain)
+        protected = p.registrable in self.popular or bool(owners)
+        if not protected:
+            hit = self._match_label(p.domain.lower(), owners, "domain") or self._match_split(p, owners)
             if hit:
                 return hit
-            hit = self._match_split(p, owners)
-            if hit:
-                return hit
-        if p.subdomain and (free_host or not (p.registrable in self.popular or owners)):
+        if p.subdomain and (free_host or not protected):
             for label in p.subdomain.lower().split("."):
-                if label in ("www", "m", "mail", "login", "secure", "account"):
-                    continue
-                hit = self._match_label(label, p, owners, "subdomain", exact_only=True)
-                if hit:
-                    return hit
+                if label not in ("www", "m", "mail", "login", "secure", "account"):
+                    hit = self._match_label(label, owners, "subdomain")
+                    if hit:
+                        return hit
         return None
 
-    def _match_label(self, label: str, p: ParsedURL, owners: set[str], where: str,
-                     exact_only: bool = False) -> Lookalike | None:
-        views = _views(label)
-        for technique, view in views.items():
-            entry = self.names.get(view)
-            if entry and entry[0].name not in owners:
-                b, d, _ = entry
-                if where == "subdomain":
-                    technique = "brand-subdomain"
-                elif technique == "plain":
-                    technique = "tld-swap"
-                elif technique == "homoglyph+":
-                    technique = "homoglyph"
-                return Lookalike(b.name, d, technique, 1.0, where)
-        # Affixes: the brand name plus words ("paypal-login", "securepaypal", "paypal365").
-        for view in dict.fromkeys((views.get("homoglyph", label), views.get("homoglyph+", ""))):
-            if not view:
-                continue
-            for part in _PARTS.split(view):
-                entry = self.names.get(part) if part in self.tokens else None
-                if entry and entry[0].name not in owners:
-                    return Lookalike(entry[0].name, entry[1],
-                                     "brand-subdomain" if where == "subdomain" else "affix",
-                                     round(len(part) / max(len(view), 1), 2), where)
-            flat = view.replace("-", "")
-            for name in self.substrings:
-                if name in flat:
-                    b, d, _ = self.names[name]
-                    if b.name not in owners:
-                        return Lookalike(b.name, d,
-                                         "brand-subdomain" if where == "subdomain" else "affix",
-                                         round(len(name) / max(len(flat), 1), 2), where)
-        if exact_only:
+    def _hit(self, name: str, owners: set[str], technique: str, similarity: float,
+             where: str) -> Lookalike | None:
+        e = self.names[name]
+        if e.brand.name in owners:
             return None
-        # Typos: edit distance 1 from a long brand name.
-        for technique, view in views.items():
-            for n in range(len(view) - 1, len(view) + 2):
-                for name in self.by_length.get(n, ()):
-                    if _osa(view, name) == 1:
-                        b, d, _ = self.names[name]
-                        if b.name in owners:
-                            continue
-                        kind = _typo_kind(view, name) if technique in ("plain", "hyphenation") \
-                            else "homoglyph"
-                        return Lookalike(b.name, d, kind, round(1 - 1 / len(name), 2), where)
+        if where == "subdomain":
+            technique = "brand-subdomain"
+        return Lookalike(e.brand.name, e.domain, technique, similarity, where)
+
+    def _match_label(self, label: str, owners: set[str], where: str) -> Lookalike | None:
+        views = _views(label)
+        # The brand's name itself, disguised or not ("paypal.top", "pаypal.com", "pay-pal.com").
+        for technique, view in views:
+            if view in self.names:
+                hit = self._hit(view, owners, "tld-swap" if technique == "plain" else technique,
+                                1.0, where)
+                if hit:
+                    return hit
+            squashed = collapse(view)
+            if squashed in self.collapsed:
+                hit = self._hit(self.collapsed[squashed], owners, "homoglyph", 1.0, where)
+                if hit:
+                    return hit
+        # Affixes: the name plus words ("paypal-login", "securepaypal", "paypal365").
+        for technique, view in views:
+            for part in _PARTS.split(view):
+                if part in self.tokens:
+                    hit = self._hit(part, owners, "affix", round(len(part) / len(view), 2), where)
+                    if hit:
+                        return hit
+            flat = view.replace("-", "")
+            squashed = collapse(flat)
+            for name in self.inside:
+                if name in flat or (len(name) >= 5 and collapse(name) in squashed):
+                    hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
+                    if hit:
+                        return hit
+        if where == "subdomain":
+            return None
+        # Typos: edit distance 1 from a long name (symmetric-delete candidates, then checked).
+        forms = [(t, v.replace("-", "")) for t, v in views]
+        forms.append(("collapsed", collapse(forms[-1][1])))
+        for technique, flat in forms:
+            candidates = set(self.near.get(flat, ()))
+            for key in _deletes(flat):
+                candidates |= self.near.get(key, set())
+            for name in sorted(candidates):
+                target = collapse(name) if technique == "collapsed" else name
+                if _osa(flat, target) == 1:
+                    kind = _typo_kind(flat, name) if technique == "plain" else "homoglyph"
+                    hit = self._hit(name, owners, kind, round(1 - 1 / len(name), 2), where)
+                    if hit:
+                        return hit
         return None
 
     def _match_split(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:
@@ -512,9 +541,8 @@ class BrandIndex:
         if not labels or len(labels) > 2:
             return None
         joined = skeleton("".join(labels) + p.domain.lower()).lower().replace("-", "")
-        entry = self.names.get(joined)
-        if entry and entry[0].name not in owners:
-            return Lookalike(entry[0].name, entry[1], "subdomain-split", 1.0, "domain")
+        if joined in self.names:
+            return self._hit(joined, owners, "subdomain-split", 1.0, "domain")
         return None
 
     def in_path(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:
@@ -524,28 +552,26 @@ class BrandIndex:
         for part in _PARTS.split(low):
             if len(part) < 4:
                 continue
-            if part in self.tokens or part in self.names:
-                b, d, _ = self.names[part]
-                if b.name not in owners:
-                    return Lookalike(b.name, d, "brand-path", 1.0, "path")
-            for name in self.substrings:
+            if part in self.names:
+                hit = self._hit(part, owners, "brand-path", 1.0, "path")
+                if hit:
+                    return hit
+            for name in self.inside:
                 if len(name) >= 5 and name in part:
-                    b, d, _ = self.names[name]
-                    if b.name not in owners:
-                        return Lookalike(b.name, d, "brand-path", round(len(name) / len(part), 2),
-                                         "path")
+                    hit = self._hit(name, owners, "brand-path", round(len(name) / len(part), 2),
+                                    "path")
+                    if hit:
+                        return hit
         return None
 
 
-@lru_cache(maxsize=1)
-def _country_suffixes() -> frozenset[str]:
-    return frozenset()
-
-
-def _is_country_suffix(suffix: str) -> bool:
-    """``de``, ``co.uk``, ``com.br``: a country-code TLD, alone or under a generic second level."""
+def _is_country_suffix(suffix: str, generic_too: bool = False) -> bool:
+    """``de``, ``co.uk``, ``com.br``: a country-code TLD, alone or under a generic second level
+    (unless ``generic_too``, not one of the codes sold as generic names, like ``.co``, ``.io``)."""
     parts = suffix.split(".")
     if len(parts[-1]) != 2 or not parts[-1].isalpha():
+        return False
+    if parts[-1] in _GENERIC_CCTLDS and not generic_too:
         return False
     return len(parts) == 1 or (len(parts) == 2 and parts[0] in ("co", "com", "net", "org", "ne",
                                                                  "or", "gov", "ac"))
@@ -564,7 +590,8 @@ def load_brands_file(path: str | Path) -> tuple[BrandEntry, ...]:
 
 def _brand_entry(b: Mapping[str, Any]) -> BrandEntry:
     domains = tuple(dict.fromkeys(registrable(d.lower().strip()) for d in b.get("domains", ())))
-    return BrandEntry(name=b["name"], domains=domains, cctld=bool(b.get("cctld", False)),
+    cctld = b.get("cctld", False)
+    return BrandEntry(name=b["name"], domains=domains, cctld=cctld if cctld == "all" else bool(cctld),
                       keywords=tuple(k.lower() for k in b.get("keywords", ())),
                       tokens=tuple(t.lower() for t in b.get("tokens", ())))
 
@@ -575,7 +602,7 @@ def brand_from_config(brand: Brand) -> BrandEntry | None:
                                   for d in brand.domains if d.strip()))
     if not domains:
         return None
-    return BrandEntry(name=brand.name or domains[0], domains=domains)
+    return BrandEntry(name=brand.name or domains[0], domains=domains, own=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -635,8 +662,11 @@ class LinksRule(PerCommentRule):
         self.blocklist = frozenset(h.lower().strip() for h in blocklist)
         self.shorteners = frozenset(shorteners) if shorteners is not None \
             else _read_list("shorteners.txt")
-        self.free_hosting = frozenset(free_hosting) if free_hosting is not None \
+        hosting = frozenset(free_hosting) if free_hosting is not None \
             else _read_list("free_hosting.txt")
+        # "sites.google.com/": pages live in the path of the host itself, not in subdomains.
+        self.path_hosting = frozenset(h.rstrip("/") for h in hosting if h.endswith("/"))
+        self.free_hosting = frozenset(h.rstrip("/") for h in hosting)
         self.abuse_tlds = frozenset(abuse_tlds) if abuse_tlds is not None \
             else _read_list("abuse_tlds.txt")
         self.resolver = resolver if settings.resolve_shorteners else None
@@ -701,7 +731,8 @@ class LinksRule(PerCommentRule):
     def _copy(self, **changes: Any) -> "LinksRule":
         kwargs: dict[str, Any] = dict(settings=self.settings, feeds=self.feeds,
                                       blocklist=self.blocklist, shorteners=self.shorteners,
-                                      free_hosting=self.free_hosting, abuse_tlds=self.abuse_tlds,
+                                      free_hosting=self.free_hosting | {h + "/" for h in self.path_hosting},
+                                      abuse_tlds=self.abuse_tlds,
                                       resolver=self.resolver)
         kwargs.update(changes)
         return type(self)(self.brands, **kwargs)
@@ -781,7 +812,7 @@ class LinksRule(PerCommentRule):
                     f"link text shows {defang(mismatch)} but leads to {defang(p.registrable)}",
                     base, display=defang(link.display[:200]), shown_domain=defang(mismatch)))
 
-        if self._is_shortener(p) and resolved_from is None:
+        if self._is_shortener(p) and len(p.path) > 1 and resolved_from is None:
             out.extend(self._shortener(link, p, base, credential))
 
         signals = self._signals(p, free, credential, protected)
@@ -802,7 +833,9 @@ class LinksRule(PerCommentRule):
                        reason=reason, evidence={**base, **evidence})
 
     def _free_host(self, host: str) -> bool:
-        return _suffix_in(host, self.free_hosting)
+        """A site on a free host or form builder (not the platform's own home page)."""
+        entry = _suffix_in(host, self.free_hosting)
+        return entry is not None and (entry != host or entry in self.path_hosting)
 
     def _blocked(self, host: str) -> str | None:
         return _suffix_in(host, self.blocklist)

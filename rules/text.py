@@ -67,7 +67,8 @@ def _confusable_map() -> dict[str, str]:
 # Latin letters that look like an ASCII letter but that neither NFD nor confusables.txt reduce
 # (lookalike domains use them: ``ƥaypal``, ``pəypal``, ``ƿaypal``).
 _EXTRA_LATIN = {"ə": "e", "Ə": "E", "ɑ": "a", "ƿ": "p", "Ƿ": "P", "ı": "i", "ȷ": "j",
-                "ɩ": "i", "ʋ": "u", "ɡ": "g", "ɢ": "G", "ſ": "f"}
+                "ɩ": "i", "ʋ": "u", "ɡ": "g", "ɢ": "G", "ſ": "f", "ĸ": "k", "ʉ": "u",
+                "ԍ": "g", "ь": "b", "Ь": "b"}
 _LATIN_NAME = re.compile(r"LATIN (SMALL|CAPITAL) LETTER ([A-Z]) WITH |LATIN LETTER SMALL CAPITAL ([A-Z])$")
 _LATIN_BLOCKS = ((0x00C0, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F),
                  (0xA720, 0xA7FF))
