@@ -316,9 +316,11 @@ class Lookalike:
 
 # Lookalike characters inside ASCII, applied to both sides before comparing: rn->m, vv->w,
 # cl->d, and digits / i / | that pass for letters.
-_ASCII_GLYPHS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+_ASCII_GLYPHS = (("rn", "m"), ("rr", "m"), ("nn", "m"), ("vv", "w"), ("uu", "w"), ("cl", "d"),
+                 ("dl", "d"), ("lc", "k"), ("lk", "k"), ("lb", "b"), ("ib", "b"))
 _COLLAPSE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "3": "e", "4": "a", "5": "s",
-                           "7": "t", "8": "b", "9": "g", "6": "b", "-": None})
+                           "7": "t", "8": "b", "9": "g", "6": "b", "q": "g", "c": "e", "-": None})
+LONG_NAME = 9  # names this long also match at edit distance 2 ("microsesoft", "wellsfərqo")
 _PARTS = re.compile(r"[^a-z]+")
 _VOWELS = set("aeiouy")
 # Country codes that are sold worldwide as generic names (and favoured by attackers): a brand
@@ -423,13 +425,18 @@ class BrandIndex:
         for n in self.names:
             self.collapsed.setdefault(collapse(n), n)
         self.inside = tuple(n for n, e in self.names.items() if e.inside)
+        self.inside_collapsed = tuple((n, collapse(n)) for n in self.inside if len(n) >= 5)
+        self.collapsed_name = {n: collapse(n) for n in self.names}
         self.tokens = frozenset(n for n, e in self.names.items() if not e.inside and len(n) >= 3)
         # Symmetric-delete index for edit distance 1: every name and its one-letter deletions.
         self.near: dict[str, set[str]] = {}
         for n, e in self.names.items():
             if e.fuzzy:
                 for form in {n, collapse(n)}:
-                    for key in _deletes(form) | {form}:
+                    keys = _deletes(form) | {form}
+                    if len(n) >= LONG_NAME:
+                        keys |= {k2 for k in _deletes(form) for k2 in _deletes(k)}
+                    for key in keys:
                         self.near.setdefault(key, set()).add(n)
 
     @staticmethod
@@ -489,46 +496,71 @@ class BrandIndex:
 
     def _match_label(self, label: str, owners: set[str], where: str) -> Lookalike | None:
         views = _views(label)
-        # The brand's name itself, disguised or not ("paypal.top", "pаypal.com", "pay-pal.com").
+        return (self._match_name(views, owners, where)
+                or (self._match_typo(views, owners) if where == "domain" else None)
+                or self._match_affix(views, owners, where))
+
+    def _match_name(self, views: tuple[tuple[str, str], ...], owners: set[str],
+                    where: str) -> Lookalike | None:
+        """The brand's name itself, disguised or not ("paypal.top", "pаypal.com", "pay-pal.com")."""
         for technique, view in views:
             if view in self.names:
                 hit = self._hit(view, owners, "tld-swap" if technique == "plain" else technique,
                                 1.0, where)
                 if hit:
                     return hit
+        for _, view in views:
             squashed = collapse(view)
             if squashed in self.collapsed:
                 hit = self._hit(self.collapsed[squashed], owners, "homoglyph", 1.0, where)
                 if hit:
                     return hit
-        # Affixes: the name plus words ("paypal-login", "securepaypal", "paypal365").
-        for technique, view in views:
+        return None
+
+    def _match_typo(self, views: tuple[tuple[str, str], ...],
+                    owners: set[str]) -> Lookalike | None:
+        """Edit distance 1 (2 for long names) from a name: symmetric-delete candidates, checked."""
+        forms = [(t, v.replace("-", "")) for t, v in views]
+        forms.append(("collapsed", collapse(forms[-1][1])))
+        for technique, flat in forms:
+            candidates = set(self.near.get(flat, ()))
+            deletes = _deletes(flat)
+            for key in deletes:
+                candidates |= self.near.get(key, set())
+            if len(flat) >= LONG_NAME - 1:
+                for key in {k2 for k in deletes for k2 in _deletes(k)}:
+                    candidates |= self.near.get(key, set())
+            for name in sorted(candidates):
+                target = self.collapsed_name[name] if technique == "collapsed" else name
+                distance = _osa(flat, target, 2 if len(name) >= LONG_NAME else 1)
+                if distance == 1 or (distance == 2 and len(name) >= LONG_NAME):
+                    kind = ("homoglyph" if technique != "plain" else
+                            _typo_kind(flat, name) if distance == 1 else "double-typo")
+                    hit = self._hit(name, owners, kind, round(1 - distance / len(name), 2),
+                                    "domain")
+                    if hit:
+                        return hit
+        return None
+
+    def _match_affix(self, views: tuple[tuple[str, str], ...], owners: set[str],
+                     where: str) -> Lookalike | None:
+        """The name plus words ("paypal-login", "securepaypal", "paypal365")."""
+        for _, view in views:
             for part in _PARTS.split(view):
                 if part in self.tokens:
                     hit = self._hit(part, owners, "affix", round(len(part) / len(view), 2), where)
                     if hit:
                         return hit
             flat = view.replace("-", "")
-            squashed = collapse(flat)
             for name in self.inside:
-                if name in flat or (len(name) >= 5 and collapse(name) in squashed):
+                if name in flat:
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit
-        if where == "subdomain":
-            return None
-        # Typos: edit distance 1 from a long name (symmetric-delete candidates, then checked).
-        forms = [(t, v.replace("-", "")) for t, v in views]
-        forms.append(("collapsed", collapse(forms[-1][1])))
-        for technique, flat in forms:
-            candidates = set(self.near.get(flat, ()))
-            for key in _deletes(flat):
-                candidates |= self.near.get(key, set())
-            for name in sorted(candidates):
-                target = collapse(name) if technique == "collapsed" else name
-                if _osa(flat, target) == 1:
-                    kind = _typo_kind(flat, name) if technique == "plain" else "homoglyph"
-                    hit = self._hit(name, owners, kind, round(1 - 1 / len(name), 2), where)
+            squashed = collapse(flat)
+            for name, squashed_name in self.inside_collapsed:
+                if squashed_name in squashed:
+                    hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit
         return None
@@ -775,7 +807,9 @@ class LinksRule(PerCommentRule):
             out.append(self._finding("threat_feed", Severity.CRITICAL,
                                      f"{defang(link.url)} is listed in threat feed {feed}",
                                      base, feed=feed, matched="url"))
-        elif not protected or self._free_host(p.host):
+        elif not protected or (self._free_host(p.host) and p.host not in self.path_hosting):
+            # On popular / brand hosts only the exact URL counts (a phishing form on
+            # docs.google.com must not condemn docs.google.com); a site on a free host is its own.
             hit = self.feeds.match_host(p.host, stop_at=p.registrable)
             if hit:
                 out.append(self._finding("threat_feed", Severity.HIGH,
