@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 logger = logging.getLogger(__name__)
 
 FORMATS = ("auto", "openphish", "urlhaus", "phishtank", "hosts")
+_HOST = re.compile(r"(?:[^\W_](?:[\w\-]{0,62})?\.){1,126}[^\W\d_][\w\-]{1,62}")
 MAX_FEED_BYTES = 200 * 1024 * 1024  # a feed bigger than this is not a feed
 
 
@@ -168,7 +170,7 @@ def parse_feed(text: str, fmt: str = "auto", *, name: str = "feed",
                 host_keys[h.lower()] = name
     for h in hosts:
         h = h.strip().lower().rstrip(".")
-        if h and " " not in h and "." in h:
+        if len(h) <= 253 and _HOST.fullmatch(h):
             host_keys[h] = name
         else:
             bad += 1
@@ -268,10 +270,13 @@ def _read_phishtank(text: str) -> tuple[list[str], list[str], int]:
 
 def _salvage_json_urls(text: str) -> tuple[list[str], list[str], int]:
     """A truncated JSON dump: pull the "url" values out of the complete objects."""
-    import re
-
-    urls = re.findall(r'"url"\s*:\s*"((?:[^"\\]|\\.){1,4096})"', text)
-    return [json.loads(f'"{u}"') for u in urls], [], 1
+    urls = []
+    for raw in re.findall(r'"url"\s*:\s*"((?:[^"\\]|\\.){1,4096})"', text):
+        try:
+            urls.append(json.loads(f'"{raw}"'))
+        except ValueError:
+            continue
+    return urls, [], 1
 
 
 def _read_hosts(text: str) -> tuple[list[str], list[str], int]:
@@ -284,11 +289,15 @@ def _read_hosts(text: str) -> tuple[list[str], list[str], int]:
 # --- shortener resolution (network I/O: injected into the rule by the daemon, never called by
 # the rule on its own) -----------------------------------------------------------------------
 
-def head_resolver(timeout: float = 3.0, max_hops: int = 5,
+def head_resolver(timeout: float = 3.0, max_hops: int = 5, *, allow_private: bool = False,
                   user_agent: str = "Moderator link checker") -> Callable[[str], str | None]:
-    """A resolver for ``LinksRule(resolver=...)``: follows redirects with HEAD requests only (no
+    """A resolver for ``LinksRule.with_resolver``: follows redirects with HEAD requests only (no
     body is downloaded), at most ``max_hops`` of them and ``timeout`` seconds in total. Returns the
-    last URL reached, or None when the first request fails."""
+    last URL reached, or None when the first request fails.
+
+    Hosts that resolve to private, loopback or link-local addresses are not requested unless
+    ``allow_private`` (a shortened link must not make the server probe its own network).
+    """
     import requests
 
     session = requests.Session()
@@ -300,7 +309,11 @@ def head_resolver(timeout: float = 3.0, max_hops: int = 5,
         reached: str | None = None
         for _ in range(max_hops + 1):
             left = deadline - time.monotonic()
-            if left <= 0 or urlsplit(current).scheme not in ("http", "https"):
+            parts = urlsplit(current)
+            if left <= 0 or parts.scheme not in ("http", "https"):
+                break
+            if not allow_private and _is_private_host(parts.hostname or ""):
+                logger.warning("not resolving %s: private or local address", current)
                 break
             try:
                 response = session.head(current, allow_redirects=False, timeout=left)
@@ -316,3 +329,19 @@ def head_resolver(timeout: float = 3.0, max_hops: int = 5,
         return reached
 
     return resolve
+
+
+def _is_private_host(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False  # unresolvable: the request fails by itself
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if address.is_private or address.is_loopback or address.is_link_local \
+                or address.is_reserved or address.is_multicast or address.is_unspecified:
+            return True
+    return False
