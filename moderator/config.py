@@ -260,10 +260,29 @@ def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> d
 def _validate_rule(family: str, options: Any, brand: Brand, path: str, top: OptionReader) -> None:
     from rules import RULES
 
+    problems: list[str] = []
+    if isinstance(options, Mapping) and "enabled" in options:
+        options = dict(options)
+        enabled = options.pop("enabled")
+        if not isinstance(enabled, bool):
+            problems.append(f"{path}.enabled: expected true or false, got {enabled!r}")
     try:
         RULES[family].from_config(options, brand, path=path)
     except ConfigError as e:
-        top.absorb(e)
+        problems.extend(p if p.startswith(path) else f"{path}.{p}" for p in e.problems)
+    if problems:
+        top.absorb(ConfigError(problems))
+
+
+def enabled_options(options: Any) -> tuple[bool, Any]:
+    """Split the core's ``enabled`` switch off a rule family's options."""
+    if isinstance(options, Mapping) and "enabled" in options:
+        options = dict(options)
+        enabled = options.pop("enabled")
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"enabled: expected true or false, got {enabled!r}")
+        return enabled, options
+    return True, options
 
 
 def _parse_daemon(top: OptionReader) -> DaemonSettings:

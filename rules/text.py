@@ -37,10 +37,19 @@ def strip_invisible(text: str) -> str:
     return text.translate(_INVISIBLE)
 
 
+@lru_cache(maxsize=1)
+def _combining_table() -> dict[int, None]:
+    # Marks live in the BMP and the SMP (plus variation selectors); scanning only those keeps
+    # the one-time cost near 50 ms.
+    ranges = (range(0x300, 0x20000), range(0xE0100, 0xE01F0))
+    return {cp: None for r in ranges for cp in r if unicodedata.combining(chr(cp))}
+
+
 def strip_marks(text: str) -> str:
     """Remove combining marks (accents, Zalgo stacks): é -> e."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFD", text).translate(_combining_table())
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +110,8 @@ def skeleton(text: str) -> str:
 
     Case is kept (callers casefold afterwards); ``ｐаypal`` (fullwidth p, Cyrillic a) -> ``paypal``.
     """
+    if text.isascii():  # nothing to undo, and most comments are plain ASCII
+        return text
     text = unicodedata.normalize("NFKC", strip_invisible(text))
     return strip_marks(text.translate(_confusable_table()))
 
