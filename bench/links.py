@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
-import html
 import platform
 import re
 import sys

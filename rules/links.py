@@ -28,10 +28,10 @@ import logging
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 import idna
@@ -185,9 +185,6 @@ def _clean(m: re.Match[str]) -> str | None:
         # "great song.Love it": a capitalized word glued to a period is a sentence, not a TLD.
         if tld[:1].isupper() and not tld.isupper():
             return None
-        if not host.isascii() and not any(c.isalpha() and not c.isascii() for c in tld) \
-                and "xn--" not in host.lower() and not m.group("rest"):
-            pass  # IDN host with an ASCII TLD: a real candidate
     rest = m.group("rest") or ""
     # Trailing punctuation and unbalanced closing brackets belong to the sentence.
     while rest:
@@ -320,6 +317,7 @@ _ASCII_GLYPHS = (("rn", "m"), ("rr", "m"), ("nn", "m"), ("vv", "w"), ("uu", "w")
                  ("dl", "d"), ("lc", "k"), ("lk", "k"), ("lb", "b"), ("ib", "b"))
 _COLLAPSE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "3": "e", "4": "a", "5": "s",
                            "7": "t", "8": "b", "9": "g", "6": "b", "q": "g", "c": "e", "-": None})
+FUZZY_MIN = 6  # names this long match at edit distance 1; shorter ones hit real words
 LONG_NAME = 9  # names this long also match at edit distance 2 ("microsesoft", "wellsfərqo")
 _PARTS = re.compile(r"[^a-z]+")
 _VOWELS = set("aeiouy")
@@ -418,7 +416,7 @@ class BrandIndex:
             for name, inside in self._names_of(b):
                 if name and name not in self.names:
                     self.names[name] = _Name(b, self._domain_for(b, name), inside,
-                                             inside and len(name) >= 6)
+                                             inside and len(name) >= FUZZY_MIN)
         self.popular = frozenset(popular)
         self.allow = frozenset(allow)
         self.collapsed: dict[str, str] = {}

@@ -12,7 +12,7 @@ import pytest
 from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Link, Severity
 from rules import RULES
-from rules.feeds import FeedIndex, parse_feed
+from rules.feeds import parse_feed
 from rules.links import LinksRule, defang, extract_links, parse_url
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
