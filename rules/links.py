@@ -668,7 +668,7 @@ class LinksSettings:
     resolve_shorteners: bool = False
     score_medium: int = 3
     score_high: int = 5
-    max_links: int = 20
+    max_links: int = 50
     check_path: bool = True
     lookalike_severity: Severity = Severity.HIGH
     shortener_severity: Severity = Severity.LOW
@@ -717,7 +717,7 @@ class LinksRule(PerCommentRule):
         r.number("resolve_max_hops", 5, minimum=1, integer=True)
         medium = r.number("score_medium", 3, minimum=1, integer=True)
         high = r.number("score_high", 5, minimum=1, integer=True)
-        max_links = r.number("max_links", 20, minimum=1, integer=True)
+        max_links = r.number("max_links", 50, minimum=1, integer=True)
         check_path = r.bool("check_path", True)
         look_sev = r.enum("lookalike_severity", Severity, Severity.HIGH)
         short_sev = r.enum("shortener_severity", Severity, Severity.LOW)
@@ -793,6 +793,8 @@ class LinksRule(PerCommentRule):
                 "registrable_domain": defang(p.registrable)}
         if link.source != "text":
             base["source"] = link.source
+        if link.defanged:
+            base["written_defanged"] = True
         if resolved_from:
             base["resolved_from"] = defang(resolved_from)
         if self.brands.allowed(p.host):
