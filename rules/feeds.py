@@ -26,6 +26,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -132,19 +133,30 @@ def load_feed(source: str | Path, fmt: str = "auto", *, name: str | None = None,
         path = Path(source)
         name = name or path.name
         try:
-            with path.open("rb") as f:
-                data = f.read(MAX_FEED_BYTES + 1)
+            stat = path.stat()
         except OSError as e:
             logger.error("feed %s: cannot read %s: %s", name, path, e)
             return FeedIndex(sources=(name,))
-        if len(data) > MAX_FEED_BYTES:
-            logger.error("feed %s: larger than %d bytes; read only the start", name, MAX_FEED_BYTES)
-            data = data[:MAX_FEED_BYTES]
-        text = data.decode("utf-8", errors="replace")
-    else:
-        text = str(source)
-        name = name or "feed"
-    return parse_feed(text, fmt, name=name, hosts_from_urls=hosts_from_urls)
+        # Rules are rebuilt for every pass; an unchanged file is parsed once.
+        return _load_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size, fmt, name,
+                          hosts_from_urls)
+    return parse_feed(str(source), fmt, name=name or "feed", hosts_from_urls=hosts_from_urls)
+
+
+@lru_cache(maxsize=16)
+def _load_file(path: str, mtime_ns: int, size: int, fmt: str, name: str,
+               hosts_from_urls: bool) -> FeedIndex:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FEED_BYTES + 1)
+    except OSError as e:
+        logger.error("feed %s: cannot read %s: %s", name, path, e)
+        return FeedIndex(sources=(name,))
+    if len(data) > MAX_FEED_BYTES:
+        logger.error("feed %s: larger than %d bytes; read only the start", name, MAX_FEED_BYTES)
+        data = data[:MAX_FEED_BYTES]
+    return parse_feed(data.decode("utf-8", errors="replace"), fmt, name=name,
+                      hosts_from_urls=hosts_from_urls)
 
 
 def parse_feed(text: str, fmt: str = "auto", *, name: str = "feed",

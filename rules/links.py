@@ -742,7 +742,7 @@ class LinksRule(PerCommentRule):
         index = BrandIndex(entries, popular, allow)
         feeds = FeedIndex.merge(load_feed(s["path"], s.get("format", "auto"),
                                           name=s.get("name") or s["path"])
-                                for s in feed_specs if s.get("path"))
+                                for s in feed_specs if s.get("path") and Path(s["path"]).is_file())
         settings = LinksSettings(resolve_shorteners=resolve, score_medium=medium,
                                  score_high=high, max_links=max_links, check_path=check_path,
                                  lookalike_severity=look_sev, shortener_severity=short_sev,
@@ -982,7 +982,8 @@ def _read_feed_specs(r: OptionReader) -> tuple[Mapping[str, str], ...]:
             fr.problem("format", f"unknown feed format {fmt!r}; expected one of {', '.join(FORMATS)}")
         if not path and not url:
             fr.problem("path", "a feed needs a path (local file) or a url (fetched by the daemon)")
-        if path and not Path(path).is_file():
+        if path and not url and not Path(path).is_file():
+            # With a url, path is where the daemon keeps the download: it may not exist yet.
             fr.problem("path", f"no such file: {path}")
         try:
             fr.finish()

@@ -211,3 +211,12 @@ def test_resolver_on_refused_connection_returns_none():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert head_resolver(timeout=1.0, allow_private=True)(f"http://127.0.0.1:{port}/x") is None
+
+
+def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path):
+    path = tmp_path / "feed.txt"
+    path.write_text("http://one-bad.net/a\n")
+    first = load_feed(path, "openphish")
+    assert load_feed(path, "openphish") is first
+    path.write_text("http://one-bad.net/a\nhttp://two-bad.net/b\n")
+    assert load_feed(path, "openphish").match_url("http://two-bad.net/b")

@@ -368,3 +368,10 @@ def test_dnstwist_permutations_are_flagged(rule):
     candidates = [d["domain"] for d in fuzzer.domains if d["fuzzer"] != "*original"]
     missed = [c for c in candidates if not by_rule(check(rule, f"https://{c}/"), "links.lookalike")]
     assert len(missed) <= 0.01 * len(candidates), missed[:20]
+
+
+def test_feed_with_url_may_wait_for_its_first_download(tmp_path):
+    spec = {"name": "op", "url": "https://openphish.com/feed.txt", "path": str(tmp_path / "op.txt")}
+    rule = LinksRule.from_config({"feeds": [spec]}, ACME, path="rules.links")
+    assert len(rule.feeds) == 0
+    assert rule.settings.feed_specs[0]["url"] == "https://openphish.com/feed.txt"
