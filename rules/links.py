@@ -839,12 +839,18 @@ class LinksRule(PerCommentRule):
                 technique=look.technique, similarity=look.similarity))
 
         if link.display:
-            mismatch = self._mismatch(link.display, p)
-            if mismatch:
+            shown = self._mismatch(link.display, p)
+            if shown:
+                # Showing a brand's or a well-known site's address over another target is the
+                # classic phishing link: at least high.
+                severity = self.settings.mismatch_severity
+                if self.brands.protected(shown) and not protected:
+                    severity = max(severity, Severity.HIGH)
                 out.append(self._finding(
-                    "mismatch", self.settings.mismatch_severity,
-                    f"link text shows {defang(mismatch)} but leads to {defang(p.registrable)}",
-                    base, display=defang(link.display[:200]), shown_domain=defang(mismatch)))
+                    "mismatch", severity,
+                    f"link text shows {defang(shown.registrable)} but leads to "
+                    f"{defang(p.registrable)}", base, display=defang(link.display[:200]),
+                    shown_domain=defang(shown.registrable)))
 
         if self._is_shortener(p) and len(p.path) > 1 and resolved_from is None:
             out.extend(self._shortener(link, p, base, credential))
@@ -895,19 +901,20 @@ class LinksRule(PerCommentRule):
         inner = self.check_link(FoundLink(target, None, "resolved"), credential,
                                 resolved_from=link.url)
         reason = f"{defang(p.host)} is a URL shortener leading to {defang(target)}"
-        severity = max((f.severity for f in inner), default=Severity.LOW)
-        return [self._finding("shortener", min(severity, self.settings.shortener_severity)
-                              if not inner else severity, reason, base,
+        # As severe as what it hides; a harmless destination keeps the configured severity.
+        severity = max((f.severity for f in inner), default=self.settings.shortener_severity)
+        return [self._finding("shortener", severity, reason, base,
                               destination=defang(target))] + inner
 
-    def _mismatch(self, display: str, p: ParsedURL) -> str | None:
+    def _mismatch(self, display: str, p: ParsedURL) -> ParsedURL | None:
+        """The address the link text shows, when it is another site than the target."""
         shown = extract_links(display, limit=1)
         if not shown:
             return None
         q = parse_url(shown[0].url)
         if q is None or q.registrable == p.registrable:
             return None
-        return q.registrable
+        return q
 
     def _signals(self, p: ParsedURL, free: bool, credential: bool, protected: bool) -> Signals:
         score, reasons = 0, []

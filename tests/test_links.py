@@ -259,6 +259,9 @@ def test_weak_signals_add_up(rule):
 def test_mismatch_between_text_and_target(rule):
     (f,) = by_rule(check(rule, "[acmebank.com](https://acme-help.top/login)"), "links.mismatch")
     assert f.evidence["shown_domain"] == "acmebank[.]com"
+    assert f.severity == Severity.HIGH  # shows our own domain
+    (f,) = by_rule(check(rule, "[cheap-shoes.net](https://other-shop.net/)"), "links.mismatch")
+    assert f.severity == Severity.MEDIUM
     assert by_rule(check(rule, "[our site](https://acmebank.com/x)"), "links.mismatch") == []
 
 
