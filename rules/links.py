@@ -180,7 +180,12 @@ def _with_scheme(url: str) -> str:
 
 def _clean(m: re.Match[str]) -> str | None:
     scheme, host = m.group("scheme"), m.group("host")
-    if not scheme:
+    if host[-1].isdigit():  # an IPv4 address: real octets, and no bare "2.124.821.694 views"
+        if any(int(octet) > 255 for octet in host.split(".")):
+            return None
+        if not scheme and not (m.group("port") or m.group("rest")):
+            return None
+    elif not scheme:
         tld = host.rsplit(".", 1)[-1]
         # "great song.Love it": a capitalized word glued to a period is a sentence, not a TLD.
         if tld[:1].isupper() and not tld.isupper():

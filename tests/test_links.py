@@ -76,6 +76,8 @@ def test_sentences_emails_and_file_names_are_not_links():
     assert extract_links("I love my apple.Love it so much. Great song.Best ever") == []
     assert extract_links("write to me@example.com") == []
     assert extract_links("version 3.11.7 costs 1.50") == []
+    assert extract_links("2.124.821.694 views and 10.0.0.1 alone") == []
+    assert [l.url for l in extract_links("get 45.12.3.4/a.apk")] == ["http://45.12.3.4/a.apk"]
     assert extract_links("no links here, just words") == []
 
 
