@@ -776,7 +776,9 @@ class LinksRule(PerCommentRule):
 
     def check(self, comment: Comment) -> list[Finding]:
         links = [FoundLink(l.url, l.display, "platform") for l in comment.links if l.url]
-        links.extend(extract_links(comment.text, limit=self.settings.max_links))
+        wrapper = _PLATFORM_WRAPPERS.get(comment.platform.lower())
+        links.extend(l for l in extract_links(comment.text, limit=self.settings.max_links)
+                     if not (wrapper and wrapper in l.url[:30].lower()))
         if not links:
             return []
         credential = bool(_CREDENTIALS.search(comment.text[:MAX_SCAN_CHARS]))
@@ -951,6 +953,10 @@ class LinksRule(PerCommentRule):
             add(2, "credential wording next to the link")
         return Signals(score, tuple(reasons))
 
+
+# The platform's own link wrapper: on X every link in a post's text is a t.co link, and the
+# connector hands us its destination in Comment.links.
+_PLATFORM_WRAPPERS = {"x": "//t.co/", "twitter": "//t.co/"}
 
 _CREDENTIAL_PATH = re.compile(r"log.?in|sign.?in|verif|account|secure|wallet|auth|password|"
                               r"support|update|confirm|billing|unlock|recover", re.IGNORECASE)

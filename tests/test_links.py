@@ -380,3 +380,12 @@ def test_feed_with_url_may_wait_for_its_first_download(tmp_path):
     rule = LinksRule.from_config({"feeds": [spec]}, ACME, path="rules.links")
     assert len(rule.feeds) == 0
     assert rule.settings.feed_specs[0]["url"] == "https://openphish.com/feed.txt"
+
+
+def test_x_link_wrappers_are_not_reported_as_shorteners(rule):
+    x = Comment(platform="x", account="acme", id="1", text="look https://t.co/abc123",
+                links=(Link("https://paypa1.com/login", "paypa1.com/login"),))
+    findings = rule.check(x)
+    assert by_rule(findings, "links.shortener") == []
+    assert by_rule(findings, "links.lookalike")
+    assert by_rule(check(rule, "look https://t.co/abc123"), "links.shortener")  # elsewhere
