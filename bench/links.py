@@ -213,6 +213,27 @@ def hostile(rule: LinksRule) -> list[tuple[str, float, int]]:
     return out
 
 
+def tweets() -> list[str]:
+    path = DATA / "offensive_davidson" / "labeled_data.csv"
+    with path.open(encoding="utf-8") as f:
+        return [row["tweet"] for row in csv.DictReader(f)]
+
+
+def findings_on(rule: LinksRule, texts: list[str], platform: str) -> tuple[int, int, float, dict]:
+    """(comments with a link, comments with any finding, comments/s, findings by rule+severity)."""
+    comments = [Comment(platform=platform, account="acme", id=str(i), text=t)
+                for i, t in enumerate(texts)]
+    counts: collections.Counter = collections.Counter()
+    start = time.process_time()
+    results = rule.check_batch(comments)
+    rate = len(comments) / (time.process_time() - start)
+    for found in results:
+        for f in found:
+            counts[f"{f.rule} {f.severity.value}"] += 1
+    with_link = sum(1 for c in comments if extract_links(c.text))
+    return with_link, sum(1 for r in results if r), rate, dict(counts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer brands, shorter timing")
@@ -271,6 +292,15 @@ def main() -> None:
     neutral = [t for t in texts if not extract_links(t)]
     rate2, _ = speed(rule, neutral, 1.5 if args.quick else 3.0)
     print(f"the {len(neutral)} of them with no link: {rate2:,.0f} comments/s")
+
+    print("\n## Findings on real comments\n\n| comments | n | with a link | with a finding | "
+          "findings | comments/s |\n|---|---:|---:|---:|---|---:|")
+    for name, texts_, platform_ in (("YouTube ham (CLASS 0)", youtube_texts("0"), "youtube"),
+                                    ("YouTube spam (CLASS 1)", youtube_texts("1"), "youtube"),
+                                    ("Davidson tweets, as platform x", tweets(), "x")):
+        n_link, n_found, rate_, counts = findings_on(rule, texts_, platform_)
+        shown = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none"
+        print(f"| {name} | {len(texts_)} | {n_link} | {n_found} | {shown} | {rate_:,.0f} |")
 
     print("\n## Hostile input (one comment each)\n\n| input | seconds | findings |\n|---|---:|---:|")
     for name, seconds, count in hostile(rule):
