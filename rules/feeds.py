@@ -243,8 +243,13 @@ def _read_urlhaus(text: str) -> tuple[list[str], list[str], int]:
     if '","' not in lines[0] and lines[0].count(",") < 2:  # plain URL list
         return _read_url_lines(text)
     urls, bad = [], 0
-    for row in csv.reader(io.StringIO("\n".join(lines))):
+    for line in lines:
         # id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter
+        try:
+            row = next(csv.reader([line]))
+        except (csv.Error, StopIteration):
+            bad += 1
+            continue
         if len(row) >= 3 and "://" in row[2]:
             urls.append(row[2])
         elif row and row[0] != "id":

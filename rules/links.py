@@ -19,6 +19,12 @@ Public Suffix List (private suffixes on, so ``evil.blogspot.com`` is its own sit
 
 Never flagged by lookalike alone: the brand's own domains, the allowlist, the domains the built-in
 brands own and a built-in list of popular sites (``rules/data/popular.txt``).
+
+For the daemon: ``rule.settings.feed_specs`` lists the configured feeds (name, path, url, format,
+refresh_minutes); after downloading one, build a ``FeedIndex`` with ``rules.feeds.load_feed`` (a
+path or the text), merge them with ``FeedIndex.merge`` and swap in ``rule.with_feeds(index)``.
+``rule.with_resolver(rules.feeds.head_resolver(timeout, max_hops))`` turns on shortener
+resolution when ``resolve_shorteners = true``. Both return a new rule; the old one is untouched.
 """
 
 from __future__ import annotations

@@ -220,3 +220,10 @@ def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path):
     assert load_feed(path, "openphish") is first
     path.write_text("http://one-bad.net/a\nhttp://two-bad.net/b\n")
     assert load_feed(path, "openphish").match_url("http://two-bad.net/b")
+
+
+def test_a_monster_csv_field_does_not_stop_the_rest():
+    monster = '"1","2024","http://x.net/' + "a" * 200_000 + '","online"\n'
+    index = parse_feed(URLHAUS_CSV + monster + '"9","2024","http://after-it.net/p","online"\n',
+                       "urlhaus")
+    assert index.match_url("http://after-it.net/p")
