@@ -487,6 +487,9 @@ class BrandIndex:
             if hit:
                 return hit
         if p.subdomain and (free_host or not protected):
+            hit = self._match_embedded(p, owners)
+            if hit:
+                return hit
             for label in p.subdomain.lower().split("."):
                 if label not in ("www", "m", "mail", "login", "secure", "account"):
                     hit = self._match_label(label, owners, "subdomain")
@@ -572,6 +575,17 @@ class BrandIndex:
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit
+        return None
+
+    def _match_embedded(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:
+        """A brand's whole domain inside a foreign host: ``crypto.com.verify-id.top``."""
+        labels = skeleton(p.subdomain).lower().split(".")
+        for i in range(len(labels) - 1):
+            for j in range(i + 2, min(i + 4, len(labels)) + 1):
+                domain = ".".join(labels[i:j])
+                for brand in self.owner.get(domain, ()):
+                    if brand not in owners:
+                        return Lookalike(brand, domain, "brand-subdomain", 1.0, "subdomain")
         return None
 
     def _match_split(self, p: ParsedURL, owners: set[str]) -> Lookalike | None:

@@ -126,6 +126,8 @@ def test_defang():
     ("https://pay.pal.com/", "PayPal", "subdomain-split"),
     ("https://facebook-login.blogspot.com/", "Facebook", "affix"),
     ("https://chase-secure.com/", "Chase", "affix"),
+    ("https://crypto.com.verify-wallet.top/", "Crypto.com", "brand-subdomain"),
+    ("https://www.chase.com.alerts.info/", "Chase", "brand-subdomain"),
     ("https://microsesoft.com/", "Microsoft", "double-typo"),  # distance 2, long name
 ])
 def test_lookalike_techniques(rule, url, brand, technique):
