@@ -186,7 +186,7 @@ def _with_scheme(url: str) -> str:
 
 def _clean(m: re.Match[str]) -> str | None:
     scheme, host = m.group("scheme"), m.group("host")
-    if host[-1].isdigit():  # an IPv4 address: real octets, and no bare "2.124.821.694 views"
+    if _IPV4.fullmatch(host):  # an IPv4 address: real octets, and no bare "2.124.821.694 views"
         if any(int(octet) > 255 for octet in host.split(".")):
             return None
         if not scheme and not (m.group("port") or m.group("rest")):
@@ -230,7 +230,7 @@ class ParsedURL:
     bad_idna: bool
 
 
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
 @lru_cache(maxsize=32768)

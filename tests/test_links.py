@@ -391,3 +391,18 @@ def test_x_link_wrappers_are_not_reported_as_shorteners(rule):
     assert by_rule(findings, "links.shortener") == []
     assert by_rule(findings, "links.lookalike")
     assert by_rule(check(rule, "look https://t.co/abc123"), "links.shortener")  # elsewhere
+
+
+def test_random_garbage_never_raises(rule):
+    """A seeded fuzz over URL-ish fragments (found a crash on "y9。xn--0" once)."""
+    import random
+
+    pieces = list("abc019.-_/:@[](){}<>%?#&;= \u200b\u0430\u3002\uff0e\u0301\u0663") + [
+        "https://", ".com", ".top", "xn--", "[.]", " dot ", "&#46;", "\udcff", "\U0001f600", "ß",
+        "\u202e", "...", "://", "hxxp", "[:]", '<a href="', "</a>", "](", "127.0.0.1", ":8080",
+        "paypal", ".blogspot.com", "y9\u3002xn--0"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        check(rule, text)
+        check(rule, "", (Link(text, text),))
