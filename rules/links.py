@@ -966,7 +966,11 @@ class LinksRule(PerCommentRule):
         if p.bad_idna:
             add(2, "malformed internationalized domain name")
         elif not p.unicode_host.isascii() and not protected:
-            add(1, "internationalized domain name")
+            mixed = _mixed_scripts(p.unicode_host)
+            if mixed:
+                add(3, f"mixed scripts in one label ({mixed})")
+            else:
+                add(1, "internationalized domain name")
         if _EXECUTABLE.search(p.path.split("?", 1)[0]):
             add(2, "executable or archive download")
         if credential and not protected:
@@ -980,6 +984,22 @@ _PLATFORM_WRAPPERS = {"x": "//t.co/", "twitter": "//t.co/"}
 
 _CREDENTIAL_PATH = re.compile(r"log.?in|sign.?in|verif|account|secure|wallet|auth|password|"
                               r"support|update|confirm|billing|unlock|recover", re.IGNORECASE)
+
+
+_LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+
+
+def _mixed_scripts(host: str) -> str | None:
+    """"Latin + Cyrillic" when one label mixes letters of several scripts (``pаypal``)."""
+    for label in host.split("."):
+        if label.isascii():
+            continue
+        scripts = {unicodedata.name(c, "?").split(" ", 1)[0] for c in label if c.isalpha()}
+        # Only scripts whose letters pass for each other; Japanese mixes kana and kanji freely.
+        scripts &= _LOOKALIKE_SCRIPTS
+        if len(scripts) > 1:
+            return " + ".join(sorted(s.title() for s in scripts))
+    return None
 
 
 def _suffix_in(host: str, suffixes: frozenset[str]) -> str | None:

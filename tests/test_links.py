@@ -406,3 +406,11 @@ def test_random_garbage_never_raises(rule):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
         check(rule, text)
         check(rule, "", (Link(text, text),))
+
+
+def test_mixed_script_label_is_a_strong_signal(rule):
+    (f,) = by_rule(check(rule, "https://mу-shop.com/"), "links.suspicious")  # Cyrillic u
+    assert f.severity == Severity.MEDIUM
+    assert "mixed scripts in one label (Cyrillic + Latin)" in f.evidence["signals"]
+    assert by_rule(check(rule, "https://пример.рф/"), "links.suspicious") == []  # one script
+    assert by_rule(check(rule, "https://ひらがな漢字.jp/"), "links.suspicious") == []  # Japanese
