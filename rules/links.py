@@ -23,8 +23,8 @@ brands own and a built-in list of popular sites (``rules/data/popular.txt``).
 For the daemon: ``rule.settings.feed_specs`` lists the configured feeds (name, path, url, format,
 refresh_minutes); after downloading one, build a ``FeedIndex`` with ``rules.feeds.load_feed`` (a
 path or the text), merge them with ``FeedIndex.merge`` and swap in ``rule.with_feeds(index)``.
-``rule.with_resolver(rules.feeds.head_resolver(timeout, max_hops))`` turns on shortener
-resolution when ``resolve_shorteners = true``. Both return a new rule; the old one is untouched.
+``rule.with_resolver(rules.feeds.head_resolver(s.resolve_timeout, s.resolve_max_hops))``
+(``s = rule.settings``) turns on shortener resolution when ``resolve_shorteners = true``. Both return a new rule; the old one is untouched.
 """
 
 from __future__ import annotations
@@ -691,6 +691,8 @@ class Signals:
 @dataclass(frozen=True, slots=True)
 class LinksSettings:
     resolve_shorteners: bool = False
+    resolve_timeout: float = 3.0
+    resolve_max_hops: int = 5
     score_medium: int = 3
     score_high: int = 5
     max_links: int = 50
@@ -738,8 +740,9 @@ class LinksRule(PerCommentRule):
         blocklist = r.str_list("blocklist")
         protect_popular = r.bool("protect_popular", True)
         resolve = r.bool("resolve_shorteners", False)
-        r.number("resolve_timeout", 3.0, minimum=0.1)  # used by the daemon's resolver
-        r.number("resolve_max_hops", 5, minimum=1, integer=True)
+        # For the daemon's resolver (rules.feeds.head_resolver); the rule itself does no I/O.
+        resolve_timeout = r.number("resolve_timeout", 3.0, minimum=0.1)
+        resolve_max_hops = r.number("resolve_max_hops", 5, minimum=1, integer=True)
         medium = r.number("score_medium", 3, minimum=1, integer=True)
         high = r.number("score_high", 5, minimum=1, integer=True)
         max_links = r.number("max_links", 50, minimum=1, integer=True)
@@ -768,7 +771,8 @@ class LinksRule(PerCommentRule):
         feeds = FeedIndex.merge(load_feed(s["path"], s.get("format", "auto"),
                                           name=s.get("name") or s["path"])
                                 for s in feed_specs if s.get("path") and Path(s["path"]).is_file())
-        settings = LinksSettings(resolve_shorteners=resolve, score_medium=medium,
+        settings = LinksSettings(resolve_shorteners=resolve, resolve_timeout=resolve_timeout,
+                                 resolve_max_hops=resolve_max_hops, score_medium=medium,
                                  score_high=high, max_links=max_links, check_path=check_path,
                                  lookalike_severity=look_sev, shortener_severity=short_sev,
                                  mismatch_severity=mismatch_sev, feed_specs=feed_specs)
@@ -882,7 +886,8 @@ class LinksRule(PerCommentRule):
         if self._is_shortener(p) and len(p.path) > 1 and resolved_from is None:
             out.extend(self._shortener(link, p, base, credential))
 
-        signals = self._signals(p, free, credential, protected)
+        shortened = self._is_shortener(p) and len(p.path) > 1
+        signals = self._signals(p, free or shortened, credential, protected)
         if signals.score >= self.settings.score_medium or (signals.score >= 2 and not out):
             severity = (Severity.HIGH if signals.score >= self.settings.score_high else
                         Severity.MEDIUM if signals.score >= self.settings.score_medium else
@@ -943,7 +948,7 @@ class LinksRule(PerCommentRule):
             return None
         return q
 
-    def _signals(self, p: ParsedURL, free: bool, credential: bool, protected: bool) -> Signals:
+    def _signals(self, p: ParsedURL, hides: bool, credential: bool, protected: bool) -> Signals:
         score, reasons = 0, []
 
         def add(points: int, reason: str) -> None:
@@ -961,8 +966,8 @@ class LinksRule(PerCommentRule):
             add(1, "excessive subdomains")
         if p.suffix.rsplit(".", 1)[-1] in self.abuse_tlds and not protected:
             add(1, f"abuse-heavy TLD .{p.suffix}")
-        if free:
-            add(1, "free hosting or form builder")
+        if hides:
+            add(1, "free hosting, form builder or URL shortener")
         if p.bad_idna:
             add(2, "malformed internationalized domain name")
         elif not p.unicode_host.isascii() and not protected:

@@ -227,8 +227,9 @@ def test_shortener_resolved_through_injected_resolver():
         calls.append(url)
         return "https://paypal-verify.top/login"
 
-    r = LinksRule.from_config({"resolve_shorteners": True}, ACME,
+    r = LinksRule.from_config({"resolve_shorteners": True, "resolve_timeout": 1.5}, ACME,
                               path="rules.links").with_resolver(resolver)
+    assert (r.settings.resolve_timeout, r.settings.resolve_max_hops) == (1.5, 5)
     findings = check(r, "bit.ly/3abcd")
     (short,) = by_rule(findings, "links.shortener")
     assert short.evidence["destination"] == "hxxps://paypal-verify[.]top/login"
@@ -414,3 +415,9 @@ def test_mixed_script_label_is_a_strong_signal(rule):
     assert "mixed scripts in one label (Cyrillic + Latin)" in f.evidence["signals"]
     assert by_rule(check(rule, "https://пример.рф/"), "links.suspicious") == []  # one script
     assert by_rule(check(rule, "https://ひらがな漢字.jp/"), "links.suspicious") == []  # Japanese
+
+
+def test_shortener_with_credential_wording_is_medium(rule):
+    (f,) = by_rule(check(rule, "Your account is locked, verify your account: bit.ly/3xyz"),
+                   "links.suspicious")
+    assert f.severity == Severity.MEDIUM
