@@ -451,9 +451,9 @@ class BrandIndex:
     @staticmethod
     def _names_of(b: BrandEntry) -> list[tuple[str, bool]]:
         names = [(k, True) for k in b.keywords] + [(t, False) for t in b.tokens]
-        if not names:
-            labels = [split_domain(d)[1].replace("-", "") for d in b.domains[:1 if not b.own else None]]
-            names = [(l, len(l) >= 6) for l in labels if len(l) >= 3 and not l.isdigit()]
+        if b.own or not names:
+            labels = [split_domain(d)[1].replace("-", "") for d in b.domains[:None if b.own else 1]]
+            names += [(l, len(l) >= 6) for l in labels if len(l) >= 3 and not l.isdigit()]
         return names
 
     @staticmethod
@@ -657,7 +657,10 @@ def brand_from_config(brand: Brand) -> BrandEntry | None:
                                   for d in brand.domains if d.strip()))
     if not domains:
         return None
-    return BrandEntry(name=brand.name or domains[0], domains=domains, own=True)
+    # The organization's name is a name attackers use too ("Acme Bank" -> acmebank-help.top).
+    squashed = re.sub(r"[^a-z0-9]", "", skeleton(brand.name).lower())
+    keywords = (squashed,) if len(squashed) >= 6 else ()
+    return BrandEntry(name=brand.name or domains[0], domains=domains, own=True, keywords=keywords)
 
 
 # --------------------------------------------------------------------------------------------

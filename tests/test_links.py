@@ -421,3 +421,11 @@ def test_shortener_with_credential_wording_is_medium(rule):
     (f,) = by_rule(check(rule, "Your account is locked, verify your account: bit.ly/3xyz"),
                    "links.suspicious")
     assert f.severity == Severity.MEDIUM
+
+
+def test_the_organization_name_is_protected_too():
+    brand = Brand(name="Globex Corporation", domains=("globex.com", "gx.io"))
+    rule = LinksRule.from_config({"builtin_brands": False}, brand, path="rules.links")
+    (f,) = by_rule(check(rule, "https://globexcorporation-support.top/"), "links.lookalike")
+    assert f.evidence["brand"] == "Globex Corporation"
+    assert by_rule(check(rule, "https://gx.io/about"), "links.lookalike") == []
