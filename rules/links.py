@@ -60,6 +60,7 @@ MAX_URL_CHARS = 2_048
 # Data files
 
 
+@lru_cache(maxsize=8)
 def _read_list(name: str) -> frozenset[str]:
     lines = (DATA / name).read_text(encoding="utf-8").splitlines()
     return frozenset(l.strip().lower() for l in lines if l.strip() and not l.startswith("#"))
@@ -707,6 +708,7 @@ class LinksSettings:
 
 
 Resolver = Callable[[str], "str | None"]
+_DOMAIN_ENTRY = re.compile(r"(?:[^\W_][\w\-]{0,62}\.)+[^\W\d_][\w\-]{0,62}\.?")
 
 
 class LinksRule(PerCommentRule):
@@ -760,6 +762,10 @@ class LinksRule(PerCommentRule):
                 entries.extend(load_brands_file(brands_file))
             except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
                 r.problem("brands_file", f"cannot read brands from {brands_file}: {e}")
+        for key, entries_ in (("allowlist", allowlist), ("blocklist", blocklist)):
+            for i, entry in enumerate(entries_):
+                if not _DOMAIN_ENTRY.fullmatch(entry.strip()):
+                    r.problem(f"{key}[{i}]", f"expected a domain like 'example.com', got {entry!r}")
         if high is not None and medium is not None and high < medium:
             r.problem("score_high", f"must be at least score_medium ({medium}), got {high}")
         r.finish()

@@ -307,6 +307,14 @@ def test_config_errors_name_the_key(tmp_path):
     assert "rules.links.feeds[0].path: no such file" in problems
 
 
+def test_list_entries_must_be_domains():
+    with pytest.raises(ConfigError, match=r"rules.links.allowlist\[1\]: expected a domain"):
+        LinksRule.from_config({"allowlist": ["ok.com", "https://x.com/a"]}, ACME,
+                              path="rules.links")
+    LinksRule.from_config({"allowlist": ["пример.рф", "Sub.Example.CO.UK"]}, ACME,
+                          path="rules.links")
+
+
 def test_score_high_below_medium_is_an_error():
     with pytest.raises(ConfigError, match="score_high"):
         LinksRule.from_config({"score_medium": 4, "score_high": 2}, ACME, path="rules.links")
