@@ -216,7 +216,7 @@ def _scan_pipeline(settings: config.Settings, account_name: str,
                    ) -> tuple[Pipeline, config.PolicySettings]:
     if account_name not in cache:
         account = next((a for a in settings.accounts if a.name == account_name), None)
-        cache[account_name] = (Pipeline.for_account(settings, account),
+        cache[account_name] = (Pipeline.for_account(settings, account, network=False),
                                account.policy if account else settings.policy)
     return cache[account_name]
 

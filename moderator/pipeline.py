@@ -33,6 +33,18 @@ class PipelineResult:
     failures: list[RuleFailure]
 
 
+def with_network(rule: Rule) -> Rule:
+    """Hand a rule the network helpers its settings ask for. Rules do no I/O themselves: the
+    links rule resolves shorteners only through a resolver injected here."""
+    settings = getattr(rule, "settings", None)
+    if getattr(settings, "resolve_shorteners", False) and hasattr(rule, "with_resolver"):
+        from rules.feeds import head_resolver
+
+        return rule.with_resolver(head_resolver(settings.resolve_timeout,
+                                                settings.resolve_max_hops))
+    return rule
+
+
 class Pipeline:
     def __init__(self, rules: Sequence[Rule], version: str, max_text_chars: int = 20_000):
         self.rules = tuple(rules)
@@ -40,10 +52,12 @@ class Pipeline:
         self.max_text_chars = max_text_chars
 
     @classmethod
-    def for_account(cls, settings: Settings, account: AccountSettings | None) -> "Pipeline":
+    def for_account(cls, settings: Settings, account: AccountSettings | None, *,
+                    network: bool = True) -> "Pipeline":
         """Every registered rule family, configured with the account's effective options.
 
-        A family is on unless its table says ``enabled = false``.
+        A family is on unless its table says ``enabled = false``. ``network=False`` keeps the
+        rules off the network even where configured to use it (``scan`` has no side effects).
         """
         options_by_family = settings.rule_options(account)
         rules, versions = [], []
@@ -52,7 +66,8 @@ class Pipeline:
             enabled, options = enabled_options(raw if raw is not None else {})
             if not enabled:
                 continue
-            rules.append(rule_class.from_config(options, settings.brand, path=f"rules.{family}"))
+            rule = rule_class.from_config(options, settings.brand, path=f"rules.{family}")
+            rules.append(with_network(rule) if network else rule)
             versions.append(rule_version(family, options, settings.brand))
         return cls(rules, rule_version("pipeline", versions, settings.brand),
                    settings.max_text_chars)

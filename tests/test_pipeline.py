@@ -44,3 +44,13 @@ def test_rule_version_changes_with_options_and_is_stable_otherwise():
 
     assert version(["a"]) == version(["a"])
     assert version(["a"]) != version(["b"])
+
+
+def test_shortener_resolution_is_injected_only_where_allowed():
+    settings = config.parse({"rules": {"links": {"resolve_shorteners": True}}})
+    links = next(r for r in Pipeline.for_account(settings, None).rules if r.family == "links")
+    assert links.resolver is not None
+    offline = Pipeline.for_account(settings, None, network=False)
+    assert next(r for r in offline.rules if r.family == "links").resolver is None
+    default = Pipeline.for_account(config.parse({}), None)
+    assert next(r for r in default.rules if r.family == "links").resolver is None
