@@ -174,7 +174,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     _finish(top, brake_reader)
 
     max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
-    rules = _parse_rules(top.table_of("rules"), brand, top)
+    rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top)
     daemon = _parse_daemon(top)
     digest = _parse_digest(top, base_dir)
 
@@ -244,6 +244,29 @@ def _parse_policy(table: Mapping[str, Any], path: str, base: PolicySettings,
                 r.problem(severity.value, "'ban' needs allow_ban = true")
     _finish(top, r)
     return PolicySettings(actions=actions, allow_ban=allow_ban, allowlist_authors=allowlist)
+
+
+def resolve_paths(value: Any, base_dir: Path) -> Any:
+    """File settings in rule tables (keys ``path``, ``*_file``, ``*_files``) made relative to
+    the config file, as every other path in it is, so the rules need not know where it lives."""
+    if isinstance(value, Mapping):
+        return {k: _resolve_path_value(v, base_dir) if _is_path_key(k)
+                else resolve_paths(v, base_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_paths(v, base_dir) for v in value]
+    return value
+
+
+def _is_path_key(key: str) -> bool:
+    return key == "path" or key.endswith("_file") or key.endswith("_files")
+
+
+def _resolve_path_value(value: Any, base_dir: Path) -> Any:
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str(base_dir / value)
+    if isinstance(value, list):
+        return [_resolve_path_value(v, base_dir) for v in value]
+    return value
 
 
 def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> dict[str, Any]:
@@ -403,7 +426,7 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
             r.problem(f"secrets.{key}", "expected the NAME of an environment variable "
                                         "(secrets never go in this file)")
     account_policy = _parse_policy(r.table_of("policy"), f"{path}.policy", policy, top)
-    rule_overrides = r.table_of("rules")
+    rule_overrides = resolve_paths(r.table_of("rules"), base_dir)
     for family, options in rule_overrides.items():
         if family not in RULES:
             r.problem(f"rules.{family}", f"unknown rule family (known: {', '.join(sorted(RULES))})")

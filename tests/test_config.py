@@ -133,3 +133,13 @@ def test_an_account_override_of_an_unknown_family_is_named():
     with pytest.raises(ConfigError, match=r"accounts\[0\].rules.telepathy: unknown rule family"):
         config.parse({"accounts": [{"name": "a", "platform": "file", "path": "x",
                                     "rules": {"telepathy": {}}}]})
+
+
+def test_file_settings_in_rule_tables_are_relative_to_the_config(tmp_path):
+    resolved = config.resolve_paths({"links": {"brands_file": "b.toml", "feeds": [
+        {"name": "f", "path": "feeds/openphish.txt"}, {"name": "g", "path": "/abs/x.txt"}]},
+        "charter": {"term_files": ["terms.txt"], "threshold": 0.5}}, tmp_path)
+    assert resolved["links"]["brands_file"] == str(tmp_path / "b.toml")
+    assert resolved["links"]["feeds"][0]["path"] == str(tmp_path / "feeds/openphish.txt")
+    assert resolved["links"]["feeds"][1]["path"] == "/abs/x.txt"
+    assert resolved["charter"] == {"term_files": [str(tmp_path / "terms.txt")], "threshold": 0.5}
