@@ -1,12 +1,16 @@
 """Platform connectors, keyed by the ``platform`` setting of an account."""
 
 from connectors.base import Connector
+from connectors.facebook import FacebookConnector
 from connectors.file import FileConnector
+from connectors.instagram import InstagramConnector
 from connectors.reddit import RedditConnector
 from connectors.x import XConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "file": FileConnector,
+    "facebook": FacebookConnector,
+    "instagram": InstagramConnector,
     "reddit": RedditConnector,
     "x": XConnector,
 }

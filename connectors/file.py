@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities
-from moderator.errors import InputError
+from moderator.errors import ConnectorError, InputError
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 
@@ -250,7 +250,13 @@ class FileConnector:
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
         """Records after the ``cursor``-th one; the cursor counts records read (good or bad)."""
-        done = int(cursor or 0)
+        try:
+            yield from self._fetch(int(cursor or 0), since, until)
+        except InputError as e:  # to the worker, an unreadable file is a failing platform
+            raise ConnectorError(f"file {self.account}: {e}") from None
+
+    def _fetch(self, done: int, since: datetime | None,
+               until: datetime | None) -> Iterator[Batch]:
         batch: list[Comment] = []
         skipped = 0
         position = 0

@@ -81,6 +81,10 @@ class DigestSettings:
     smtp_security: str = "starttls"  # starttls | tls | none
     smtp_username: str | None = None
     smtp_password_env: str | None = None  # the NAME of the variable holding the password
+    smtp_ca_file: str | None = None  # PEM bundle for a private CA (default: the system's)
+    smtp_timeout: float = 30.0  # seconds per SMTP connection attempt
+    send_attempts: int = 3  # bounded retry of transient failures, with backoff
+    max_items: int = 25  # rows per list (review queue, impersonators, domains, errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +174,9 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     _finish(top, brake_reader)
 
     max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
-    rules = _parse_rules(top.table_of("rules"), brand, top)
+    rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top)
     daemon = _parse_daemon(top)
-    digest = _parse_digest(top)
+    digest = _parse_digest(top, base_dir)
 
     accounts_raw = top.get("accounts", [])
     accounts: list[AccountSettings] = []
@@ -242,6 +246,29 @@ def _parse_policy(table: Mapping[str, Any], path: str, base: PolicySettings,
     return PolicySettings(actions=actions, allow_ban=allow_ban, allowlist_authors=allowlist)
 
 
+def resolve_paths(value: Any, base_dir: Path) -> Any:
+    """File settings in rule tables (keys ``path``, ``*_file``, ``*_files``) made relative to
+    the config file, as every other path in it is, so the rules need not know where it lives."""
+    if isinstance(value, Mapping):
+        return {k: _resolve_path_value(v, base_dir) if _is_path_key(k)
+                else resolve_paths(v, base_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_paths(v, base_dir) for v in value]
+    return value
+
+
+def _is_path_key(key: str) -> bool:
+    return key == "path" or key.endswith("_file") or key.endswith("_files")
+
+
+def _resolve_path_value(value: Any, base_dir: Path) -> Any:
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str(base_dir / value)
+    if isinstance(value, list):
+        return [_resolve_path_value(v, base_dir) for v in value]
+    return value
+
+
 def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> dict[str, Any]:
     from rules import RULES  # the registry; imported late so rules may import moderator
 
@@ -260,10 +287,29 @@ def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> d
 def _validate_rule(family: str, options: Any, brand: Brand, path: str, top: OptionReader) -> None:
     from rules import RULES
 
+    problems: list[str] = []
+    if isinstance(options, Mapping) and "enabled" in options:
+        options = dict(options)
+        enabled = options.pop("enabled")
+        if not isinstance(enabled, bool):
+            problems.append(f"{path}.enabled: expected true or false, got {enabled!r}")
     try:
         RULES[family].from_config(options, brand, path=path)
     except ConfigError as e:
-        top.absorb(e)
+        problems.extend(p if p.startswith(path) else f"{path}.{p}" for p in e.problems)
+    if problems:
+        top.absorb(ConfigError(problems))
+
+
+def enabled_options(options: Any) -> tuple[bool, Any]:
+    """Split the core's ``enabled`` switch off a rule family's options."""
+    if isinstance(options, Mapping) and "enabled" in options:
+        options = dict(options)
+        enabled = options.pop("enabled")
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"enabled: expected true or false, got {enabled!r}")
+        return enabled, options
+    return True, options
 
 
 def _parse_daemon(top: OptionReader) -> DaemonSettings:
@@ -277,7 +323,7 @@ def _parse_daemon(top: OptionReader) -> DaemonSettings:
     return settings
 
 
-def _parse_digest(top: OptionReader) -> DigestSettings:
+def _parse_digest(top: OptionReader, base_dir: Path) -> DigestSettings:
     r = OptionReader(top.table_of("digest"), "digest")
     security = r.str("smtp_security", "starttls")
     if security not in ("starttls", "tls", "none"):
@@ -285,6 +331,7 @@ def _parse_digest(top: OptionReader) -> DigestSettings:
     send_at = r.str("send_at", "08:00")
     if not _is_clock(send_at):
         r.problem("send_at", f"expected a time like '08:00', got {send_at!r}")
+    ca_file = r.str("smtp_ca_file", None)
     timezone = r.str("timezone", "UTC")
     try:
         from zoneinfo import ZoneInfo
@@ -302,7 +349,28 @@ def _parse_digest(top: OptionReader) -> DigestSettings:
         smtp_security=security,
         smtp_username=r.str("smtp_username", None),
         smtp_password_env=r.str("smtp_password_env", None),
+        smtp_ca_file=str(base_dir / ca_file) if ca_file else None,
+        smtp_timeout=r.number("smtp_timeout", 30.0, minimum=1),
+        send_attempts=r.number("send_attempts", 3, minimum=1, integer=True),
+        max_items=r.number("max_items", 25, minimum=1, integer=True),
     )
+    if settings.send_attempts > 10:
+        r.problem("send_attempts", f"at most 10, got {settings.send_attempts}")
+    if settings.max_items > 500:
+        r.problem("max_items", f"at most 500, got {settings.max_items}")
+    for i, address in enumerate(settings.recipients):
+        if "@" not in address or any(ch.isspace() for ch in address.strip()):
+            r.problem(f"recipients[{i}]", f"expected an e-mail address, got {address!r}")
+    if settings.smtp_password_env is not None and not settings.smtp_password_env.isidentifier():
+        r.problem("smtp_password_env", "expected the NAME of an environment variable "
+                                       "(the password never goes in this file)")
+    if settings.smtp_username and security == "none" and \
+            settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
+        r.problem("smtp_security", f"'none' would send the password for {settings.smtp_host} "
+                                   "unencrypted; use 'starttls' or 'tls'")
+    if settings.smtp_username and not settings.smtp_password_env:
+        r.problem("smtp_password_env", "smtp_username is set: name the environment variable "
+                                       "that holds its password")
     _finish(top, r)
     return settings
 
@@ -337,7 +405,8 @@ def _duration(r: OptionReader, name: str, default: float) -> float:
 def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
                    global_rules: Mapping[str, Any], top: OptionReader,
                    base_dir: Path) -> AccountSettings | None:
-    from connectors import CONNECTORS  # the registry; imported late
+    from connectors import CONNECTORS  # the registries; imported late
+    from rules import RULES
 
     if not isinstance(raw, Mapping):
         top.problem(path, "expected a table")
@@ -357,8 +426,11 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
             r.problem(f"secrets.{key}", "expected the NAME of an environment variable "
                                         "(secrets never go in this file)")
     account_policy = _parse_policy(r.table_of("policy"), f"{path}.policy", policy, top)
-    rule_overrides = r.table_of("rules")
+    rule_overrides = resolve_paths(r.table_of("rules"), base_dir)
     for family, options in rule_overrides.items():
+        if family not in RULES:
+            r.problem(f"rules.{family}", f"unknown rule family (known: {', '.join(sorted(RULES))})")
+            continue
         base = global_rules.get(family)
         merged = {**base, **options} if isinstance(base, Mapping) and isinstance(options, Mapping) \
             else options
@@ -378,6 +450,20 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
         api_base=api_base, secrets=secrets, policy=account_policy, rules=rule_overrides,
         options=options, base_dir=base_dir,
     )
+
+
+# Every secret value resolved in this process, so that logging can scrub it from any message
+# as a last line of defence (see ``redact``). Values shorter than this would scrub ordinary words.
+MIN_REDACTED_LENGTH = 6
+_RESOLVED_SECRETS: set[str] = set()
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret value resolved so far replaced by ``***``."""
+    for value in _RESOLVED_SECRETS:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
 
 
 class Secrets:
@@ -402,7 +488,10 @@ class Secrets:
                 self._file_values[key.strip()] = value.strip().strip('"').strip("'")
 
     def get(self, env_name: str) -> str | None:
-        return self._environ.get(env_name) or self._file_values.get(env_name)
+        value = self._environ.get(env_name) or self._file_values.get(env_name)
+        if value and len(value) >= MIN_REDACTED_LENGTH:
+            _RESOLVED_SECRETS.add(value)
+        return value
 
     def for_account(self, account: AccountSettings) -> dict[str, str]:
         """The account's secrets by setting name; a missing one is a ConfigError naming the key

@@ -100,8 +100,8 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     folded = sorted({fold(w) for w in words if fold(w)}, key=len, reverse=True)
     if not folded:
         return None
-    # Word boundaries that also work next to non-word characters at a phrase's edge.
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, folded)) + r")(?!\w)")
+    # Boundaries are letters and digits only: `_` and `.` separate words in handles.
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, folded)) + r")(?![^\W_])")
 
 
 class CustomRule(PerCommentRule):
@@ -112,7 +112,7 @@ class CustomRule(PerCommentRule):
 
     @classmethod
     def from_config(cls, options: Any, brand: Brand, *, path: str) -> "CustomRule":
-        if options is None:
+        if not options:  # absent, or an empty table: no custom rules
             return cls(())
         if not isinstance(options, list):
             raise ConfigError(f"{path}: expected a list of [[{path}]] tables")

@@ -37,10 +37,19 @@ def strip_invisible(text: str) -> str:
     return text.translate(_INVISIBLE)
 
 
+@lru_cache(maxsize=1)
+def _combining_table() -> dict[int, None]:
+    # Marks live in the BMP and the SMP (plus variation selectors); scanning only those keeps
+    # the one-time cost near 50 ms.
+    ranges = (range(0x300, 0x20000), range(0xE0100, 0xE01F0))
+    return {cp: None for r in ranges for cp in r if unicodedata.combining(chr(cp))}
+
+
 def strip_marks(text: str) -> str:
     """Remove combining marks (accents, Zalgo stacks): é -> e."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFD", text).translate(_combining_table())
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +68,35 @@ def _confusable_map() -> dict[str, str]:
             if len(target) == 1 and target.isascii() and (target.isalnum() or target in "-._@"):
                 table[char] = target
                 break
+    for char, target in _latin_bases().items():
+        table.setdefault(char, target)
+    return table
+
+
+# Latin letters that look like an ASCII letter but that neither NFD nor confusables.txt reduce
+# (lookalike domains use them: ``ƥaypal``, ``pəypal``, ``ƿaypal``).
+_EXTRA_LATIN = {"ə": "e", "Ə": "E", "ɑ": "a", "ƿ": "p", "Ƿ": "P", "ı": "i", "ȷ": "j",
+                "ɩ": "i", "ʋ": "u", "ɡ": "g", "ɢ": "G", "ſ": "f", "ĸ": "k", "ʉ": "u",
+                "ԍ": "g", "ь": "b", "Ь": "b"}
+_LATIN_NAME = re.compile(r"LATIN (SMALL|CAPITAL) LETTER ([A-Z]) WITH |LATIN LETTER SMALL CAPITAL ([A-Z])$")
+_LATIN_BLOCKS = ((0x00C0, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2C60, 0x2C7F),
+                 (0xA720, 0xA7FF))
+
+
+def _latin_bases() -> dict[str, str]:
+    """Latin letters with a hook, stroke, tail... -> their base letter, from the Unicode names."""
+    table = dict(_EXTRA_LATIN)
+    for low, high in _LATIN_BLOCKS:
+        for code in range(low, high + 1):
+            char = chr(code)
+            m = _LATIN_NAME.match(unicodedata.name(char, ""))
+            if not m:
+                continue
+            if m.group(3):
+                table.setdefault(char, m.group(3).lower())
+            else:
+                letter = m.group(2)
+                table.setdefault(char, letter.lower() if m.group(1) == "SMALL" else letter)
     return table
 
 
@@ -72,6 +110,8 @@ def skeleton(text: str) -> str:
 
     Case is kept (callers casefold afterwards); ``ｐаypal`` (fullwidth p, Cyrillic a) -> ``paypal``.
     """
+    if text.isascii():  # nothing to undo, and most comments are plain ASCII
+        return text
     text = unicodedata.normalize("NFKC", strip_invisible(text))
     return strip_marks(text.translate(_confusable_table()))
 

@@ -1,0 +1,68 @@
+"""Carry a decision out through the connector. Never raises: every outcome goes to the log.
+
+The planned action is already in the audit log (written with the batch) before this runs, so
+a crash between the two is replayed from the log; the log is checked first so that nothing is
+carried out twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from connectors.base import Connector
+from moderator.errors import ConnectorError, UnsupportedAction
+from moderator.models import Action, ActionResult, ActionStatus, Comment
+from moderator.store import Store
+
+logger = logging.getLogger(__name__)
+
+UNDO = {Action.HIDE: "unhide"}
+
+
+def carry_out(store: Store, connector: Connector, comment: Comment, action: Action, *,
+              rule_version: str | None = None, actor: str = "moderator") -> ActionResult:
+    where = f"{comment.platform} {comment.account} {comment.id}"
+    status, detail = ActionStatus.FAILED, ""
+    try:
+        if store.action_done(comment, action):
+            status, detail = ActionStatus.SKIPPED, "already done"
+        else:
+            method = {Action.HIDE: "hide", Action.DELETE: "delete", Action.BAN: "ban"}.get(action)
+            if method is None:
+                raise UnsupportedAction(f"{where}: {action.value} is not a platform action")
+            getattr(connector, method)(comment)
+            status = ActionStatus.DONE
+    except ConnectorError as e:
+        detail = str(e)
+    except Exception as e:  # a connector bug must not stop the batch
+        logger.exception("%s: %s raised unexpectedly", where, action.value)
+        detail = f"{type(e).__name__}: {e}"
+    try:
+        store.log_action(comment, action, status, rule_version=rule_version, actor=actor,
+                         detail=detail)
+    except Exception:
+        logger.exception("%s: could not log %s %s", where, action.value, status.value)
+    log = logger.warning if status is ActionStatus.FAILED else logger.info
+    log("action %s %s %s: %s %s%s", comment.platform, comment.account, comment.id,
+        action.value, status.value, f" ({detail})" if detail else "")
+    return ActionResult(comment.uid, action, status, detail)
+
+
+def undo(store: Store, connector: Connector, comment: Comment, action: Action, *,
+         actor: str) -> ActionResult:
+    """Reverse a hide (unhide). Deletions and bans cannot be undone through the platforms."""
+    where = f"{comment.platform} {comment.account} {comment.id}"
+    if action not in UNDO:
+        return ActionResult(comment.uid, action, ActionStatus.FAILED,
+                            f"{action.value} cannot be undone on {comment.platform}")
+    if not store.action_done(comment, action):
+        return ActionResult(comment.uid, action, ActionStatus.SKIPPED, "not in effect")
+    try:
+        getattr(connector, UNDO[action])(comment)
+    except Exception as e:
+        detail = str(e) if isinstance(e, ConnectorError) else f"{type(e).__name__}: {e}"
+        logger.warning("undo %s: %s failed (%s)", where, action.value, detail)
+        return ActionResult(comment.uid, action, ActionStatus.FAILED, detail)
+    store.log_action(comment, action, ActionStatus.UNDONE, actor=actor)
+    logger.info("undo %s: %s undone by %s", where, action.value, actor)
+    return ActionResult(comment.uid, action, ActionStatus.UNDONE)

@@ -1,0 +1,99 @@
+"""Rules over a batch of comments -> findings per comment.
+
+A failing rule is recorded and the others still run: one broken detector must not blind the
+rest. Text is capped at ``max_text_chars`` before any rule sees it, so the time a hostile
+comment can cost is bounded even before each rule's own limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from moderator.config import AccountSettings, Settings, enabled_options, rule_version
+from moderator.models import Comment, Finding
+from rules import RULES
+from rules.base import Rule
+
+logger = logging.getLogger(__name__)
+SLOW_BATCH_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFailure:
+    rule: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResult:
+    findings: list[list[Finding]]
+    failures: list[RuleFailure]
+
+
+def with_network(rule: Rule) -> Rule:
+    """Hand a rule the network helpers its settings ask for. Rules do no I/O themselves: the
+    links rule resolves shorteners only through a resolver injected here."""
+    settings = getattr(rule, "settings", None)
+    if getattr(settings, "resolve_shorteners", False) and hasattr(rule, "with_resolver"):
+        from rules.feeds import head_resolver
+
+        return rule.with_resolver(head_resolver(settings.resolve_timeout,
+                                                settings.resolve_max_hops))
+    return rule
+
+
+class Pipeline:
+    def __init__(self, rules: Sequence[Rule], version: str, max_text_chars: int = 20_000):
+        self.rules = tuple(rules)
+        self.version = version  # hash of every rule's options and the brand
+        self.max_text_chars = max_text_chars
+
+    @classmethod
+    def for_account(cls, settings: Settings, account: AccountSettings | None, *,
+                    network: bool = True) -> "Pipeline":
+        """Every registered rule family, configured with the account's effective options.
+
+        A family is on unless its table says ``enabled = false``. ``network=False`` keeps the
+        rules off the network even where configured to use it (``scan`` has no side effects).
+        """
+        options_by_family = settings.rule_options(account)
+        rules, versions = [], []
+        for family, rule_class in RULES.items():
+            raw = options_by_family.get(family)
+            enabled, options = enabled_options(raw if raw is not None else {})
+            if not enabled:
+                continue
+            rule = rule_class.from_config(options, settings.brand, path=f"rules.{family}")
+            rules.append(with_network(rule) if network else rule)
+            versions.append(rule_version(family, options, settings.brand))
+        return cls(rules, rule_version("pipeline", versions, settings.brand),
+                   settings.max_text_chars)
+
+    def run(self, comments: Sequence[Comment]) -> PipelineResult:
+        capped = [self._cap(c) for c in comments]
+        findings: list[list[Finding]] = [[] for _ in capped]
+        failures: list[RuleFailure] = []
+        for rule in self.rules:
+            started = time.perf_counter()
+            try:
+                results = rule.check_batch(capped)
+                if len(results) != len(capped):
+                    raise RuntimeError(f"returned {len(results)} results for {len(capped)} comments")
+            except Exception as e:  # a broken rule is recorded, never fatal
+                logger.exception("rule %s failed on a batch of %d comments", rule.family, len(capped))
+                failures.append(RuleFailure(rule.family, f"{type(e).__name__}: {e}"))
+                continue
+            for slot, found in zip(findings, results):
+                slot.extend(found)
+            elapsed = time.perf_counter() - started
+            if elapsed > SLOW_BATCH_SECONDS:
+                logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
+        return PipelineResult(findings, failures)
+
+    def _cap(self, comment: Comment) -> Comment:
+        if len(comment.text) <= self.max_text_chars:
+            return comment
+        return replace(comment, text=comment.text[: self.max_text_chars])

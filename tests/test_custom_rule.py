@@ -1,0 +1,54 @@
+import time
+
+import pytest
+
+from moderator.errors import ConfigError
+from moderator.models import Author, Brand, Comment, Severity
+from rules.custom import CustomRule
+
+
+def rule(*tables):
+    return CustomRule.from_config(list(tables), Brand(), path="rules.custom")
+
+
+def c(text, handle=None, name=None):
+    return Comment("x", "a", "1", text, Author(handle=handle, name=name))
+
+
+def test_words_match_through_disguises_and_respect_word_boundaries():
+    r = rule({"name": "gift", "words": ["free gift", "spam"], "severity": "high"})
+    for text in ("FREE GIFT inside", "fr33 g1ft now", "ｆｒｅｅ ｇｉｆｔ", "get your free\u200b gift",
+                 "s p a m here"):
+        [finding] = r.check(c(text))
+        assert finding.rule == "custom.gift" and finding.severity is Severity.HIGH, text
+    for text in ("freegifting", "spammer account", "a gift for free"):
+        assert r.check(c(text)) == [], text
+
+
+def test_unless_cancels_and_fields_select_what_is_read():
+    r = rule({"name": "support", "words": ["support"], "unless_words": ["official support"],
+              "fields": ["author.handle", "author.name"], "category": "impersonation"})
+    assert r.check(c("contact support", handle="bob")) == []  # text is not read
+    [f] = r.check(c("hi", handle="acme_support"))
+    assert f.evidence["field"] == "author.handle" and f.category.value == "impersonation"
+    assert r.check(c("hi", name="Official Support")) == []
+
+
+def test_regex_is_time_bounded_on_hostile_text():
+    r = rule({"name": "evil", "regex": [r"(a+)+$"]})
+    started = time.perf_counter()
+    assert r.check(c("a" * 40 + "!")) == []
+    assert time.perf_counter() - started < 2.0
+
+
+def test_bad_rules_name_their_key():
+    with pytest.raises(ConfigError) as caught:
+        CustomRule.from_config([{"name": "Bad Name", "regex": ["("], "fields": ["body"],
+                                 "severity": "apocalyptic"}, {"words": ["x"]}], Brand(),
+                               path="rules.custom")
+    problems = caught.value.problems
+    assert any(p.startswith("rules.custom[0].name: use lowercase") for p in problems)
+    assert any(p.startswith("rules.custom[0].regex[0]: regex does not compile") for p in problems)
+    assert any(p.startswith("rules.custom[0].fields: unknown field 'body'") for p in problems)
+    assert any(p.startswith("rules.custom[0].severity: unknown value") for p in problems)
+    assert "rules.custom[1].name: required setting is missing" in problems

@@ -1,0 +1,130 @@
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from connectors.file import BadRecord, FileConnector, clean_html, read_records
+from moderator import config
+from moderator.errors import ConfigError, InputError
+
+
+def test_jsonl_contract_shape_with_defaults(write_jsonl):
+    path = write_jsonl([
+        {"platform": "youtube", "account": "acme", "id": "c1", "text": "hi",
+         "created_at": "2026-11-24T10:00:00Z",
+         "author": {"id": "u1", "handle": "acme_support1", "name": "Acme Support",
+                    "created_at": None},
+         "thread_id": "t1", "parent_id": None, "permalink": None,
+         "links": ["https://x.example/a"]},
+        {"id": 2, "text": "only the required keys"},
+    ])
+    first, second = list(read_records(path))
+    assert first.platform == "youtube" and first.account == "acme" and first.id == "c1"
+    assert first.author.handle == "acme_support1" and first.author.name == "Acme Support"
+    assert first.created_at == datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
+    assert first.links[0].url == "https://x.example/a"
+    assert second.id == "2" and second.platform == "file" and second.author.handle is None
+
+
+def test_bad_lines_are_reported_and_skipped_not_fatal(write_jsonl):
+    path = write_jsonl([
+        {"id": "a", "text": "fine"},
+        "{not json",
+        {"text": "no id"},
+        {"id": "b", "text": 42},
+        {"id": "c", "text": "bad date", "created_at": "yesterday"},
+        {"id": "d", "text": "fine again"},
+    ])
+    items = list(read_records(path))
+    good = [i.id for i in items if not isinstance(i, BadRecord)]
+    bad = [str(i) for i in items if isinstance(i, BadRecord)]
+    assert good == ["a", "d"]
+    assert len(bad) == 4
+    assert bad[0].startswith(f"{path}:2: malformed JSON")
+    assert bad[1] == f"{path}:3: missing 'id'"
+
+
+def test_non_utf8_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"id": "1", "text": "caf\xe9"}\n'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin1.jsonl: not UTF-8 text"):
+        list(read_records(path))
+
+
+def test_youtube_csv_as_exported(shared_data):
+    path = shared_data / "youtube_spam" / "Youtube03-LMFAO.csv"
+    items = list(read_records(path, columns={"id": "COMMENT_ID", "text": "CONTENT",
+                                             "author_name": "AUTHOR", "created_at": "DATE"},
+                              html_text=True))
+    assert not [i for i in items if isinstance(i, BadRecord)]
+    assert len(items) == 438
+    texts = " ".join(i.text for i in items)
+    assert "\ufeff" not in texts and "&#39;" not in texts and "<br" not in texts
+    linked = [i for i in items if i.links]
+    assert linked and all(link.url.startswith("http") for i in linked for link in i.links)
+
+
+def test_csv_missing_required_column_names_it(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("COMMENT_ID,AUTHOR\n1,bob\n")
+    with pytest.raises(InputError, match=r"no column 'text' for 'text'.*set columns.text"):
+        list(read_records(path, columns={"id": "COMMENT_ID"}))
+
+
+def test_clean_html_keeps_visible_text_and_links():
+    text, links = clean_html('Win &amp; <b>go</b><br />now: <a href="http://evil.example/x">'
+                             'https://acmebank.com</a>\ufeff')
+    assert text == "Win & go\nnow: https://acmebank.com"
+    assert links[0].url == "http://evil.example/x" and links[0].display == "https://acmebank.com"
+
+
+def _connector(tmp_path, path, **extra):
+    settings = config.parse({"accounts": [{"name": "exp", "platform": "file", "path": str(path),
+                                           **extra}]}, base_dir=tmp_path)
+    return FileConnector.open(settings.account("exp"), {})
+
+
+def test_fetch_moves_a_cursor_and_resumes_after_it(tmp_path, write_jsonl):
+    path = write_jsonl([{"id": str(i), "text": f"comment {i}"} for i in range(1200)])
+    connector = _connector(tmp_path, path)
+    batches = list(connector.fetch(None))
+    assert [len(b.comments) for b in batches] == [500, 500, 200]
+    assert batches[-1].cursor == "1200"
+    with path.open("a") as f:
+        f.write(json.dumps({"id": "new", "text": "appended later"}) + "\n")
+    later = list(connector.fetch(batches[-1].cursor))
+    assert [c.id for b in later for c in b.comments] == ["new"]
+    assert all(c.account == "exp" for b in batches for c in b.comments)
+
+
+def test_fetch_filters_by_date_range(tmp_path, write_jsonl):
+    path = write_jsonl([{"id": "old", "text": "x", "created_at": "2026-01-01T00:00:00Z"},
+                        {"id": "in", "text": "x", "created_at": "2026-06-01T00:00:00Z"},
+                        {"id": "new", "text": "x", "created_at": "2026-12-01T00:00:00Z"}])
+    connector = _connector(tmp_path, path)
+    got = [c.id for b in connector.fetch(None, since=datetime(2026, 3, 1, tzinfo=timezone.utc),
+                                         until=datetime(2026, 9, 1, tzinfo=timezone.utc))
+           for c in b.comments]
+    assert got == ["in"]
+
+
+def test_actions_file_is_the_sources_way_to_act(tmp_path, write_jsonl):
+    path = write_jsonl([{"id": "1", "text": "x"}])
+    connector = _connector(tmp_path, path, actions_file="out.jsonl")
+    assert connector.capabilities.hide and connector.capabilities.delete
+    comment = next(iter(connector.fetch(None))).comments[0]
+    connector.hide(comment)
+    connector.delete(comment)
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(r["action"], r["id"]) for r in lines] == [("hide", "1"), ("delete", "1")]
+    assert not _connector(tmp_path, path).capabilities.hide
+
+
+def test_file_options_are_validated():
+    with pytest.raises(ConfigError) as caught:
+        config.parse({"accounts": [{"name": "a", "platform": "file", "format": "xml",
+                                    "columns": {"body": "TEXT"}}]})
+    problems = caught.value.problems
+    assert "accounts[0].path: required setting is missing" in problems
+    assert any(p.startswith("accounts[0].format: unknown format 'xml'") for p in problems)
+    assert any(p.startswith("accounts[0].columns.body: unknown field") for p in problems)

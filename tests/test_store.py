@@ -1,0 +1,112 @@
+import sqlite3
+
+import pytest
+
+from moderator.errors import StoreError
+from moderator.models import (Action, ActionStatus, Author, Category, Comment, Decision, Finding,
+                              Mode, Severity)
+from moderator.store import Recorded, Store
+
+
+def comment(cid="c1", account="acct", text="hello"):
+    return Comment(platform="file", account=account, id=cid, text=text,
+                   author=Author(id="u1", handle="bob", name="Bob"))
+
+
+def flagged(c, action=Action.HIDE):
+    finding = Finding("custom.x", Category.CHARTER, Severity.HIGH, "bad", {"match": "x"})
+    return Recorded(c, [finding], Decision(action, Severity.HIGH, "bad", (finding,)), "v1")
+
+
+def test_schema_wal_and_migrations_are_applied_once(tmp_path):
+    path = tmp_path / "m.db"
+    Store(path).close()
+    store = Store(path)  # reopening applies nothing twice
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    from moderator.store import migrations
+
+    names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
+    assert names[0] == "0001_initial" and len(names) == len(set(names))
+    assert migrations.pending(store.db) == []
+    assert {"comments", "findings", "decisions", "actions", "review_queue", "cursors",
+            "runs"} <= set(store.db.table_names())
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(StoreError, match="notes.db: cannot use as the database"):
+        Store(path)
+    assert path.read_text().startswith("these are my notes")  # nothing overwritten
+
+
+def test_the_same_comment_is_never_recorded_twice(tmp_path):
+    store = Store(tmp_path / "m.db")
+    c = comment()
+    with store.atomic():
+        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
+                           proposed={})
+    assert store.unseen([c, comment("c2"), comment("c2")]) == [comment("c2")]
+    with store.atomic():  # a replayed batch writes nothing new
+        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
+                           proposed={})
+    assert store.db.execute("SELECT count(*) FROM comments").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
+
+
+def test_audit_log_is_append_only(tmp_path):
+    store = Store(tmp_path / "m.db")
+    c = comment()
+    with store.atomic():
+        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
+                           proposed={})
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("UPDATE actions SET status = 'done'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        store.db.execute("DELETE FROM actions")
+
+
+def test_planned_actions_stay_pending_until_an_outcome_is_logged(tmp_path):
+    store = Store(tmp_path / "m.db")
+    c = comment()
+    with store.atomic():
+        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
+                           proposed={})
+    [pending] = store.pending_actions("acct")
+    assert pending.comment == c and pending.action is Action.HIDE
+    for _ in range(2):
+        store.log_action(c, Action.HIDE, ActionStatus.FAILED, detail="503")
+    assert store.pending_actions("acct")  # retried while attempts remain
+    store.log_action(c, Action.HIDE, ActionStatus.DONE)
+    assert store.pending_actions("acct") == []
+    assert store.action_done(c, Action.HIDE)
+    store.log_action(c, Action.HIDE, ActionStatus.UNDONE, actor="alice")
+    assert not store.action_done(c, Action.HIDE)
+
+
+def test_dry_run_plans_nothing_and_counts_nothing_for_the_brake(tmp_path):
+    from moderator.store import window_start
+
+    store = Store(tmp_path / "m.db")
+    with store.atomic():
+        store.record_batch([flagged(comment())], account="acct", mode=Mode.DRY_RUN,
+                           run_id=None, proposed={})
+    assert store.pending_actions("acct") == []
+    assert store.destructive_count("acct", window_start(60)) == 0
+    [row] = store.actions_for("file:acct:c1")
+    assert row["status"] == "dry-run" and row["dry_run"] == 1
+
+
+def test_review_queue_round_trip(tmp_path):
+    store = Store(tmp_path / "m.db")
+    c = comment(text="check out my channel")
+    with store.atomic():
+        store.record_batch([flagged(c, Action.REVIEW)], account="acct", mode=Mode.DRY_RUN,
+                           run_id=None, proposed={c.uid: Action.HIDE})
+    [item] = store.queue()
+    assert item["proposed_action"] == "hide" and item["text"] == "check out my channel"
+    assert store.queue(rule="custom.x") and not store.queue(rule="links.lookalike")
+    assert store.queue(account="other") == []
+    store.resolve_review(item["id"], "rejected", "alice")
+    assert store.human_approved(c)
+    assert store.queue() == []
