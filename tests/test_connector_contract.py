@@ -57,10 +57,58 @@ def file_kit(tmp_path: Any) -> Iterator[Kit]:
               post_malformed=lambda: write('{"id": "broken", "text": '))
 
 
+@contextmanager
+def graph_kit(platform: str) -> Iterator[Kit]:
+    """Facebook Page or Instagram account on tests/fakes/graph.py (its own server)."""
+    from connectors.retry import RetryPolicy
+    from moderator import config
+    from tests.fakes.graph import FakeGraph
+
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    minutes = [0]
+
+    def stamp() -> str:
+        minutes[0] += 1
+        return (start + timedelta(minutes=minutes[0])).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+    with FakeGraph(token="kit-token") as fake:
+        if platform == "facebook":
+            fake.add_page("1000")
+            parent = fake.add_post("1000", stamp(), "Kit post")
+            where = {"page_id": "1000"}
+            post = lambda text: fake.add_fb_comment(parent, text, stamp())  # noqa: E731
+            bad = {"id": "bad", "message": 7, "created_time": stamp()}
+        else:
+            fake.add_ig_user("17841400000000000")
+            parent = fake.add_media("17841400000000000", stamp(), "Kit post")
+            where = {"ig_user_id": "17841400000000000"}
+            post = lambda text: fake.add_ig_comment(parent, text, stamp())  # noqa: E731
+            bad = {"id": "bad", "text": "no timestamp"}
+        account = config.parse({"accounts": [{
+            "name": f"acme-{platform}", "platform": platform, "api_base": fake.base_url,
+            "secrets": {"access_token": "KIT_TOKEN"}, **where}]}).accounts[0]
+
+        def reopen() -> Any:
+            return CONNECTORS[platform].open(account, {"access_token": "kit-token"},
+                                             retry=RetryPolicy(attempts=2, base_delay=0.001,
+                                                               max_delay=0.01),
+                                             sleep=lambda s: None)
+
+        def post_malformed() -> str:
+            fake.add_raw(parent, "comments", dict(bad))
+            return "bad"
+
+        yield Kit(connector=reopen(), account=f"acme-{platform}", post=post,
+                  applied=lambda: list(fake.actions), reopen=reopen,
+                  post_malformed=post_malformed, revoke=fake.revoke)
+
+
 KITS = {
     "file": file_kit,
     "reddit": fake_reddit.contract_kit,
     "x": fake_x.contract_kit,
+    "facebook": lambda tmp_path: graph_kit("facebook"),
+    "instagram": lambda tmp_path: graph_kit("instagram"),
 }
 
 
