@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities
-from moderator.errors import ConnectorError, InputError
+from moderator.errors import ConnectorError, InputError, UnsupportedAction
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 
@@ -295,7 +295,7 @@ class FileConnector:
         self._append_action("delete", comment)
 
     def ban(self, comment: Comment) -> None:
-        self._append_action("ban", comment)
+        raise UnsupportedAction(f"file {self.account}: a file source cannot ban authors")
 
 
 def _in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:

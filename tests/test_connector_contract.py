@@ -211,8 +211,6 @@ def test_undeclared_ban_is_refused(kit):
     comment = drain(kit.connector)[0][0]
     if kit.connector.capabilities.ban:
         pytest.skip("ban is declared here")
-    if kit.connector.platform == "file":
-        pytest.xfail("the file connector records a ban though capabilities.ban is False")
     with pytest.raises(ModeratorError):
         kit.connector.ban(comment)
     assert kit.applied() == []
