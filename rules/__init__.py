@@ -1,8 +1,10 @@
 """Rule families, keyed by their config name (``[rules.<name>]``)."""
 
 from rules.base import Rule
+from rules.charter import CharterRule
 from rules.custom import CustomRule
 
 RULES: dict[str, type[Rule]] = {
     "custom": CustomRule,
+    "charter": CharterRule,
 }

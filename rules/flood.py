@@ -1,0 +1,141 @@
+"""Flooding: the same (or nearly the same) text, or the same link, posted again and again.
+
+Pure: the rule does no I/O, so history comes from the caller. The interface is three pieces:
+
+- ``records(comments) -> list[list[FloodRecord]]``: what to remember about each comment (one
+  record for its text when long enough, one per link). The store persists these.
+- ``check(comments, history, settings) -> list[FloodHit | None]``: judge a batch against the
+  caller's recent records (any order; older than the window are ignored) *and* against the
+  earlier comments of the batch itself, so it works with no history at all.
+- ``fingerprint(text) -> str``: the near-duplicate key: folded, leetspeak undone, repeated
+  letters squeezed, digits and punctuation dropped, words de-duplicated and sorted, hashed.
+  ``""`` for text too short to judge ("lol", "first!" are repeated innocently).
+
+Semantics, per key within ``window`` seconds ending at the comment's time: the comment is
+flooding when it is at least the ``per_author``-th copy by its author, or when at least
+``authors`` distinct authors have posted it (counting this one). Earlier copies are not
+flagged retroactively: they were judged when they arrived. A comment without a date is taken
+to be as recent as the newest record known.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from moderator.models import Comment
+from rules.text import deleet, fold, squeeze
+
+_NON_LETTERS = re.compile(r"[^\w\s]|[\d_]")
+_URL = re.compile(r"https?://[^\s<>\"']{1,500}|www\.[^\s<>\"']{1,500}", re.IGNORECASE)
+MAX_FINGERPRINT_CHARS = 5000  # hostile 1 MB comments: the prefix decides
+
+
+@dataclass(frozen=True, slots=True)
+class FloodSettings:
+    window: float = 3600.0  # seconds
+    per_author: int = 3  # the Nth copy by one author within the window is flooding
+    authors: int = 5  # N distinct authors posting the same thing within the window
+    min_chars: int = 15  # letters a text needs (after normalization) to be tracked
+    links: bool = True  # also count repeated links
+
+
+@dataclass(frozen=True, slots=True)
+class FloodRecord:
+    author: str  # author key: platform id, else handle, else display name; "" if unknown
+    key: str  # "t:<fingerprint>" for a text, "u:<fingerprint>" for a link
+    time: float | None  # POSIX seconds (the comment's created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class FloodHit:
+    kind: str  # "text" or "link"
+    key: str
+    copies_by_author: int
+    authors: int
+    window: float
+
+
+def fingerprint(text: str, min_chars: int = FloodSettings.min_chars) -> str:
+    normalized = squeeze(deleet(fold(text[:MAX_FINGERPRINT_CHARS])), keep=1)
+    words = sorted(set(_NON_LETTERS.sub(" ", normalized).split()))
+    joined = " ".join(words)
+    if len(joined.replace(" ", "")) < min_chars:
+        return ""
+    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest()
+
+
+def link_fingerprint(url: str) -> str:
+    """Host (without www.) and path, casefolded; query strings and fragments vary per post."""
+    parts = urlsplit(url if "//" in url else "http://" + url)
+    host = (parts.hostname or "").removeprefix("www.")
+    key = host + parts.path.rstrip("/").casefold()
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest() if host else ""
+
+
+def author_key(comment: Comment) -> str:
+    a = comment.author
+    return a.id or (a.handle and "@" + a.handle.casefold()) or (a.name and fold(a.name)) or ""
+
+
+def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings()
+            ) -> list[list[FloodRecord]]:
+    out = []
+    for c in comments:
+        author = author_key(c)
+        time = c.created_at.timestamp() if c.created_at else None
+        keys = []
+        text_key = fingerprint(c.text, settings.min_chars)
+        if text_key:
+            keys.append("t:" + text_key)
+        if settings.links:
+            urls = [link.url for link in c.links] + _URL.findall(c.text[:MAX_FINGERPRINT_CHARS])
+            for url in urls:
+                key = link_fingerprint(url)
+                if key and "u:" + key not in keys:
+                    keys.append("u:" + key)
+        out.append([FloodRecord(author, k, time) for k in keys])
+    return out
+
+
+def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
+          settings: FloodSettings = FloodSettings()) -> list[FloodHit | None]:
+    batch = records(comments, settings)
+    history = list(history)
+    times = [r.time for r in history if r.time is not None]
+    times += [r.time for rs in batch for r in rs if r.time is not None]
+    latest = max(times, default=0.0)
+
+    # key -> sorted list of (time, order, author); order keeps a batch's own sequence.
+    seen: dict[str, list[tuple[float, int, str]]] = defaultdict(list)
+    for r in history:
+        seen[r.key].append((latest if r.time is None else r.time, -1, r.author))
+    for timeline in seen.values():
+        timeline.sort()
+
+    hits: list[FloodHit | None] = [None] * len(comments)
+    order = sorted(range(len(comments)),
+                   key=lambda i: (latest if not batch[i] or batch[i][0].time is None
+                                  else batch[i][0].time, i))
+    for i in order:
+        for record in batch[i]:
+            t = latest if record.time is None else record.time
+            timeline = seen[record.key]
+            entry = (t, i, record.author)
+            bisect.insort(timeline, entry)
+            if hits[i] is not None:
+                continue
+            lo = bisect.bisect_left(timeline, (t - settings.window, -2, ""))
+            hi = bisect.bisect_right(timeline, entry)
+            window = timeline[lo:hi]
+            by_author = sum(1 for _, _, a in window if a == record.author) if record.author else 1
+            authors = len({a for _, _, a in window if a}) or 1
+            if by_author >= settings.per_author or authors >= settings.authors:
+                hits[i] = FloodHit("text" if record.key.startswith("t:") else "link",
+                                   record.key, by_author, authors, settings.window)
+    return hits
