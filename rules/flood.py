@@ -31,9 +31,11 @@ from urllib.parse import urlsplit
 from moderator.models import Comment
 from rules.text import deleet, fold, squeeze
 
+_EDGE_NOISE = re.compile(r"(?<!\w)[^\w\s]+|[^\w\s]+(?!\w)|\b\d+\b")
 _NON_LETTERS = re.compile(r"[^\w\s]|[\d_]")
 _URL = re.compile(r"https?://[^\s<>\"']{1,500}|www\.[^\s<>\"']{1,500}", re.IGNORECASE)
 MAX_FINGERPRINT_CHARS = 5000  # hostile 1 MB comments: the prefix decides
+MIN_CHARS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ class FloodSettings:
     window: float = 3600.0  # seconds
     per_author: int = 3  # the Nth copy by one author within the window is flooding
     authors: int = 5  # N distinct authors posting the same thing within the window
-    min_chars: int = 15  # letters a text needs (after normalization) to be tracked
+    min_chars: int = MIN_CHARS  # letters a text needs (after normalization) to be tracked
     links: bool = True  # also count repeated links
 
 
@@ -61,8 +63,12 @@ class FloodHit:
     window: float
 
 
-def fingerprint(text: str, min_chars: int = FloodSettings.min_chars) -> str:
-    normalized = squeeze(deleet(fold(text[:MAX_FINGERPRINT_CHARS])), keep=1)
+def fingerprint(text: str, min_chars: int = MIN_CHARS) -> str:
+    folded = fold(text[:MAX_FINGERPRINT_CHARS])
+    # Numbers and punctuation at word edges go before leetspeak is undone ("!!!" is not "iii",
+    # "video 2" is "video"); inside a word they are letters in disguise ("ch3ck", "a$$").
+    folded = _EDGE_NOISE.sub(" ", folded)
+    normalized = squeeze(deleet(folded), keep=1)
     words = sorted(set(_NON_LETTERS.sub(" ", normalized).split()))
     joined = " ".join(words)
     if len(joined.replace(" ", "")) < min_chars:

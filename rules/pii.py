@@ -35,7 +35,10 @@ _EMAIL = re.compile(
 _DOT_WORD = re.compile(r"\s?[\[(]\s?dot\s?[\])]\s?", re.IGNORECASE)
 # A run of digits with the separators people type in phone and card numbers.
 _DIGIT_RUN = re.compile(r"(?<![\w+\-/.#])\+?\(?\d[\d \t().\-/]{5,28}\d(?![\w])")
-_DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_DATE_LIKE = re.compile(  # 2026-11-24, 24.11.2026, 11/24/26; not the "06.12.34.56" of a phone
+    rf"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.]{_DAY}[-/.]{_DAY}|{_DAY}[-/.]{_DAY}[-/.](?:19|20)?\d\d)"
+    r"(?!\d|[-/.]\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _CPF = re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?!\d)")
@@ -218,7 +221,7 @@ def _national_ids(text: str) -> Iterable[PiiHit]:
 def _phones(text: str, region: str) -> Iterable[PiiHit]:
     for m in _DIGIT_RUN.finditer(text):
         raw = m.group(0).strip()
-        if _DATE_LIKE.fullmatch(raw.strip("()")):
+        if _DATE_LIKE.search(raw):
             continue
         digits = re.sub(r"\D", "", raw)
         if not 7 <= len(digits) <= 15:

@@ -1,0 +1,60 @@
+from datetime import datetime, timedelta, timezone
+
+from moderator.models import Author, Comment, Link
+from rules.flood import FloodRecord, FloodSettings, check, fingerprint, records
+
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
+SPAM = "Check out my channel and SUBSCRIBE!!! best vids"
+
+
+def comment(i, text, author="u1", minutes=0, links=()):
+    return Comment("yt", "acme", f"c{i}", text, author=Author(id=author),
+                   created_at=T0 + timedelta(minutes=minutes), links=tuple(links))
+
+
+def test_fingerprint_ignores_case_punctuation_digits_and_disguise():
+    a = fingerprint("Check out my channel and subscribe! 1")
+    assert a
+    assert fingerprint("CHECK OUT MY CHANNEL AND SUBSCRIBEEEE!!! 22") == a
+    assert fingerprint("ch3ck out my channel and subscribe") == a
+    assert fingerprint("check out my video and subscribe") != a
+    assert fingerprint("lol") == "" and fingerprint("first!!!") == ""
+
+
+def test_one_author_repeating_within_a_batch_without_history():
+    batch = [comment(i, SPAM + f" {i}", minutes=i) for i in range(5)]
+    hits = check(batch, ())
+    assert [h is not None for h in hits] == [False, False, True, True, True]
+    assert hits[2].copies_by_author == 3 and hits[2].kind == "text"
+
+
+def test_many_authors_posting_the_same_text():
+    batch = [comment(i, SPAM, author=f"u{i}", minutes=i) for i in range(6)]
+    hits = check(batch, (), FloodSettings(authors=5))
+    assert [h is not None for h in hits] == [False] * 4 + [True, True]
+    assert hits[4].authors == 5
+
+
+def test_history_counts_and_old_copies_expire():
+    batch = [comment(9, SPAM, minutes=30)]
+    key = records(batch)[0][0].key
+    recent = [FloodRecord("u1", key, (T0 + timedelta(minutes=m)).timestamp()) for m in (10, 20)]
+    assert check(batch, recent)[0] is not None
+    old = [FloodRecord("u1", key, (T0 - timedelta(hours=5)).timestamp())] * 2
+    assert check(batch, old)[0] is None
+
+
+def test_repeated_links_with_different_text():
+    url = Link("https://www.evil.example/promo?ref=1")
+    batch = [comment(i, f"totally different words number {w}", author="u1", minutes=i,
+                     links=[url]) for i, w in enumerate(["alpha", "bravo", "charlie"])]
+    hits = check(batch, ())
+    assert hits[2] is not None and hits[2].kind == "link"
+    assert check(batch, (), FloodSettings(links=False))[2] is None
+
+
+def test_undated_comments_and_unknown_authors_do_not_crash():
+    batch = [Comment("yt", "a", f"c{i}", SPAM) for i in range(6)]
+    hits = check(batch, ())
+    assert all(h is None for h in hits[:4])  # unknown authors: only the many-authors count
+    assert records(batch)[0][0].time is None
