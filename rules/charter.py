@@ -28,7 +28,7 @@ from rules import flood, pii
 from rules.offensive import profanity_scores
 from rules.spam import spam_model
 from rules.terms import TermError, TermList, TermMatcher, parse_term
-from rules.text import deleet, squeeze, unspace, views
+from rules.termviews import term_views
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +138,15 @@ class CharterRule:
         cap = self.max_text_chars
         capped = [c if len(c.text) <= cap else replace(c, text=c.text[:cap]) for c in comments]
         texts = [c.text for c in capped]
-        text_views = [_views(t) for t in texts]
+        text_views = [term_views(t) for t in texts]
+        folded = [v[0] for v in text_views]
         out: list[list[Finding]] = [[] for _ in capped]
 
         for i, hits in enumerate(self.matcher.search(v) for v in text_views):
             for hit in hits:
                 out[i].append(self._term_finding(hit))
         if self.offensive.enabled:
-            scores = profanity_scores([v[0] for v in text_views])
+            scores = profanity_scores(folded)
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
                     out[i].append(Finding(
@@ -156,13 +157,13 @@ class CharterRule:
                                   "threshold": self.offensive.threshold}))
         if self.pii_enabled:
             for i, text in enumerate(texts):
-                finding = self._pii_finding(text)
+                finding = self._pii_finding(text, folded[i])
                 if finding:
                     out[i].append(finding)
         if self.spam.enabled:
             model = spam_model()
             threshold = model.threshold if self.spam.threshold is None else self.spam.threshold
-            for i, score in enumerate(model.scores(texts)):
+            for i, score in enumerate(model.scores(texts, folded)):
                 if score >= threshold:
                     out[i].append(Finding(
                         rule="charter.spam", category=Category.CHARTER,
@@ -170,7 +171,8 @@ class CharterRule:
                         reason="Spam or self-promotion (spam classifier)",
                         evidence={"score": round(float(score), 3), "threshold": threshold}))
         if self.flood.enabled:
-            for i, hit in enumerate(flood.check(capped, flood_history, self.flood.settings)):
+            hits = flood.check(capped, flood_history, self.flood.settings, folded)
+            for i, hit in enumerate(hits):
                 if hit is not None:
                     out[i].append(self._flood_finding(hit))
         return out
@@ -190,8 +192,8 @@ class CharterRule:
             reason=term_list.reason,
             evidence={"list": term_list.name, "term": hit.term, "match": _defang(hit.match)})
 
-    def _pii_finding(self, text: str) -> Finding | None:
-        hits = pii.find_pii(text, self.pii_options)
+    def _pii_finding(self, text: str, folded: str) -> Finding | None:
+        hits = pii.find_pii(text, self.pii_options, folded)
         if not hits:
             return None
         kinds = list(dict.fromkeys(h.kind for h in hits))
@@ -220,13 +222,6 @@ class CharterRule:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def _views(text: str) -> tuple[str, ...]:
-    """rules.text views plus repeated letters squeezed to one (``fuuuuck`` -> ``fuck``)."""
-    v = views(text)
-    single = squeeze(deleet(unspace(v[0])), keep=1)
-    return v if single in v else v + (single,)
-
 
 def _pii_severity(hit: pii.PiiHit) -> Severity:
     if hit.kind == "staff" and hit.detail not in ("email", "phone", "address", "lives at",

@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
+from rules.termviews import fast_fold
 from rules.text import deleet, fold, squeeze
 
 _EDGE_NOISE = re.compile(r"(?<!\w)[^\w\s]+|[^\w\s]+(?!\w)|\b\d+\b")
@@ -63,8 +64,10 @@ class FloodHit:
     window: float
 
 
-def fingerprint(text: str, min_chars: int = MIN_CHARS) -> str:
-    folded = fold(text[:MAX_FINGERPRINT_CHARS])
+def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None) -> str:
+    """``folded``: ``fold(text)`` if the caller has it."""
+    folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
+        else folded[:MAX_FINGERPRINT_CHARS]
     # Numbers and punctuation at word edges go before leetspeak is undone ("!!!" is not "iii",
     # "video 2" is "video"); inside a word they are letters in disguise ("ch3ck", "a$$").
     folded = _EDGE_NOISE.sub(" ", folded)
@@ -89,18 +92,20 @@ def author_key(comment: Comment) -> str:
     return a.id or (a.handle and "@" + a.handle.casefold()) or (a.name and fold(a.name)) or ""
 
 
-def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings()
-            ) -> list[list[FloodRecord]]:
+def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings(),
+            folded: Sequence[str] | None = None) -> list[list[FloodRecord]]:
     out = []
-    for c in comments:
+    for i, c in enumerate(comments):
         author = author_key(c)
         time = c.created_at.timestamp() if c.created_at else None
         keys = []
-        text_key = fingerprint(c.text, settings.min_chars)
+        text_key = fingerprint(c.text, settings.min_chars, None if folded is None else folded[i])
         if text_key:
             keys.append("t:" + text_key)
         if settings.links:
-            urls = [link.url for link in c.links] + _URL.findall(c.text[:MAX_FINGERPRINT_CHARS])
+            urls = [link.url for link in c.links]
+            if "http" in c.text or "www." in c.text:
+                urls += _URL.findall(c.text[:MAX_FINGERPRINT_CHARS])
             for url in urls:
                 key = link_fingerprint(url)
                 if key and "u:" + key not in keys:
@@ -110,8 +115,9 @@ def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings
 
 
 def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
-          settings: FloodSettings = FloodSettings()) -> list[FloodHit | None]:
-    batch = records(comments, settings)
+          settings: FloodSettings = FloodSettings(),
+          folded: Sequence[str] | None = None) -> list[FloodHit | None]:
+    batch = records(comments, settings, folded)
     history = list(history)
     times = [r.time for r in history if r.time is not None]
     times += [r.time for rs in batch for r in rs if r.time is not None]

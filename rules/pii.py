@@ -29,9 +29,11 @@ from rules.text import fold, strip_invisible
 DETECTORS = ("email", "phone", "card", "iban", "national_id", "staff")
 
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])([a-z0-9][a-z0-9._%+-]{0,63})\s?(?:@|\s?[\[(]\s?at\s?[\])]\s?)"
+    r"(?<![\w.%+'-])([a-z0-9][a-z0-9._%+'-]{0,63})\s?(?:@|\s?[\[(]\s?at\s?[\])]\s?)"
     r"((?:[a-z0-9-]{1,63}(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)){1,8}[a-z]{2,24})(?![\w-])",
     re.IGNORECASE)
+_EMAIL_HINT = re.compile(r"@|[\[(]\s?at\s?[\])]", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _DOT_WORD = re.compile(r"\s?[\[(]\s?dot\s?[\])]\s?", re.IGNORECASE)
 # A run of digits with the separators people type in phone and card numbers.
 _DIGIT_RUN = re.compile(r"(?<![\w+\-/.#])\+?\(?\d[\d \t().\-/]{5,28}\d(?![\w])")
@@ -96,7 +98,9 @@ class PiiOptions:
 
 def normalize(text: str) -> str:
     """NFKC without invisible characters: fullwidth digits and ＠ become ASCII, spans stay
-    meaningful for the reader of the evidence."""
+    meaningful for the reader of the evidence. (ASCII text is already in that form.)"""
+    if text.isascii():
+        return text
     return unicodedata.normalize("NFKC", strip_invisible(text))
 
 
@@ -104,8 +108,10 @@ def compact(value: str) -> str:
     return re.sub(r"[^0-9a-z@.+]", "", value.casefold())
 
 
-def find_pii(text: str, options: PiiOptions) -> list[PiiHit]:
-    """Every piece of personal data in ``text``, masked, in order of position."""
+def find_pii(text: str, options: PiiOptions, folded: str | None = None) -> list[PiiHit]:
+    """Every piece of personal data in ``text``, masked, in order of position.
+
+    ``folded``: ``rules.text.fold(text)`` if the caller has it (used for staff names)."""
     text = normalize(text)
     on = set(options.detectors)
     hits: list[PiiHit] = []
@@ -118,8 +124,8 @@ def find_pii(text: str, options: PiiOptions) -> list[PiiHit]:
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    has_digits = sum(c.isdigit() for c in text) >= 6
-    if "email" in on or "staff" in on:
+    has_digits = len(_DIGIT.findall(text)) >= 6
+    if ("email" in on or "staff" in on) and _EMAIL_HINT.search(text):
         for hit in _emails(text, options):
             add(hit)
     if has_digits:
@@ -139,7 +145,7 @@ def find_pii(text: str, options: PiiOptions) -> list[PiiHit]:
                 if free(hit.start, hit.end) and compact(text[hit.start:hit.end]) not in options.allow:
                     add(hit)
     if "staff" in on and options.staff:
-        add_staff = _staff_exposure(text, options, hits)
+        add_staff = _staff_exposure(text, options, hits, folded)
         hits.extend(add_staff)
     if "email" not in on:
         hits = [h for h in hits if h.kind != "email"]
@@ -238,12 +244,15 @@ def _phones(text: str, region: str) -> Iterable[PiiHit]:
                      phonenumbers.region_code_for_number(number) or "")
 
 
-def _staff_exposure(text: str, options: PiiOptions, contacts: Sequence[PiiHit]) -> list[PiiHit]:
+def _staff_exposure(text: str, options: PiiOptions, contacts: Sequence[PiiHit],
+                    folded: str | None) -> list[PiiHit]:
     """A configured staff member named together with a way to find them."""
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     hits = []
     for name in options.staff:
         key = fold(name)
+        if not key or key not in folded:
+            continue
         m = re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", folded) if key else None
         if m is None:
             continue

@@ -1,4 +1,4 @@
-"""The spam and scam classifier: hashed word and character n-grams, tf-idf, logistic regression.
+"""The spam and scam classifier: hashed word n-grams, tf-idf, logistic regression.
 
 Trained by ``bench/train_spam.py`` on the UCI YouTube Spam Collection (see that script for the
 data's provenance and the evaluation). The model file holds plain arrays (``numpy.savez``, loaded
@@ -21,12 +21,12 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from rules.text import fold
+from rules.termviews import fast_fold
 
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("data") / "spam_model.npz"
-N_FEATURES = 2 ** 18  # per vectorizer; collisions are harmless at this vocabulary size
+N_FEATURES = 2 ** 18  # collisions are harmless at this vocabulary size
 
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _VIDEO_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?(?:youtube\.com|youtu\.be)/\S{0,200}")
@@ -34,24 +34,26 @@ _LINK = re.compile(r"https?://\S{1,500}|www\.\S{1,500}|\b[\w-]{1,63}\.(?:com|net
                    r"io|biz|xyz|tk|gl)\b(?:/\S{0,500})?")
 
 
-def prepare(text: str) -> str:
-    """The text the classifier reads: HTML undone, folded, links reduced to two tokens."""
-    text = _TAG.sub(" ", html.unescape(text))
-    text = fold(text)
+def prepare(text: str, folded: str | None = None) -> str:
+    """The text the classifier reads: folded, HTML undone, links reduced to two tokens.
+
+    ``folded`` is ``fold(text)`` when the caller already has it (the charter rule does)."""
+    text = html.unescape(fast_fold(text) if folded is None else folded)
+    text = " ".join(_TAG.sub(" ", text).casefold().split())
     text = _VIDEO_LINK.sub(" ytlink ", text)
     return _LINK.sub(" urltoken ", text)
 
 
-def vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
-    """Word 1-2 grams and character 2-5 grams (inside word boundaries), raw counts."""
-    common = dict(alternate_sign=False, norm=None, n_features=N_FEATURES, lowercase=False)
-    return (HashingVectorizer(ngram_range=(1, 2), **common),
-            HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common))
+# Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
+# little better on one held-out video but cost five times as much (bench/charter.md).
+_VECTORIZER = HashingVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?$@#]",
+                                alternate_sign=False, norm=None, n_features=N_FEATURES,
+                                lowercase=False)
 
 
 def features(prepared: Sequence[str]) -> sparse.csr_matrix:
-    words, chars = vectorizers()
-    return sparse.hstack([words.transform(prepared), chars.transform(prepared)], format="csr")
+    """Hashed word 1-2 gram counts (stateless: nothing to store but the weights)."""
+    return _VECTORIZER.transform(prepared).tocsr()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +73,18 @@ class SpamModel:
         np.savez_compressed(path, idf=self.idf.astype(np.float32), coef=self.coef.astype(np.float32),
                             intercept=np.float64(self.intercept), threshold=np.float64(self.threshold))
 
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """Spam probability of each raw comment text (one vectorized call for the batch)."""
+    def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None) -> np.ndarray:
+        """Spam probability of each raw comment text (one vectorized call for the batch).
+        ``folded``: the texts already folded, if the caller has them."""
         if not texts:
             return np.zeros(0)
-        x = features([prepare(t) for t in texts])
-        x.data = np.log(x.data) + 1.0  # sublinear tf, as TfidfTransformer(sublinear_tf=True)
-        x = x @ sparse.diags(self.idf)
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+        prepared = [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)]
+        x = features(prepared)
+        # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
+        x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]
+        squares = x.copy()
+        squares.data **= 2
+        norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         logits = (x @ self.coef) / norms + self.intercept
         return 1.0 / (1.0 + np.exp(-logits))

@@ -113,9 +113,9 @@ def test_models_are_called_once_per_batch(monkeypatch):
         calls["offensive"] += 1
         return real_offensive(texts)
 
-    def scores(self, texts):
+    def scores(self, texts, folded=None):
         calls["spam"] += 1
-        return real_scores(self, texts)
+        return real_scores(self, texts, folded)
 
     monkeypatch.setattr(charter, "profanity_scores", offensive)
     monkeypatch.setattr(type(model), "scores", scores)

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from moderator.models import Category, Severity
-from rules.charter import _views
+from rules.termviews import term_views as _views
 from rules.terms import TermError, TermList, TermMatcher, parse_term
 
 
