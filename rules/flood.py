@@ -29,8 +29,8 @@ from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
-from rules.termviews import fast_fold
-from rules.text import deleet, fold, squeeze
+from rules.termviews import deleet_fast, fast_fold
+from rules.text import fold, squeeze
 
 _EDGE_NOISE = re.compile(r"(?<!\w)[^\w\s]+|[^\w\s]+(?!\w)|\b\d+\b")
 _NON_LETTERS = re.compile(r"[^\w\s]|[\d_]")
@@ -71,7 +71,7 @@ def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None
     # Numbers and punctuation at word edges go before leetspeak is undone ("!!!" is not "iii",
     # "video 2" is "video"); inside a word they are letters in disguise ("ch3ck", "a$$").
     folded = _EDGE_NOISE.sub(" ", folded)
-    normalized = squeeze(deleet(folded), keep=1)
+    normalized = squeeze(deleet_fast(folded), keep=1)
     words = sorted(set(_NON_LETTERS.sub(" ", normalized).split()))
     joined = " ".join(words)
     if len(joined.replace(" ", "")) < min_chars:

@@ -150,16 +150,20 @@ class TermMatcher:
     @staticmethod
     def _span(view: str, start: int, end: int, entry: _Entry) -> tuple[int, int] | None:
         """The whole-word span of a raw hit, or None if the hit breaks word boundaries."""
-        if start > 0 and _is_word_char(view[start - 1]) and _is_word_char(view[start]):
-            if not entry.open_left:
-                return None
-            stop = max(0, start - MAX_TERM_CHARS)  # bounded: a hostile 'word' can be huge
-            while start > stop and _is_word_char(view[start - 1]):
-                start -= 1
-        if end < len(view) and _is_word_char(view[end]) and _is_word_char(view[end - 1]):
-            if not entry.open_right:
-                return None
-            stop = min(len(view), end + MAX_TERM_CHARS)
-            while end < stop and _is_word_char(view[end]):
-                end += 1
+        if start > 0:
+            before, first = view[start - 1], view[start]
+            if (before.isalnum() or before == "_") and (first.isalnum() or first == "_"):
+                if not entry.open_left:
+                    return None
+                stop = max(0, start - MAX_TERM_CHARS)  # bounded: a hostile 'word' can be huge
+                while start > stop and _is_word_char(view[start - 1]):
+                    start -= 1
+        if end < len(view):
+            after, last = view[end], view[end - 1]
+            if (after.isalnum() or after == "_") and (last.isalnum() or last == "_"):
+                if not entry.open_right:
+                    return None
+                stop = min(len(view), end + MAX_TERM_CHARS)
+                while end < stop and _is_word_char(view[end]):
+                    end += 1
         return start, end

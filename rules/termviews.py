@@ -26,7 +26,8 @@ def fast_fold(text: str) -> str:
     return fold(text)
 
 
-def _deleet(text: str) -> str:
+def deleet_fast(text: str) -> str:
+    """``rules.text.deleet``, skipped when no leetspeak character is present."""
     if _HAS_LEET is not None and not _HAS_LEET.search(text):
         return text
     return deleet(text)
@@ -36,9 +37,9 @@ def term_views(text: str) -> tuple[str, ...]:
     """``views(text)`` followed by the one-letter squeeze of the fully normalized view."""
     folded = fast_fold(text)
     spaced = unspace(folded)
-    both = _deleet(spaced)
+    both = deleet_fast(spaced)
     out = [folded]
-    for view in (_deleet(folded), spaced, squeeze(folded), squeeze(both)):
+    for view in (deleet_fast(folded), spaced, squeeze(folded), squeeze(both)):
         if view not in out:
             out.append(view)
     single = squeeze(both, keep=1)
