@@ -106,6 +106,29 @@ def bench_offensive() -> None:
               f"{precision:>9.3f} {f1:>6.3f} {fp / (~positive).sum():>15.3f}")
 
 
+def bench_ordinary() -> None:
+    """How often each part fires on ordinary comments: the ham of the YouTube videos."""
+    ham = []
+    for path in sorted((SHARED / "youtube_spam").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            ham += [r["CONTENT"] for r in csv.DictReader(f) if r["CLASS"] == "0"]
+    rule = CharterRule.from_config({"spam": {"enabled": False}}, Brand(name="Acme"),
+                                   path="rules.charter")
+    comments = [Comment("bench", "acme", str(i), x, author=Author(id=f"u{i}")) for i, x in enumerate(ham)]
+    counts: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for findings, c in zip(rule.check_batch(comments), comments):
+        for rule_name in {f.rule for f in findings}:
+            counts[rule_name] = counts.get(rule_name, 0) + 1
+            examples.setdefault(rule_name, c.text[:60])
+    print(f"\nOrdinary comments: YouTube ham (n={len(ham)}), default settings; spam part off "
+          "(the shipped model was trained on them)")
+    for rule_name in ("charter.terms", "charter.offensive", "charter.pii", "charter.flood"):
+        n = counts.get(rule_name, 0)
+        print(f"  {rule_name:<20} flagged {n:>4} ({n / len(ham):.1%})"
+              + (f"  e.g. {examples[rule_name]!r}" if rule_name in examples else ""))
+
+
 def bench_pii() -> None:
     items = [json.loads(line) for line in PII_SET.read_text(encoding="utf-8").splitlines()]
     per_kind: dict[str, list[int]] = {}
@@ -243,6 +266,7 @@ def main() -> None:
     if not args.no_spam:
         bench_spam()
     bench_offensive()
+    bench_ordinary()
     bench_pii()
     bench_speed(load_corpus())
     bench_bad_input()

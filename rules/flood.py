@@ -7,8 +7,9 @@ Pure: the rule does no I/O, so history comes from the caller. The interface is t
 - ``check(comments, history, settings) -> list[FloodHit | None]``: judge a batch against the
   caller's recent records (any order; older than the window are ignored) *and* against the
   earlier comments of the batch itself, so it works with no history at all.
-- ``fingerprint(text) -> str``: the near-duplicate key: folded, leetspeak undone, repeated
-  letters squeezed, digits and punctuation dropped, words de-duplicated and sorted, hashed.
+- ``fingerprint(text) -> str``: the near-duplicate key: folded (case, look-alikes, accents),
+  repeated letters squeezed, digits, punctuation and emoji dropped, words de-duplicated and
+  sorted, hashed.
   ``""`` for text too short to judge ("lol", "first!" are repeated innocently).
 
 Semantics, per key within ``window`` seconds ending at the comment's time: the comment is
@@ -29,11 +30,10 @@ from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
-from rules.termviews import deleet_fast, fast_fold
+from rules.termviews import fast_fold
 from rules.text import fold, squeeze
 
-_EDGE_NOISE = re.compile(r"(?<!\w)[^\w\s]+|[^\w\s]+(?!\w)|\b\d+\b")
-_NON_LETTERS = re.compile(r"[^\w\s]|[\d_]")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _URL = re.compile(r"https?://[^\s<>\"']{1,500}|www\.[^\s<>\"']{1,500}", re.IGNORECASE)
 MAX_FINGERPRINT_CHARS = 5000  # hostile 1 MB comments: the prefix decides
 MIN_CHARS = 15
@@ -68,11 +68,8 @@ def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None
     """``folded``: ``fold(text)`` if the caller has it."""
     folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
         else folded[:MAX_FINGERPRINT_CHARS]
-    # Numbers and punctuation at word edges go before leetspeak is undone ("!!!" is not "iii",
-    # "video 2" is "video"); inside a word they are letters in disguise ("ch3ck", "a$$").
-    folded = _EDGE_NOISE.sub(" ", folded)
-    normalized = squeeze(deleet_fast(folded), keep=1)
-    words = sorted(set(_NON_LETTERS.sub(" ", normalized).split()))
+    # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
+    words = sorted(set(_LETTERS.findall(squeeze(folded, keep=1))))
     joined = " ".join(words)
     if len(joined.replace(" ", "")) < min_chars:
         return ""

@@ -41,6 +41,7 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _DATE_LIKE = re.compile(  # 2026-11-24, 24.11.2026, 11/24/26; not the "06.12.34.56" of a phone
     rf"(?<![\d.\-/])(?:(?:19|20)\d\d[-/.]{_DAY}[-/.]{_DAY}|{_DAY}[-/.]{_DAY}[-/.](?:19|20)?\d\d)"
     r"(?!\d|[-/.]\d)")
+_THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3}){2,}")  # 2.124.821.694 views, not a phone
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _CPF = re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?!\d)")
@@ -227,7 +228,7 @@ def _national_ids(text: str) -> Iterable[PiiHit]:
 def _phones(text: str, region: str) -> Iterable[PiiHit]:
     for m in _DIGIT_RUN.finditer(text):
         raw = m.group(0).strip()
-        if _DATE_LIKE.search(raw):
+        if _DATE_LIKE.search(raw) or _THOUSANDS.fullmatch(raw):
             continue
         digits = re.sub(r"\D", "", raw)
         if not 7 <= len(digits) <= 15:

@@ -16,7 +16,8 @@ def test_fingerprint_ignores_case_punctuation_digits_and_disguise():
     a = fingerprint("Check out my channel and subscribe! 1")
     assert a
     assert fingerprint("CHECK OUT MY CHANNEL AND SUBSCRIBEEEE!!! 22") == a
-    assert fingerprint("ch3ck out my channel and subscribe") == a
+    assert fingerprint("check out my channel 🔥 and subscribe :) 3") == a
+    assert fingerprint("Сheck out my сhannel and subscribe") == a  # Cyrillic С
     assert fingerprint("check out my video and subscribe") != a
     assert fingerprint("lol") == "" and fingerprint("first!!!") == ""
 
