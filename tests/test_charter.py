@@ -162,3 +162,9 @@ def test_hostile_batch_is_bounded():
     out = r.check_batch(batch)
     assert len(out) == 5 and out[4] == []
     assert time.perf_counter() - start < 15
+
+
+def test_profanity_model_is_bundled_and_batched():
+    from rules.offensive import profanity_scores
+    scores = profanity_scores(["fuck you moron", "have a nice day", ""])
+    assert scores[0] > 0.9 and scores[1] < 0.5 and len(scores) == 3
