@@ -14,12 +14,11 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from rules.termviews import fast_fold
 
@@ -48,14 +47,19 @@ def prepare(text: str, folded: str | None = None) -> str:
 
 # Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
 # little better on one held-out video but cost five times as much (bench/charter.md).
-_VECTORIZER = HashingVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?$@#]",
-                                alternate_sign=False, norm=None, n_features=N_FEATURES,
-                                lowercase=False)
+@lru_cache(maxsize=1)
+def _vectorizer() -> Any:
+    # scikit-learn is imported on first use: importing it costs a second at CLI start-up.
+    from sklearn.feature_extraction.text import HashingVectorizer
+    return HashingVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?$@#]",
+                             alternate_sign=False, norm=None, n_features=N_FEATURES,
+                             lowercase=False)
 
 
-def features(prepared: Sequence[str]) -> sparse.csr_matrix:
-    """Hashed word 1-2 gram counts (stateless: nothing to store but the weights)."""
-    return _VECTORIZER.transform(prepared).tocsr()
+def features(prepared: Sequence[str]) -> Any:
+    """Hashed word 1-2 gram counts as a scipy CSR matrix (stateless: nothing to store but
+    the weights)."""
+    return _vectorizer().transform(prepared).tocsr()
 
 
 @dataclass(frozen=True, slots=True)
