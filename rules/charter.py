@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -198,7 +199,8 @@ class CharterRule:
             return None
         kinds = list(dict.fromkeys(h.kind for h in hits))
         severity = max(_pii_severity(h) for h in hits)
-        items = [{"kind": h.kind, "value": h.masked, **({"detail": h.detail} if h.detail else {})}
+        items = [{"kind": h.kind, "value": h.masked,
+                  **({"detail": h.detail} if h.detail and h.kind != "phone" else {})}
                  for h in hits[:20]]
         return Finding(
             rule="charter.pii", category=Category.CHARTER, severity=severity,
@@ -245,6 +247,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+@lru_cache(maxsize=None)
 def _builtin_list(name: str) -> TermList:
     file, severity, reason = BUILTIN_LISTS[name]
     return TermList(name=name, category=Category.CHARTER, severity=severity, reason=reason,
@@ -266,6 +269,13 @@ def _parse_list(table: Any, path: str) -> TermList:
     terms = list(r.str_list("terms"))
     exceptions = r.str_list("exceptions")
     for i, file in enumerate(r.str_list("files")):
+        if file.startswith("builtin:"):  # a bundled list, with this list's severity and reason
+            if file[8:] not in BUILTIN_LISTS:
+                r.problem(f"files[{i}]", f"unknown bundled list {file[8:]!r}; expected one of "
+                                         f"{', '.join(BUILTIN_LISTS)}")
+                continue
+            terms.extend(_builtin_list(file[8:]).terms)
+            continue
         file_path = Path(file).expanduser()
         try:
             if file_path.stat().st_size > MAX_TERM_FILE_BYTES:
@@ -328,7 +338,8 @@ def _pii_part(r: OptionReader, brand: Brand) -> tuple[bool, pii.PiiOptions]:
         if d not in pii.DETECTORS:
             sub.problem("detectors", f"unknown detector {d!r}; expected some of "
                                      f"{', '.join(pii.DETECTORS)}")
-    allow = frozenset(pii.compact(a) for a in sub.str_list("allow"))
+    allow = frozenset(pii.allow_key(a, (region or "US").upper()) for a in sub.str_list("allow")
+                      if region is None or region.upper() in phonenumbers.SUPPORTED_REGIONS)
     staff = sub.str_list("staff", brand.staff)
     context = sub.str_list("staff_context", pii.DEFAULT_STAFF_CONTEXT)
     try:

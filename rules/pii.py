@@ -84,14 +84,14 @@ class PiiHit:
     masked: str
     start: int  # span in the normalized text the detectors read
     end: int
-    detail: str = ""  # card network, identifier type, region of a phone, staff name
+    detail: str = ""  # card network, identifier type, staff context; E.164 of a phone (internal)
 
 
 @dataclass(frozen=True, slots=True)
 class PiiOptions:
     region: str = "US"
     detectors: tuple[str, ...] = DETECTORS
-    allow: frozenset[str] = frozenset()  # published contacts: compact, casefolded
+    allow: frozenset[str] = frozenset()  # published contacts, as allow_key() makes them
     allow_domains: tuple[str, ...] = ()  # the organization's own e-mail domains
     staff: tuple[str, ...] = ()
     staff_context: tuple[str, ...] = DEFAULT_STAFF_CONTEXT
@@ -103,6 +103,17 @@ def normalize(text: str) -> str:
     if text.isascii():
         return text
     return unicodedata.normalize("NFKC", strip_invisible(text))
+
+
+def allow_key(contact: str, region: str) -> str:
+    """How a published contact is compared: e-mails casefolded, phones in E.164."""
+    if "@" in contact:
+        return contact.strip().casefold()
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(contact, region),
+                                          phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        return compact(contact)
 
 
 def compact(value: str) -> str:
@@ -143,7 +154,7 @@ def find_pii(text: str, options: PiiOptions, folded: str | None = None) -> list[
                     add(hit)
         if "phone" in on or "staff" in on:
             for hit in _phones(text, options.region):
-                if free(hit.start, hit.end) and compact(text[hit.start:hit.end]) not in options.allow:
+                if free(hit.start, hit.end) and hit.detail not in options.allow:
                     add(hit)
     if "staff" in on and options.staff:
         add_staff = _staff_exposure(text, options, hits, folded)
@@ -242,7 +253,7 @@ def _phones(text: str, region: str) -> Iterable[PiiHit]:
         code = f"+{number.country_code} " if raw.startswith("+") else ""
         yield PiiHit("phone", code + mask_digits(str(number.national_number), 2),
                      m.start(), m.start() + len(raw),
-                     phonenumbers.region_code_for_number(number) or "")
+                     phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _staff_exposure(text: str, options: PiiOptions, contacts: Sequence[PiiHit],

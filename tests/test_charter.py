@@ -99,9 +99,22 @@ def test_evidence_is_masked_defanged_and_serializable():
     assert p.severity == Severity.HIGH
 
 
-def test_brand_addresses_are_not_personal_data():
-    [f] = rule(spam={"enabled": False}).check_batch([comment(0, "write to help@acme.com")])
-    assert f == []
+def test_brand_addresses_and_published_contacts_are_not_personal_data():
+    r = rule(spam={"enabled": False}, pii={"allow": ["+1 201-555-0123", "Press@Example.org"]})
+    found = r.check_batch([comment(0, "write to help@acme.com"),
+                           comment(1, "call (201) 555-0123 or press@example.org"),
+                           comment(2, "call (201) 555-0199")])
+    assert found[0] == [] and found[1] == []
+    assert found[2][0].evidence == {"items": [{"kind": "phone", "value": "********99"}], "count": 1}
+
+
+def test_builtin_list_in_files_takes_this_lists_severity():
+    r = rule(builtin_lists=[], lists=[{"name": "mine", "files": ["builtin:scam-en"],
+                                       "severity": "critical", "exceptions": ["seed phrase"]}])
+    [a, b] = r.check_batch([comment(0, "double your bitcoin"), comment(1, "my seed phrase")])
+    assert a[0].severity == Severity.CRITICAL and b == []
+    with pytest.raises(ConfigError, match=r"lists\[0\]\.files\[0\]"):
+        rule(lists=[{"name": "x", "files": ["builtin:nope"]}])
 
 
 def test_models_are_called_once_per_batch(monkeypatch):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.pii import PiiOptions, compact, find_pii, normalize
+from rules.pii import PiiOptions, allow_key, compact, find_pii, normalize
 
 LABELED = Path(__file__).parent / "data" / "pii_labeled.jsonl"
 STAFF = ("Jane Smith",)
@@ -22,9 +22,10 @@ def test_email_masked_and_obfuscated_forms():
 
 
 def test_brand_domains_and_allowed_contacts_are_not_personal_data():
-    options = PiiOptions(allow_domains=("acme.com",), allow=frozenset({compact("+1 201 555 0123")}))
+    options = PiiOptions(allow_domains=("acme.com",), allow=frozenset({allow_key("+1 201 555 0123", "US")}))
     assert [h.kind for h in find_pii("support@acme.com or help@eu.acme.com", options)] == []
     assert [h.kind for h in find_pii("call +1 201 555 0123", options)] == []
+    assert [h.kind for h in find_pii("call (201) 555-0123", options)] == []
     assert [h.kind for h in find_pii("call +1 201 555 0199", options)] == ["phone"]
 
 
