@@ -116,7 +116,7 @@ class CharterRule:
         offensive = _model_part(r, "offensive", 0.5, Severity.MEDIUM)
         spam = _model_part(r, "spam", None, Severity.LOW)
         pii_enabled, pii_options = _pii_part(r, brand)
-        flood_part = _flood_part(r)
+        flood_part = _flood_part(r, brand)
 
         matcher = None
         if not r.problems:
@@ -352,7 +352,7 @@ def _pii_part(r: OptionReader, brand: Brand) -> tuple[bool, pii.PiiOptions]:
     return enabled, options
 
 
-def _flood_part(r: OptionReader) -> FloodPart:
+def _flood_part(r: OptionReader, brand: Brand) -> FloodPart:
     sub = OptionReader(r.table_of("flood"), r.key("flood"))
     d = flood.FloodSettings()
     enabled = sub.bool("enabled", True)
@@ -361,7 +361,10 @@ def _flood_part(r: OptionReader) -> FloodPart:
         per_author=sub.number("per_author", d.per_author, minimum=2, integer=True),
         authors=sub.number("authors", d.authors, minimum=2, integer=True),
         min_chars=sub.number("min_chars", d.min_chars, minimum=1, integer=True),
-        links=sub.bool("links", d.links))
+        authors_min_chars=sub.number("authors_min_chars", d.authors_min_chars, minimum=1,
+                                     integer=True),
+        links=sub.bool("links", d.links),
+        ignore_hosts=tuple(h.casefold() for h in brand.domains))
     severity = sub.enum("severity", Severity, Severity.MEDIUM)
     try:
         sub.finish()

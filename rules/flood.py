@@ -14,7 +14,8 @@ Pure: the rule does no I/O, so history comes from the caller. The interface is t
 
 Semantics, per key within ``window`` seconds ending at the comment's time: the comment is
 flooding when it is at least the ``per_author``-th copy by its author, or when at least
-``authors`` distinct authors have posted it (counting this one). Earlier copies are not
+``authors`` distinct authors have posted it (counting this one; texts only from
+``authors_min_chars`` letters on, links to the organization's own hosts never). Earlier copies are not
 flagged retroactively: they were judged when they arrived. A comment without a date is taken
 to be as recent as the newest record known.
 """
@@ -45,7 +46,10 @@ class FloodSettings:
     per_author: int = 3  # the Nth copy by one author within the window is flooding
     authors: int = 5  # N distinct authors posting the same thing within the window
     min_chars: int = MIN_CHARS  # letters a text needs (after normalization) to be tracked
+    authors_min_chars: int = 40  # letters a text needs for the many-authors count: short
+    #                              praise ("great video, thanks") recurs innocently
     links: bool = True  # also count repeated links
+    ignore_hosts: tuple[str, ...] = ()  # the organization's own domains: its links recur
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +70,31 @@ class FloodHit:
 
 def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None) -> str:
     """``folded``: ``fold(text)`` if the caller has it."""
+    key, letters = _text_key(text, folded)
+    return key if letters >= min_chars else ""
+
+
+def _text_key(text: str, folded: str | None) -> tuple[str, int]:
     folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
         else folded[:MAX_FINGERPRINT_CHARS]
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
     words = sorted(set(_LETTERS.findall(squeeze(folded, keep=1))))
     joined = " ".join(words)
-    if len(joined.replace(" ", "")) < min_chars:
+    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(), sum(map(len, words))
+
+
+def link_fingerprint(url: str, ignore_hosts: Sequence[str] = ()) -> str:
+    """Host (without www.) and path, casefolded; query strings and fragments vary per post.
+    ``""`` for a link to one of ``ignore_hosts`` (or their subdomains)."""
+    try:
+        parts = urlsplit(url if "//" in url else "http://" + url)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:  # e.g. a malformed IPv6 literal
         return ""
-    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest()
-
-
-def link_fingerprint(url: str) -> str:
-    """Host (without www.) and path, casefolded; query strings and fragments vary per post."""
-    parts = urlsplit(url if "//" in url else "http://" + url)
-    host = (parts.hostname or "").removeprefix("www.")
+    if not host or any(host == h or host.endswith("." + h) for h in ignore_hosts):
+        return ""
     key = host + parts.path.rstrip("/").casefold()
-    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest() if host else ""
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
 def author_key(comment: Comment) -> str:
@@ -91,30 +104,37 @@ def author_key(comment: Comment) -> str:
 
 def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings(),
             folded: Sequence[str] | None = None) -> list[list[FloodRecord]]:
+    return [[record for record, _ in keyed] for keyed in _keyed(comments, settings, folded)]
+
+
+def _keyed(comments: Sequence[Comment], settings: FloodSettings,
+           folded: Sequence[str] | None) -> list[list[tuple[FloodRecord, bool]]]:
+    """Each comment's records, each with whether the many-authors count applies to it."""
     out = []
     for i, c in enumerate(comments):
         author = author_key(c)
         time = c.created_at.timestamp() if c.created_at else None
-        keys = []
-        text_key = fingerprint(c.text, settings.min_chars, None if folded is None else folded[i])
-        if text_key:
-            keys.append("t:" + text_key)
+        keys: list[tuple[str, bool]] = []
+        text_key, letters = _text_key(c.text, None if folded is None else folded[i])
+        if letters >= settings.min_chars:
+            keys.append(("t:" + text_key, letters >= settings.authors_min_chars))
         if settings.links:
             urls = [link.url for link in c.links]
             if "http" in c.text or "www." in c.text:
                 urls += _URL.findall(c.text[:MAX_FINGERPRINT_CHARS])
-            for url in urls:
-                key = link_fingerprint(url)
-                if key and "u:" + key not in keys:
-                    keys.append("u:" + key)
-        out.append([FloodRecord(author, k, time) for k in keys])
+            for url in urls[:20]:
+                key = link_fingerprint(url, settings.ignore_hosts)
+                if key and ("u:" + key, True) not in keys:
+                    keys.append(("u:" + key, True))
+        out.append([(FloodRecord(author, k, time), many) for k, many in keys])
     return out
 
 
 def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
           settings: FloodSettings = FloodSettings(),
           folded: Sequence[str] | None = None) -> list[FloodHit | None]:
-    batch = records(comments, settings, folded)
+    keyed = _keyed(comments, settings, folded)
+    batch = [[record for record, _ in k] for k in keyed]
     history = list(history)
     times = [r.time for r in history if r.time is not None]
     times += [r.time for rs in batch for r in rs if r.time is not None]
@@ -132,7 +152,7 @@ def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
                    key=lambda i: (latest if not batch[i] or batch[i][0].time is None
                                   else batch[i][0].time, i))
     for i in order:
-        for record in batch[i]:
+        for record, many_authors_applies in keyed[i]:
             t = latest if record.time is None else record.time
             timeline = seen[record.key]
             entry = (t, i, record.author)
@@ -144,7 +164,8 @@ def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
             window = timeline[lo:hi]
             by_author = sum(1 for _, _, a in window if a == record.author) if record.author else 1
             authors = len({a for _, _, a in window if a}) or 1
-            if by_author >= settings.per_author or authors >= settings.authors:
+            if by_author >= settings.per_author or \
+                    (many_authors_applies and authors >= settings.authors):
                 hits[i] = FloodHit("text" if record.key.startswith("t:") else "link",
                                    record.key, by_author, authors, settings.window)
     return hits

@@ -29,11 +29,14 @@ def test_one_author_repeating_within_a_batch_without_history():
     assert hits[2].copies_by_author == 3 and hits[2].kind == "text"
 
 
-def test_many_authors_posting_the_same_text():
-    batch = [comment(i, SPAM, author=f"u{i}", minutes=i) for i in range(6)]
+def test_many_authors_posting_the_same_long_text():
+    long_spam = SPAM + " and win the giveaway of the century tonight"
+    batch = [comment(i, long_spam, author=f"u{i}", minutes=i) for i in range(6)]
     hits = check(batch, (), FloodSettings(authors=5))
     assert [h is not None for h in hits] == [False] * 4 + [True, True]
     assert hits[4].authors == 5
+    short = [comment(i, "Great video, thanks a lot!", author=f"u{i}") for i in range(8)]
+    assert check(short, ()) == [None] * 8  # short praise recurs innocently
 
 
 def test_history_counts_and_old_copies_expire():
@@ -52,6 +55,7 @@ def test_repeated_links_with_different_text():
     hits = check(batch, ())
     assert hits[2] is not None and hits[2].kind == "link"
     assert check(batch, (), FloodSettings(links=False))[2] is None
+    assert check(batch, (), FloodSettings(ignore_hosts=("evil.example",)))[2] is None
 
 
 def test_undated_comments_and_unknown_authors_do_not_crash():
