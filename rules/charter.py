@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 DATA = Path(__file__).with_name("data") / "terms"
 MAX_TERMS = 1_000_000
 MAX_TERM_FILE_BYTES = 50_000_000
+MAX_PROBLEMS = 20  # per list: a file of 100,000 regexes gets a readable error
 
 # Lists that ship with Moderator: name -> (file, severity, reason).
 BUILTIN_LISTS: dict[str, tuple[str, Severity, str]] = {
@@ -255,9 +256,14 @@ def _builtin_list(name: str) -> TermList:
 
 
 def _read_terms(path: Path) -> list[str]:
-    """One term a line; blank lines and lines starting with '#' are skipped."""
+    return [term for _, term in _numbered_terms(path)]
+
+
+def _numbered_terms(path: Path) -> list[tuple[int, str]]:
+    """(line number, term): one term a line; blank lines and '#' comment lines skipped."""
     with path.open(encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+        return [(n, line.strip()) for n, line in enumerate(f, 1)
+                if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _parse_list(table: Any, path: str) -> TermList:
@@ -281,12 +287,11 @@ def _parse_list(table: Any, path: str) -> TermList:
             if file_path.stat().st_size > MAX_TERM_FILE_BYTES:
                 r.problem(f"files[{i}]", f"{file}: larger than {MAX_TERM_FILE_BYTES:,} bytes")
                 continue
-            for n, term in enumerate(_read_terms(file_path), 1):
+            for n, term in _numbered_terms(file_path):
                 problem = _term_problem(term)
                 if problem:
-                    r.problem(f"files[{i}]", f"{file} line {n}: {problem}")
-                    if len(r.problems) > 20:
-                        break
+                    if len(r.problems) < MAX_PROBLEMS:
+                        r.problem(f"files[{i}]", f"{file} line {n}: {problem}")
                 else:
                     terms.append(term)
         except (OSError, UnicodeDecodeError) as e:
@@ -295,7 +300,7 @@ def _parse_list(table: Any, path: str) -> TermList:
         if isinstance(values, list):
             for i, term in enumerate(values):
                 problem = _term_problem(term) if isinstance(term, str) else None
-                if problem:
+                if problem and len(r.problems) < MAX_PROBLEMS:
                     r.problem(f"{key}[{i}]", problem)
     if not terms and not r.has("files"):
         r.problem("terms", "a list needs terms or files")
