@@ -123,6 +123,7 @@ class CharterRule:
         if not r.problems:
             try:
                 matcher = TermMatcher(lists, global_exceptions)
+                logger.debug("%s: %d terms in %d lists", path, matcher.size, len(lists))
             except TermError as e:  # per-term problems are caught earlier; this is a backstop
                 r.problem("exceptions", str(e))
         r.finish()

@@ -2,8 +2,6 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
 from rules.pii import PiiOptions, allow_key, compact, find_pii, normalize
 
 LABELED = Path(__file__).parent / "data" / "pii_labeled.jsonl"
