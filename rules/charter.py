@@ -237,6 +237,8 @@ def _pii_severity(hit: pii.PiiHit) -> Severity:
 
 
 def _defang(text: str) -> str:
+    if "." not in text and "http" not in text.casefold():
+        return text
     text = re.sub(r"(?i)\bhttp", "hxxp", text)
     return re.sub(r"(?<=\w)\.(?=\w)", "[.]", text) if re.search(r"\w\.\w", text) else text
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 import phonenumbers
@@ -256,13 +257,18 @@ def _phones(text: str, region: str) -> Iterable[PiiHit]:
                      phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@lru_cache(maxsize=1024)
+def _folded_name(name: str) -> str:
+    return fold(name)
+
+
 def _staff_exposure(text: str, options: PiiOptions, contacts: Sequence[PiiHit],
                     folded: str | None) -> list[PiiHit]:
     """A configured staff member named together with a way to find them."""
     folded = fold(text) if folded is None else folded
     hits = []
     for name in options.staff:
-        key = fold(name)
+        key = _folded_name(name)
         if not key or key not in folded:
             continue
         m = re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", folded) if key else None
