@@ -6,7 +6,8 @@ Pure: the rule does no I/O, so history comes from the caller. The interface is t
   record for its text when long enough, one per link). The store persists these.
 - ``check(comments, history, settings) -> list[FloodHit | None]``: judge a batch against the
   caller's recent records (any order; older than the window are ignored) *and* against the
-  earlier comments of the batch itself, so it works with no history at all.
+  earlier comments of the batch itself, so it works with no history at all. Records of the
+  batch's own comments (same ``uid``, e.g. a batch replayed after a crash) are ignored.
 - ``fingerprint(text) -> str``: the near-duplicate key: folded (case, look-alikes, accents),
   repeated letters squeezed, digits, punctuation and emoji dropped, words de-duplicated and
   sorted, hashed.
@@ -57,6 +58,7 @@ class FloodRecord:
     author: str  # author key: platform id, else handle, else display name; "" if unknown
     key: str  # "t:<fingerprint>" for a text, "u:<fingerprint>" for a link
     time: float | None  # POSIX seconds (the comment's created_at)
+    uid: str = ""  # Comment.uid: a replayed batch must not count its own earlier records
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ def _keyed(comments: Sequence[Comment], settings: FloodSettings,
                 key = link_fingerprint(url, settings.ignore_hosts)
                 if key and ("u:" + key, True) not in keys:
                     keys.append(("u:" + key, True))
-        out.append([(FloodRecord(author, k, time), many) for k, many in keys])
+        out.append([(FloodRecord(author, k, time, c.uid), many) for k, many in keys])
     return out
 
 
@@ -135,7 +137,8 @@ def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
           folded: Sequence[str] | None = None) -> list[FloodHit | None]:
     keyed = _keyed(comments, settings, folded)
     batch = [[record for record, _ in k] for k in keyed]
-    history = list(history)
+    uids = {c.uid for c in comments}
+    history = [r for r in history if not r.uid or r.uid not in uids]
     times = [r.time for r in history if r.time is not None]
     times += [r.time for rs in batch for r in rs if r.time is not None]
     latest = max(times, default=0.0)

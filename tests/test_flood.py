@@ -63,3 +63,10 @@ def test_undated_comments_and_unknown_authors_do_not_crash():
     hits = check(batch, ())
     assert all(h is None for h in hits[:4])  # unknown authors: only the many-authors count
     assert records(batch)[0][0].time is None
+
+
+def test_a_replayed_batch_does_not_count_itself():
+    batch = [comment(i, SPAM, minutes=i) for i in range(2)]
+    history = [r for rs in records(batch) for r in rs]
+    assert check(batch, history) == [None, None]
+    assert check([comment(5, SPAM, minutes=5)], history)[0] is not None
