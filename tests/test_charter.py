@@ -1,0 +1,184 @@
+import json
+import tomllib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import rules.charter as charter
+from moderator.errors import ConfigError
+from moderator.models import Author, Brand, Comment, Severity
+from rules import RULES
+from rules.charter import CharterRule
+from rules.flood import FloodRecord
+from rules.spam import MODEL_PATH, spam_model
+
+ROOT = Path(__file__).resolve().parents[1]
+BRAND = Brand(name="Acme", domains=("acme.com",), staff=("Jane Smith",))
+T0 = datetime(2026, 11, 24, tzinfo=timezone.utc)
+
+
+def rule(**options):
+    return CharterRule.from_config(options, BRAND, path="rules.charter")
+
+
+def comment(i, text, author="u1"):
+    return Comment("yt", "acme", f"c{i}", text, author=Author(id=author),
+                   created_at=T0 + timedelta(seconds=i))
+
+
+def rules_of(findings):
+    return sorted(f.rule for f in findings)
+
+
+def test_registered():
+    assert RULES["charter"] is CharterRule
+
+
+def test_documented_settings_are_accepted(tmp_path):
+    table = tomllib.loads((ROOT / "docs" / "config-charter.toml").read_text())["rules"]["charter"]
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# comment\nbanned phrase\n", encoding="utf-8")
+    table["lists"][0]["files"] = [str(terms)]
+    r = CharterRule.from_config(table, BRAND, path="rules.charter")
+    [findings] = r.check_batch([comment(1, "that is a BANNED phrase, scammer")])
+    assert [f.evidence["list"] for f in findings if f.rule == "charter.terms"] == ["bank-charter"]
+    assert findings[0].severity == Severity.HIGH
+
+
+def test_config_problems_name_their_keys(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        rule(builtin_lists=["nope"], lists=[{"name": "a", "terms": ["f.*ck"]}, {"name": "b"},
+                                            {"name": "c", "terms": ["x"], "files": [str(tmp_path / "no")]}],
+             offensive={"threshold": 2}, pii={"region": "XX", "detectors": ["dna"]},
+             flood={"per_author": 1}, spam={"colour": "red"}, typo=1)
+    text = "\n".join(e.value.problems)
+    for key in ["rules.charter.builtin_lists", "rules.charter.lists[0].terms[0]",
+                "rules.charter.lists[1].terms", "rules.charter.lists[2].files[0]",
+                "rules.charter.offensive.threshold", "rules.charter.pii.region",
+                "rules.charter.pii.detectors", "rules.charter.flood.per_author",
+                "rules.charter.spam.colour", "rules.charter.typo"]:
+        assert key in text, key
+    assert "regular expression" in text
+
+
+def test_term_file_with_a_regex_names_the_line(tmp_path):
+    terms = tmp_path / "t.txt"
+    terms.write_text("# header\n\nfine\n\\bbad\\b\n" + "(x|y)\n" * 1000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"lists\[0\]\.files\[0\]: .*t\.txt line 4") as e:
+        rule(lists=[{"name": "a", "files": [str(terms)]}])
+    assert len(e.value.problems) <= 20
+
+
+def test_each_part_reports_its_finding():
+    r = rule(builtin_lists=["profanity-en", "scam-en"])
+    batch = [
+        comment(0, "You f u u u c k i n g idiot"),
+        comment(1, "text me at john.doe@example.org or +44 20 7946 0018"),
+        comment(2, "Check out my channel and subscribe!! http://bit.ly/xyz"),
+        comment(3, "double your bitcoin today"),
+        comment(4, "Lovely service at the branch today, thank you"),
+        comment(5, "I live in Scunthorpe and passed my assessment"),
+    ]
+    found = [rules_of(f) for f in r.check_batch(batch)]
+    assert "charter.offensive" in found[0] and "charter.terms" in found[0]
+    assert found[1] == ["charter.pii"] or found[1] == ["charter.pii", "charter.spam"]
+    assert "charter.spam" in found[2]
+    assert found[3] == ["charter.terms"]
+    assert found[4] == [] and found[5] == []
+
+
+def test_evidence_is_masked_defanged_and_serializable():
+    r = rule(lists=[{"name": "links", "terms": ["evil.com"]}])
+    [terms, pii] = r.check_batch([comment(0, "go to evil.com now"),
+                                  comment(1, "card 4242 4242 4242 4242, mail jane.doe@example.org")])
+    assert terms[0].evidence["match"] == "evil[.]com"
+    [p] = [f for f in pii if f.rule == "charter.pii"]
+    dumped = json.dumps([f.to_json() for f in terms + pii])
+    assert "4242 4242" not in dumped and "jane.doe" not in dumped
+    assert {i["value"] for i in p.evidence["items"]} == {"**** 4242", "j***@example.org"}
+    assert p.severity == Severity.HIGH
+
+
+def test_brand_addresses_and_published_contacts_are_not_personal_data():
+    r = rule(spam={"enabled": False}, pii={"allow": ["+1 201-555-0123", "Press@Example.org"]})
+    found = r.check_batch([comment(0, "write to help@acme.com"),
+                           comment(1, "call (201) 555-0123 or press@example.org"),
+                           comment(2, "call (201) 555-0199")])
+    assert found[0] == [] and found[1] == []
+    assert found[2][0].evidence == {"items": [{"kind": "phone", "value": "********99"}], "count": 1}
+
+
+def test_builtin_list_in_files_takes_this_lists_severity():
+    r = rule(builtin_lists=[], lists=[{"name": "mine", "files": ["builtin:scam-en"],
+                                       "severity": "critical", "exceptions": ["seed phrase"]}])
+    [a, b] = r.check_batch([comment(0, "double your bitcoin"), comment(1, "my seed phrase")])
+    assert a[0].severity == Severity.CRITICAL and b == []
+    with pytest.raises(ConfigError, match=r"lists\[0\]\.files\[0\]"):
+        rule(lists=[{"name": "x", "files": ["builtin:nope"]}])
+
+
+def test_models_are_called_once_per_batch(monkeypatch):
+    calls = {"offensive": 0, "spam": 0}
+    real_offensive, model = charter.profanity_scores, spam_model()
+    real_scores = type(model).scores
+
+    def offensive(texts):
+        calls["offensive"] += 1
+        return real_offensive(texts)
+
+    def scores(self, texts, folded=None):
+        calls["spam"] += 1
+        return real_scores(self, texts, folded)
+
+    monkeypatch.setattr(charter, "profanity_scores", offensive)
+    monkeypatch.setattr(type(model), "scores", scores)
+    rule().check_batch([comment(i, f"comment number {i}") for i in range(50)])
+    assert calls == {"offensive": 1, "spam": 1}
+
+
+def test_parts_can_be_switched_off_and_thresholds_matter():
+    text = "Check out my channel and subscribe!! damn"
+    off = rule(builtin_lists=[], offensive={"enabled": False}, pii={"enabled": False},
+               spam={"enabled": False}, flood={"enabled": False})
+    assert off.check_batch([comment(0, text)]) == [[]]
+    strict = rule(builtin_lists=[], spam={"threshold": 1.0}, offensive={"threshold": 1.0})
+    assert strict.check_batch([comment(0, text)]) == [[]]
+
+
+def test_flood_within_batch_and_with_history():
+    r = rule(builtin_lists=[], spam={"enabled": False}, offensive={"enabled": False})
+    text = "Visit my page for the best deals on sneakers"
+    batch = [comment(i, text) for i in range(3)]
+    assert [rules_of(f) for f in r.check_batch(batch)] == [[], [], ["charter.flood"]]
+    history = [rec for recs in r.flood_records(batch[:2]) for rec in recs]
+    assert all(isinstance(rec, FloodRecord) for rec in history)
+    [later] = r.check_batch([comment(10, text)], flood_history=history)
+    assert rules_of(later) == ["charter.flood"]
+    assert "2 times" not in later[0].reason and "3 times" in later[0].reason
+
+
+def test_spam_model_is_small_and_not_a_pickle():
+    assert MODEL_PATH.stat().st_size < 2_000_000
+    assert MODEL_PATH.read_bytes()[:2] == b"PK"  # numpy .npz (zip of arrays)
+    assert spam_model() is spam_model()
+    scores = spam_model().scores(["Subscribe to my channel for free iPhone giveaways!!!",
+                                  "This song reminds me of my summer in 2012"])
+    assert scores[0] > 0.9 > 0.5 > scores[1]
+
+
+def test_hostile_batch_is_bounded():
+    import time
+    r = rule()
+    batch = [comment(0, "a" * 1_000_000), comment(1, "ｆｕｃｋ " * 200_000),
+             comment(2, "\u0301" * 500_000), comment(3, "Ωmega мир 世界 🙂 " * 10_000), comment(4, "")]
+    start = time.perf_counter()
+    out = r.check_batch(batch)
+    assert len(out) == 5 and out[4] == []
+    assert time.perf_counter() - start < 15
+
+
+def test_profanity_model_is_bundled_and_batched():
+    from rules.offensive import profanity_scores
+    scores = profanity_scores(["fuck you moron", "have a nice day", ""])
+    assert scores[0] > 0.9 and scores[1] < 0.5 and len(scores) == 3

@@ -1,0 +1,34 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from rules.termviews import fast_fold, term_views
+from rules.text import fold, views
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+SAMPLES = ["Hello  World\t!", "FR33 G1FT", "s p a m", "freeeee", "ｆｕｌｌ", "Ca\u0301fe\u200b",
+           "іdіоt", "a.b.c.d", "$$$ cash $$$", "", "   ", "x\x1fy", "İstanbul ß"]
+
+
+def corpus():
+    texts = list(SAMPLES)
+    for path in sorted((SHARED / "youtube_spam").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            texts += [r["CONTENT"] for r in csv.DictReader(f)]
+    return texts
+
+
+def test_fast_views_equal_the_shared_views_plus_one():
+    texts = corpus()
+    if len(texts) == len(SAMPLES):
+        pytest.skip("shared data not found; checked the samples only")
+    for text in texts:
+        assert fast_fold(text) == fold(text), text
+        mine, shared = term_views(text), views(text)
+        assert mine[:len(shared)] == shared, text
+        assert len(mine) - len(shared) <= 1
+
+
+def test_one_letter_squeeze_view():
+    assert "you fuck" in term_views("you fuuuuuck")
