@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
-from typing import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Sequence
 
 from moderator.config import AccountSettings, Settings, enabled_options, rule_version
 from moderator.models import Comment, Finding
@@ -31,6 +31,7 @@ class RuleFailure:
 class PipelineResult:
     findings: list[list[Finding]]
     failures: list[RuleFailure]
+    history: list[list[Any]] = field(default_factory=list)  # per comment: what to remember
 
 
 def with_network(rule: Rule) -> Rule:
@@ -72,14 +73,30 @@ class Pipeline:
         return cls(rules, rule_version("pipeline", versions, settings.brand),
                    settings.max_text_chars)
 
-    def run(self, comments: Sequence[Comment]) -> PipelineResult:
+    @property
+    def history_window(self) -> float | None:
+        """Seconds of history the rules want (flooding), or None when none of them needs any."""
+        windows = [w for r in self.rules if (w := getattr(r, "history_window", None))]
+        return max(windows, default=None)
+
+    def run(self, comments: Sequence[Comment], history: Iterable[Any] = ()) -> PipelineResult:
+        """Judge a batch. ``history``: records of recent comments (from the store) for rules
+        that judge against the recent past; such rules also say what to remember of this batch
+        (``PipelineResult.history``)."""
         capped = [self._cap(c) for c in comments]
         findings: list[list[Finding]] = [[] for _ in capped]
         failures: list[RuleFailure] = []
+        remember: list[list[Any]] = [[] for _ in capped]
+        history = list(history)
         for rule in self.rules:
             started = time.perf_counter()
             try:
-                results = rule.check_batch(capped)
+                if getattr(rule, "history_window", None):
+                    results = rule.check_batch(capped, flood_history=history)
+                    for slot, records in zip(remember, rule.flood_records(capped)):
+                        slot.extend(records)
+                else:
+                    results = rule.check_batch(capped)
                 if len(results) != len(capped):
                     raise RuntimeError(f"returned {len(results)} results for {len(capped)} comments")
             except Exception as e:  # a broken rule is recorded, never fatal
@@ -91,7 +108,7 @@ class Pipeline:
             elapsed = time.perf_counter() - started
             if elapsed > SLOW_BATCH_SECONDS:
                 logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
-        return PipelineResult(findings, failures)
+        return PipelineResult(findings, failures, remember)
 
     def _cap(self, comment: Comment) -> Comment:
         if len(comment.text) <= self.max_text_chars:

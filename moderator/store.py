@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -55,10 +55,9 @@ def _initial(db: sqlite_utils.Database) -> None:
         comment_id TEXT NOT NULL, thread_id TEXT, parent_id TEXT,
         author_id TEXT, author_handle TEXT, author_name TEXT, author_created_at TEXT,
         text TEXT NOT NULL, created_at TEXT, permalink TEXT, links TEXT NOT NULL DEFAULT '[]',
-        fingerprint TEXT, seen_at TEXT NOT NULL, run_id INTEGER
+        seen_at TEXT NOT NULL, run_id INTEGER
     );
     CREATE INDEX comments_account_seen ON comments(account, seen_at);
-    CREATE INDEX comments_fingerprint ON comments(account, fingerprint, seen_at);
     CREATE TABLE findings (
         id INTEGER PRIMARY KEY, comment_uid TEXT NOT NULL REFERENCES comments(uid),
         account TEXT NOT NULL, rule TEXT NOT NULL, category TEXT NOT NULL,
@@ -134,6 +133,28 @@ def _digest(db: sqlite_utils.Database) -> None:
     CREATE INDEX events_at ON events(at);
     """)
 
+@migrations(name="0003_history")
+def _history(db: sqlite_utils.Database) -> None:
+    # What rules asked to remember about each comment (flooding: near-duplicate text and link
+    # keys), so that a later batch is judged against the recent past.
+    db.executescript("""
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, comment_uid TEXT NOT NULL,
+        author TEXT NOT NULL, key TEXT NOT NULL, time REAL
+    );
+    CREATE INDEX history_account_time ON history(account, time);
+    """)
+
+
+class HistoryRecord(NamedTuple):
+    """One remembered key of a comment, in the shape rules.flood.FloodRecord has."""
+
+    author: str
+    key: str
+    time: float | None
+    uid: str
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedAction:
     """An action logged as planned and not yet carried out (or failed and worth a retry)."""
@@ -152,7 +173,7 @@ class Recorded:
     findings: Sequence[Finding]
     decision: Decision
     rule_version: str
-    fingerprint: str | None = None
+    history: Sequence[Any] = ()  # records with author, key, time (see HistoryRecord)
 
 
 class Store:
@@ -263,7 +284,7 @@ class Store:
                 c.author.id, c.author.handle, c.author.name, iso(c.author.created_at),
                 c.text, iso(c.created_at), c.permalink,
                 json.dumps([{"url": link.url, "display": link.display} for link in c.links]),
-                item.fingerprint, stamp, run_id))
+                stamp, run_id))
             for f in item.findings:
                 finding_rows.append((c.uid, c.account, f.rule, f.category.value, f.severity.value,
                                      f.reason, json.dumps(dict(f.evidence), default=str),
@@ -276,8 +297,8 @@ class Store:
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO comments(uid, platform, account, comment_id, thread_id, "
             "parent_id, author_id, author_handle, author_name, author_created_at, text, "
-            "created_at, permalink, links, fingerprint, seen_at, run_id) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", comment_rows)
+            "created_at, permalink, links, seen_at, run_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", comment_rows)
         self.db.conn.executemany(
             "INSERT INTO findings(comment_uid, account, rule, category, severity, reason, "
             "evidence, rule_version, created_at) VALUES (?,?,?,?,?,?,?,?,?)", finding_rows)
@@ -285,6 +306,10 @@ class Store:
             "INSERT OR IGNORE INTO decisions(comment_uid, account, action, severity, reason, "
             "degraded_from, mode, rule_version, decided_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             decision_rows)
+        self.db.conn.executemany(
+            "INSERT INTO history(account, comment_uid, author, key, time) VALUES (?,?,?,?,?)",
+            [(item.comment.account, item.comment.uid, h.author, h.key, h.time)
+             for item in items for h in item.history])
         for item in items:
             d, c = item.decision, item.comment
             if d.action is Action.REVIEW:
@@ -302,15 +327,12 @@ class Store:
                      row))
         return _comment_from_row(r)
 
-    def recent_fingerprints(self, account: str, since: datetime,
-                            limit: int = 50_000) -> list[tuple[str, str, datetime]]:
-        """(author key, fingerprint, seen time) of the account's recent comments, for flooding."""
-        rows = self.db.execute(
-            "SELECT coalesce(author_id, author_handle, author_name, ''), fingerprint, "
-            "coalesce(created_at, seen_at) FROM comments WHERE account = ? AND seen_at >= ? "
-            "AND fingerprint IS NOT NULL ORDER BY seen_at DESC LIMIT ?",
-            [account, iso(since), limit]).fetchall()
-        return [(a, f, parse_iso(t)) for a, f, t in rows]
+    def history(self, account: str, since: float) -> list[HistoryRecord]:
+        """Remembered keys of the account's comments from POSIX time ``since`` on (undated
+        records too), for rules that judge a comment against the recent past."""
+        return [HistoryRecord(*row) for row in self.db.execute(
+            "SELECT author, key, time, comment_uid FROM history WHERE account = ? "
+            "AND (time >= ? OR time IS NULL) ORDER BY id DESC LIMIT 100000", [account, since])]
 
     # -- the audit log -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ order inside a batch is what makes a crash harmless:
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -104,7 +105,12 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
                       *, cursor: str | None, move_cursor: bool) -> None:
     new = store.unseen(comments)
     summary.new += len(new)
-    result = pipeline.run(new)
+    history = []
+    if new and pipeline.history_window:
+        times = [c.created_at.timestamp() for c in new if c.created_at]
+        since = (min(times) if times else time.time()) - pipeline.history_window
+        history = store.history(account.name, since)
+    result = pipeline.run(new, history)
     for failure in result.failures:
         summary.rule_failures += 1
         store.record_error(account.name, account.platform, "rule", f"{failure.rule}: "
@@ -115,7 +121,7 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
     budget = settings.brake.max_actions - store.destructive_count(
         account.name, window_start(settings.brake.window_minutes))
     items, proposed, to_carry = [], {}, []
-    for comment, findings in zip(new, result.findings):
+    for comment, findings, remember in zip(new, result.findings, result.history):
         if findings:
             summary.flagged += 1
         context = policy.Context(connector.capabilities, settings.brand, brake_engaged=brake,
@@ -142,7 +148,7 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
             logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
                         comment.id, decision.action.value,
                         ",".join(sorted({f.rule for f in findings})) or "-")
-        items.append(Recorded(comment, findings, decision, pipeline.version))
+        items.append(Recorded(comment, findings, decision, pipeline.version, remember))
 
     with store.atomic():
         store.record_batch(items, account=account.name, mode=account.mode,

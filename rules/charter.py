@@ -81,6 +81,8 @@ class CharterRule:
         self.pii_options = pii_options
         self.flood = flood_part
         self.max_text_chars = max_text_chars
+        # How far back the caller should feed flood history (None: it needs none).
+        self.history_window = flood_part.settings.window if flood_part.enabled else None
 
     # -- configuration ---------------------------------------------------------------------
 

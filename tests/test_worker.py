@@ -112,3 +112,19 @@ def test_a_failing_platform_is_recorded_not_raised(tmp_path):
     summary = run_account(settings, account, connector, store)
     assert summary.status == "error" and "cannot open" in str(summary.error)
     assert store.db.execute("SELECT kind FROM errors").fetchone()[0] == "ConnectorError"
+
+
+def test_flooding_is_judged_across_passes_through_the_store(tmp_path):
+    spam = "Visit our amazing shop for the best deals on sneakers today"
+    records = [{"id": str(i), "text": spam, "author": {"id": "bot"},
+                "created_at": f"2026-11-24T10:0{i}:00Z"} for i in range(2)]
+    settings, account, connector, store = setup(tmp_path, records, mode="dry-run")
+    first = run_account(settings, account, connector, store)
+    assert first.flagged == 0  # two copies: not yet flooding (per_author defaults to 3)
+    with (tmp_path / "in.jsonl").open("a") as f:
+        f.write(json.dumps({"id": "2", "text": spam.upper() + "!!!", "author": {"id": "bot"},
+                            "created_at": "2026-11-24T10:05:00Z"}) + "\n")
+    second = run_account(settings, account, connector, store)
+    assert second.new == 1 and second.flagged == 1
+    rules_hit = [f["rule"] for f in store.findings_for("file:acct:2")]
+    assert "charter.flood" in rules_hit
