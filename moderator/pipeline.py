@@ -79,22 +79,34 @@ class Pipeline:
         windows = [w for r in self.rules if (w := getattr(r, "history_window", None))]
         return max(windows, default=None)
 
-    def run(self, comments: Sequence[Comment], history: Iterable[Any] = ()) -> PipelineResult:
+    def remember(self, comments: Sequence[Comment]) -> list[list[Any]]:
+        """Per comment, the records that rules judging against the recent past (flooding) want
+        kept; their ``key`` values also select the history a batch needs from the store."""
+        capped = [self._cap(c) for c in comments]
+        remembered: list[list[Any]] = [[] for _ in capped]
+        for rule in self.rules:
+            if getattr(rule, "history_window", None):
+                try:
+                    for slot, records in zip(remembered, rule.flood_records(capped)):
+                        slot.extend(records)
+                except Exception:  # judged without history rather than not at all
+                    logger.exception("rule %s could not say what to remember", rule.family)
+        return remembered
+
+    def run(self, comments: Sequence[Comment], history: Iterable[Any] = (),
+            remembered: list[list[Any]] | None = None) -> PipelineResult:
         """Judge a batch. ``history``: records of recent comments (from the store) for rules
-        that judge against the recent past; such rules also say what to remember of this batch
-        (``PipelineResult.history``)."""
+        that judge against the recent past; ``remembered``: :meth:`remember` of this batch
+        when the caller already has it."""
         capped = [self._cap(c) for c in comments]
         findings: list[list[Finding]] = [[] for _ in capped]
         failures: list[RuleFailure] = []
-        remember: list[list[Any]] = [[] for _ in capped]
         history = list(history)
         for rule in self.rules:
             started = time.perf_counter()
             try:
                 if getattr(rule, "history_window", None):
                     results = rule.check_batch(capped, flood_history=history)
-                    for slot, records in zip(remember, rule.flood_records(capped)):
-                        slot.extend(records)
                 else:
                     results = rule.check_batch(capped)
                 if len(results) != len(capped):
@@ -108,7 +120,9 @@ class Pipeline:
             elapsed = time.perf_counter() - started
             if elapsed > SLOW_BATCH_SECONDS:
                 logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
-        return PipelineResult(findings, failures, remember)
+        if remembered is None:
+            remembered = self.remember(comments)
+        return PipelineResult(findings, failures, remembered)
 
     def _cap(self, comment: Comment) -> Comment:
         if len(comment.text) <= self.max_text_chars:

@@ -140,9 +140,10 @@ def _history(db: sqlite_utils.Database) -> None:
     db.executescript("""
     CREATE TABLE history (
         id INTEGER PRIMARY KEY, account TEXT NOT NULL, comment_uid TEXT NOT NULL,
-        author TEXT NOT NULL, key TEXT NOT NULL, time REAL
+        author TEXT NOT NULL, key TEXT NOT NULL, time REAL, at REAL NOT NULL
     );
-    CREATE INDEX history_account_time ON history(account, time);
+    CREATE INDEX history_at ON history(at);
+    CREATE INDEX history_account_key ON history(account, key, time);
     """)
 
 
@@ -307,8 +308,9 @@ class Store:
             "degraded_from, mode, rule_version, decided_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             decision_rows)
         self.db.conn.executemany(
-            "INSERT INTO history(account, comment_uid, author, key, time) VALUES (?,?,?,?,?)",
-            [(item.comment.account, item.comment.uid, h.author, h.key, h.time)
+            "INSERT INTO history(account, comment_uid, author, key, time, at) "
+            "VALUES (?,?,?,?,?,?)",
+            [(item.comment.account, item.comment.uid, h.author, h.key, h.time, now().timestamp())
              for item in items for h in item.history])
         for item in items:
             d, c = item.decision, item.comment
@@ -327,12 +329,25 @@ class Store:
                      row))
         return _comment_from_row(r)
 
-    def history(self, account: str, since: float) -> list[HistoryRecord]:
-        """Remembered keys of the account's comments from POSIX time ``since`` on (undated
-        records too), for rules that judge a comment against the recent past."""
-        return [HistoryRecord(*row) for row in self.db.execute(
-            "SELECT author, key, time, comment_uid FROM history WHERE account = ? "
-            "AND (time >= ? OR time IS NULL) ORDER BY id DESC LIMIT 100000", [account, since])]
+    def prune_history(self, older_than: float) -> int:
+        """Forget records stored more than ``older_than`` seconds ago; returns how many."""
+        with self.atomic():
+            cur = self.db.execute("DELETE FROM history WHERE at < ?",
+                                  [now().timestamp() - older_than])
+        return cur.rowcount
+
+    def history(self, account: str, since: float, keys: Iterable[str]) -> list[HistoryRecord]:
+        """The account's remembered records with one of ``keys``, from POSIX time ``since`` on
+        (undated ones too), for rules that judge a comment against the recent past."""
+        keys = list(keys)
+        out: list[HistoryRecord] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            out.extend(HistoryRecord(*row) for row in self.db.execute(
+                f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
+                f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
+                f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
+        return out
 
     # -- the audit log -----------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from moderator.pipeline import Pipeline
 from moderator.store import Recorded, Store, window_start
 
 logger = logging.getLogger(__name__)
+HISTORY_KEPT_SECONDS = 7 * 86400  # flood history kept at least this long after it was stored
 
 
 @dataclass
@@ -81,6 +82,8 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         logger.error("%s: %s", where, e)
         store.record_error(account.name, account.platform, type(e).__name__, str(e),
                            summary.run_id)
+    if pipeline.history_window:  # a daemon must not grow without bound
+        store.prune_history(max(2 * pipeline.history_window, HISTORY_KEPT_SECONDS))
     store.finish_run(summary.run_id, summary.status, {
         "fetched": summary.fetched, "new": summary.new, "flagged": summary.flagged,
         "acted": summary.acted, "queued": summary.decisions.get("review", 0),
@@ -105,12 +108,14 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
                       *, cursor: str | None, move_cursor: bool) -> None:
     new = store.unseen(comments)
     summary.new += len(new)
+    remembered = pipeline.remember(new)
+    keys = {record.key for records in remembered for record in records}
     history = []
-    if new and pipeline.history_window:
+    if keys and pipeline.history_window:
         times = [c.created_at.timestamp() for c in new if c.created_at]
         since = (min(times) if times else time.time()) - pipeline.history_window
-        history = store.history(account.name, since)
-    result = pipeline.run(new, history)
+        history = store.history(account.name, since, keys)
+    result = pipeline.run(new, history, remembered)
     for failure in result.failures:
         summary.rule_failures += 1
         store.record_error(account.name, account.platform, "rule", f"{failure.rule}: "

@@ -110,3 +110,21 @@ def test_review_queue_round_trip(tmp_path):
     store.resolve_review(item["id"], "rejected", "alice")
     assert store.human_approved(c)
     assert store.queue() == []
+
+
+def test_history_is_selected_by_key_and_time_and_pruned(tmp_path):
+    from moderator.store import HistoryRecord
+
+    store = Store(tmp_path / "m.db")
+    c = comment()
+    item = Recorded(c, [], Decision(Action.NONE), "v1",
+                    history=[HistoryRecord("u1", "t:abc", 1000.0, c.uid),
+                             HistoryRecord("u1", "u:evil", None, c.uid)])
+    with store.atomic():
+        store.record_batch([item], account="acct", mode=Mode.DRY_RUN, run_id=None, proposed={})
+    assert [r.key for r in store.history("acct", 500.0, {"t:abc"})] == ["t:abc"]
+    assert store.history("acct", 2000.0, {"t:abc"}) == []  # too old
+    assert [r.key for r in store.history("acct", 2000.0, {"u:evil"})] == ["u:evil"]  # undated
+    assert store.history("other", 0.0, {"t:abc"}) == []
+    assert store.prune_history(older_than=3600) == 0
+    assert store.prune_history(older_than=-1) == 2
