@@ -27,6 +27,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
 
+_HAS_LEET = re.compile("[" + re.escape("".join(map(chr, _LEET))) + "]")
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 _REPEATS = re.compile(r"(.)\1{2,}")
 _WHITESPACE = re.compile(r"\s+")
@@ -112,17 +113,25 @@ def skeleton(text: str) -> str:
     """
     if text.isascii():  # nothing to undo, and most comments are plain ASCII
         return text
-    text = unicodedata.normalize("NFKC", strip_invisible(text))
+    text = strip_invisible(text)
+    if text.isascii():  # exports often add only a byte-order mark or a zero-width space
+        return text
+    text = unicodedata.normalize("NFKC", text)
     return strip_marks(text.translate(_confusable_table()))
 
 
 def fold(text: str) -> str:
     """The standard view: skeleton, then casefold, then whitespace collapsed."""
-    return _WHITESPACE.sub(" ", skeleton(text).casefold()).strip()
+    text = skeleton(text)
+    if text.isascii():  # the common case: only case and spaces left to fold
+        return " ".join(text.casefold().split())
+    return _WHITESPACE.sub(" ", text.casefold()).strip()
 
 
 def deleet(text: str) -> str:
     """Leetspeak undone (``fr33 g1ft`` -> ``free gift``). An extra view; apply to folded text."""
+    if not _HAS_LEET.search(text):
+        return text
     return text.translate(_LEET)
 
 
@@ -140,7 +149,8 @@ def views(text: str) -> tuple[str, ...]:
     """The distinct normalized views of a text that term matchers should search, folded first."""
     folded = fold(text)
     out = [folded]
-    for view in (deleet(folded), unspace(folded), squeeze(folded), squeeze(deleet(unspace(folded)))):
+    spaced = unspace(folded)
+    for view in (deleet(folded), spaced, squeeze(folded), squeeze(deleet(spaced))):
         if view not in out:
             out.append(view)
     return tuple(out)
