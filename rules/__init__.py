@@ -2,7 +2,9 @@
 
 from rules.base import Rule
 from rules.custom import CustomRule
+from rules.impersonation import ImpersonationRule
 
 RULES: dict[str, type[Rule]] = {
     "custom": CustomRule,
+    "impersonation": ImpersonationRule,
 }
