@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
+import ahocorasick_rs
 import phonenumbers
 import regex
 
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
 from rules.base import PerCommentRule
-from rules.text import fold, skeleton, unspace
+from rules.text import fold, unspace
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,11 @@ MAX_TEXT_CHARS = 5_000  # fake-support patterns look at the start of a comment o
 MAX_VARIANTS = 32  # affix-stripped variants tried per name
 MAX_AFFIX_DEPTH = 3
 MIN_CORE_CHARS = 3  # never strip a name down to fewer characters than this
+SHORT_AFFIX = 2  # affixes this short (country codes) are stripped at most once per name
+# First words of brand names too common to stand for the brand on their own ("Bank" of America).
+GENERIC_WORDS = frozenset({"bank", "the", "first", "american", "national", "united", "general", "royal",
+                           "trust", "cash", "credit", "global", "international", "city", "new", "my",
+                           "best", "big", "great", "north", "south", "east", "west", "central", "union"})
 
 # Platform prefixes people paste in front of handles.
 _HANDLE_PREFIXES = ("/u/", "u/", "@")
@@ -147,6 +154,9 @@ class NameMatcher:
         self.min_fuzzy_length = min_fuzzy_length
         self.affixes = frozenset(a for a in affixes if a)
         self.affix_lengths = sorted({len(a) for a in self.affixes})
+        self.longest_affix = max(self.affix_lengths, default=0)
+        self.cut_affixes = {a[:k]: a for a in sorted(self.affixes, key=len, reverse=True)
+                            for k in range(3, len(a))}
         self.exact: dict[str, list[Target]] = {}
         self.index: dict[str, set[str]] = {}  # coarse deletion -> keys
         self.by_key: dict[str, list[Target]] = {}
@@ -158,18 +168,37 @@ class NameMatcher:
             if len(target.key) >= min_fuzzy_length:
                 for d in _deletes(target.key.translate(_COARSE), 2):
                     self.index.setdefault(d, set()).add(target.key)
+        self.gate = ahocorasick_rs.AhoCorasick(sorted({p for k in self.by_key for p in self._pieces(k)}))
         lengths = [len(k) for k in self.by_key if len(k) >= min_fuzzy_length]
         self.fuzzy_lengths = (min(lengths) - 2, max(lengths) + 2) if lengths else (1, 0)
+
+    def _pieces(self, key: str) -> list[str]:
+        """Pieces of a key's coarse form such that any name within reach holds one of them whole.
+
+        Pigeonhole: k edits touch at most k of k+1 disjoint pieces (a transposition across a
+        boundary can touch two; those rare misses are measured in bench/impersonation.md).
+        """
+        coarse = key.translate(_COARSE)
+        if len(key) < self.min_fuzzy_length:
+            return [coarse]
+        edits = min(2, int((1 - self.min_similarity) * len(key) + 1e-9))
+        n = edits + 1
+        bounds = [round(i * len(coarse) / n) for i in range(n + 1)]
+        return [coarse[bounds[i]:bounds[i + 1]] for i in range(n)]
 
     def match(self, name: str, *, platform: str = "") -> NameMatch | None:
         raw = _strip_prefix(name)[:MAX_NAME_CHARS]
         folded = fold(raw)
+        if not folded.isascii():
+            folded = _latin_base(folded)
         plain = _compact(folded)
         if len(plain) < MIN_CORE_CHARS:
             return None
+        if not self.gate.find_matches_as_indexes(_visual(plain).translate(_COARSE)):
+            return None  # shares no piece with any target: cannot be within reach
         best: NameMatch | None = None
         for variant in self._variants(plain, platform):
-            for target, cost in self._lookup(_visual(variant.plain)):
+            for target, cost in self._lookups(variant.plain):
                 if target.needs_affix and not variant.affixes:
                     continue
                 similarity = max(0.0, 1.0 - cost / len(target.key))
@@ -183,6 +212,16 @@ class NameMatcher:
                 if best is None or _rank(candidate) > _rank(best):
                     best = candidate
         return best
+
+    def _lookups(self, plain: str) -> list[tuple[Target, float]]:
+        """Targets within reach of a variant, with and without the multi-letter glyphs (an "rn"
+        may be an "m", or a typo that happens to make "cl" out of "cal")."""
+        key = _visual(plain)
+        hits = self._lookup(key)
+        single = plain.translate(_VISUAL)
+        if single != key:
+            hits = hits + self._lookup(single)
+        return hits
 
     def _lookup(self, key: str) -> list[tuple[Target, float]]:
         hits = self.exact.get(key)
@@ -211,13 +250,11 @@ class NameMatcher:
         frontier = list(out)
         if platform == "x" and len(plain) >= X_HANDLE_MAX - 2:
             # X cuts handles at 15 characters: "AcmeBankSuppor" is "AcmeBank" + a cut "support".
-            for affix in self.affixes:
-                for k in range(3, len(affix)):
-                    if plain.endswith(affix[:k]) and len(plain) - k >= MIN_CORE_CHARS:
-                        core = plain[:-k]
-                        if core not in seen:
-                            seen.add(core)
-                            out.append(_Variant(core, (affix,), False))
+            for k in range(3, min(len(plain) - MIN_CORE_CHARS, self.longest_affix) + 1):
+                affix = self.cut_affixes.get(plain[-k:])
+                if affix and plain[:-k] not in seen:
+                    seen.add(plain[:-k])
+                    out.append(_Variant(plain[:-k], (affix,), False))
             frontier = list(out)
         for _ in range(MAX_AFFIX_DEPTH):
             nxt = []
@@ -237,13 +274,32 @@ class NameMatcher:
         stripped = s.strip("0123456789")
         if stripped != s and len(stripped) >= MIN_CORE_CHARS:
             yield _Variant(stripped, v.affixes, True)
+        # Two-letter affixes (country codes, "hq") match by chance inside real names
+        # ("johnwells" = jo + hn + wells): at most one of them per name.
+        short_used = any(len(a) <= SHORT_AFFIX for a in v.affixes)
         for n in self.affix_lengths:
             if len(s) - n < MIN_CORE_CHARS:
                 break
+            if n <= SHORT_AFFIX and short_used:
+                continue
             if s[:n] in self.affixes:
                 yield _Variant(s[n:], v.affixes + (s[:n],), v.digits)
             if s[-n:] in self.affixes:
                 yield _Variant(s[:-n], v.affixes + (s[-n:],), v.digits)
+
+
+_LATIN_LETTER = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .*)?")
+
+
+@lru_cache(maxsize=4096)
+def _latin_char(char: str) -> str:
+    """A Latin letter with a hook, stroke or bar that TR39 leaves alone (ƥ, ɫ, ɏ) -> its base."""
+    m = _LATIN_LETTER.fullmatch(unicodedata.name(char, ""))
+    return m.group(1).lower() if m else char
+
+
+def _latin_base(text: str) -> str:
+    return "".join(c if c.isascii() else _latin_char(c) for c in text)
 
 
 def _rank(m: NameMatch) -> tuple[float, int, int, int]:
@@ -254,7 +310,7 @@ def _rank(m: NameMatch) -> tuple[float, int, int, int]:
 def _techniques(raw: str, folded: str, variant: _Variant, target: Target,
                 cost: float) -> tuple[str, ...]:
     out = []
-    if not raw.isascii() and (skeleton(raw) != raw or folded.isascii()):
+    if not raw.isascii() and _latin_base(folded) != raw.casefold():
         out.append("homoglyph")
     spaced = f" {_SEPARATORS.sub(' ', folded).strip()} "
     written = f" {_SEPARATORS.sub(' ', fold(_strip_prefix(target.label))).strip()} "
@@ -275,7 +331,7 @@ def _techniques(raw: str, folded: str, variant: _Variant, target: Target,
 
 def build_targets(brand: Brand, affixes: Iterable[str]) -> list[Target]:
     """Official handles, the brand name, the cores of official handles, and the staff names."""
-    affix_set = set(affixes)
+    affix_set = {a for a in affixes if len(a) > SHORT_AFFIX}  # cores: whole words only
     targets: list[Target] = []
 
     def add(kind: str, label: str, plain: str, needs_affix: bool = False) -> None:
@@ -291,8 +347,8 @@ def build_targets(brand: Brand, affixes: Iterable[str]) -> list[Target]:
     if brand.name:
         plain = _compact(fold(brand.name))
         add("brand", brand.name, plain)
-        first = _SEPARATORS.split(fold(brand.name))[0]
-        if first != plain and len(first) >= 4:  # "Acme" of "Acme Bank", only with an affix
+        first = _compact(_SEPARATORS.split(fold(brand.name))[0])
+        if first != plain and len(first) >= 4 and first not in GENERIC_WORDS:  # "Acme" of "Acme Bank", only with an affix
             add("brand", brand.name, first, needs_affix=True)
     for person in brand.staff:
         words = [w for w in _SEPARATORS.split(fold(person)) if w]
