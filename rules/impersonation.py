@@ -60,7 +60,7 @@ X_HANDLE_MAX = 15
 _SEPARATORS = re.compile(r"[\W_]+")
 # Several ASCII letters that look like one (dnstwist's multi-character glyphs), applied on both
 # sides of a comparison so that a real name with "rn" still equals itself.
-_MULTI_GLYPHS = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"))
+_MULTI_GLYPHS = (("rn", "m"), ("nn", "m"), ("vv", "w"), ("cl", "d"), ("lc", "k"))
 # Digits and letters that stand in for one another in handles; also applied on both sides.
 _VISUAL = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t",
                          "8": "b", "9": "g", "q": "g", "v": "u", "$": "s", "@": "a"})
@@ -161,13 +161,16 @@ class NameMatcher:
         self.index: dict[str, set[str]] = {}  # coarse deletion -> keys
         self.by_key: dict[str, list[Target]] = {}
         for target in targets:
-            if not target.key:
-                continue
-            self.exact.setdefault(target.key, []).append(target)
-            self.by_key.setdefault(target.key, []).append(target)
-            if len(target.key) >= min_fuzzy_length:
-                for d in _deletes(target.key.translate(_COARSE), 2):
-                    self.index.setdefault(d, set()).add(target.key)
+            # Each target is indexed with and without the multi-letter glyphs ("nn" -> "m"), so a
+            # typo next to a real "nn" ("brenjnan" of "brennan") still lines up.
+            for key in {target.key, target.plain.translate(_VISUAL)}:
+                if not key:
+                    continue
+                self.exact.setdefault(key, []).append(target)
+                self.by_key.setdefault(key, []).append(target)
+                if len(key) >= min_fuzzy_length:
+                    for d in _deletes(key.translate(_COARSE), 2):
+                        self.index.setdefault(d, set()).add(key)
         self.gate = ahocorasick_rs.AhoCorasick(sorted({p for k in self.by_key for p in self._pieces(k)}))
         lengths = [len(k) for k in self.by_key if len(k) >= min_fuzzy_length]
         self.fuzzy_lengths = (min(lengths) - 2, max(lengths) + 2) if lengths else (1, 0)
@@ -175,8 +178,8 @@ class NameMatcher:
     def _pieces(self, key: str) -> list[str]:
         """Pieces of a key's coarse form such that any name within reach holds one of them whole.
 
-        Pigeonhole: k edits touch at most k of k+1 disjoint pieces (a transposition across a
-        boundary can touch two; those rare misses are measured in bench/impersonation.md).
+        Pigeonhole: k edits touch at most k of k+1 disjoint pieces. A transposition across a
+        boundary touches two, so the pieces of the key with those letters swapped are added too.
         """
         coarse = key.translate(_COARSE)
         if len(key) < self.min_fuzzy_length:
@@ -184,7 +187,11 @@ class NameMatcher:
         edits = min(2, int((1 - self.min_similarity) * len(key) + 1e-9))
         n = edits + 1
         bounds = [round(i * len(coarse) / n) for i in range(n + 1)]
-        return [coarse[bounds[i]:bounds[i + 1]] for i in range(n)]
+        pieces = [coarse[bounds[i]:bounds[i + 1]] for i in range(n)]
+        for b in bounds[1:-1]:  # the same pieces with the letters across each boundary swapped
+            swapped = coarse[:b - 1] + coarse[b] + coarse[b - 1] + coarse[b + 1:]
+            pieces += [swapped[bounds[i]:bounds[i + 1]] for i in range(n)]
+        return pieces
 
     def match(self, name: str, *, platform: str = "") -> NameMatch | None:
         raw = _strip_prefix(name)[:MAX_NAME_CHARS]
@@ -198,10 +205,9 @@ class NameMatcher:
             return None  # shares no piece with any target: cannot be within reach
         best: NameMatch | None = None
         for variant in self._variants(plain, platform):
-            for target, cost in self._lookups(variant.plain):
+            for target, cost, similarity in self._lookups(variant.plain):
                 if target.needs_affix and not variant.affixes:
                     continue
-                similarity = max(0.0, 1.0 - cost / len(target.key))
                 if similarity < self.min_similarity:
                     continue
                 candidate = NameMatch(
@@ -213,7 +219,7 @@ class NameMatcher:
                     best = candidate
         return best
 
-    def _lookups(self, plain: str) -> list[tuple[Target, float]]:
+    def _lookups(self, plain: str) -> list[tuple[Target, float, float]]:
         """Targets within reach of a variant, with and without the multi-letter glyphs (an "rn"
         may be an "m", or a typo that happens to make "cl" out of "cal")."""
         key = _visual(plain)
@@ -223,10 +229,11 @@ class NameMatcher:
             hits = hits + self._lookup(single)
         return hits
 
-    def _lookup(self, key: str) -> list[tuple[Target, float]]:
+    def _lookup(self, key: str) -> list[tuple[Target, float, float]]:
+        """(target, cost, similarity) for every target key within reach of ``key``."""
         hits = self.exact.get(key)
         if hits:
-            return [(t, 0.0) for t in hits]
+            return [(t, 0.0, 1.0) for t in hits]
         low, high = self.fuzzy_lengths
         if not low <= len(key) <= high:
             return []
@@ -239,8 +246,9 @@ class NameMatcher:
         out = []
         for k in keys:
             cost = distance(key, k)
+            similarity = max(0.0, 1.0 - cost / len(k))
             for target in self.by_key[k]:
-                out.append((target, cost))
+                out.append((target, cost, similarity))
         return out
 
     def _variants(self, plain: str, platform: str) -> list[_Variant]:
@@ -288,12 +296,17 @@ class NameMatcher:
                 yield _Variant(s[:-n], v.affixes + (s[-n:],), v.digits)
 
 
-_LATIN_LETTER = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .*)?")
+_LATIN_LETTER = re.compile(r"LATIN (?:(?:SMALL|CAPITAL) )?LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .*)?")
+# Letters that look like another but have neither a TR39 prototype nor a telling name (dnstwist
+# uses them): schwa, wynn, kra, dotless i.
+_LATIN_EXTRA = {"ə": "a", "ǝ": "e", "ƿ": "p", "Ƿ": "p", "ĸ": "k", "ı": "i", "ȷ": "j", "ɩ": "i"}
 
 
 @lru_cache(maxsize=4096)
 def _latin_char(char: str) -> str:
     """A Latin letter with a hook, stroke or bar that TR39 leaves alone (ƥ, ɫ, ɏ) -> its base."""
+    if char in _LATIN_EXTRA:
+        return _LATIN_EXTRA[char]
     m = _LATIN_LETTER.fullmatch(unicodedata.name(char, ""))
     return m.group(1).lower() if m else char
 
