@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence
 import ahocorasick_rs
 import phonenumbers
 import regex
+import tldextract
 
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
@@ -403,46 +404,71 @@ def bundled_affixes() -> tuple[str, ...]:
 # --- fake support -------------------------------------------------------------------------------
 # Each pattern runs on folded text (lowercase, confusables undone) with bounded alternations only.
 _CLAIM = {
-    "support identity": r"\b(?:customer|technical|tech|client|account) ?(?:support|service|care|desk)\b"
-                        r"|\b(?:support|help|care|service|recovery) ?(?:team|desk|center|centre|agent|line)\b"
-                        r"|\bhelp ?desk\b|\bofficial (?:support|help|team|page|account|agent)\b",
-    "agent claim": r"\b(?:i am|i'm|im|we are|we're|this is) (?:an? |the |your )?(?:\w+ )?"
-                   r"(?:agent|representative|rep|support|admin|moderator|customer care)\b",
+    "support identity": r"\b(?:customer|technical|tech|client|account|social) ?(?:support|service|care|desk|"
+                        r"relations|success)\b"
+                        r"|\b(?:support|help|care|service|recovery|resolution|fraud|claims|security|billing|"
+                        r"refund|complaints?) ?(?:team|desk|cent(?:er|re)|agents?|line|department|unit|"
+                        r"officer|specialist)\b"
+                        r"|\bhelp ?(?:desk|line)\b|\bofficial (?:support|help|team|page|account|agent)\b",
+    "agent claim": r"\b(?:i am|i'm|im|we are|we're|this is|i work for|i work at|i handle) "
+                   r"(?:an? |the |your |part of )?(?:\w+ )?(?:\w+ )?"
+                   r"(?:agent|representative|rep|support|admin|moderator|customer care|specialist|officer)\b"
+                   r"|\bour (?:\w+ )?(?:agents?|representatives?|specialists?|advisors?|staff|support|"
+                   r"help ?desk|helpline|hotline)\b",
 }
 _OFFER = {
-    "apology": r"\b(?:sorry|apologi[sz]e|apologies) (?:for|about) (?:the|any|this|that|your|all the) "
-               r"(?:inconvenience|trouble|issue|issues|experience|problem|delay|frustration)",
+    "apology": r"\b(?:sorry|apologi[sz]e|apologies|regret) (?:for|about|to|that)? ?(?:the|any|this|that|your|"
+               r"all the|you're|you are|to hear|to see)?"
+               r" ?(?:inconvenience|trouble|issue|issues|experience|problem|problems|delay|frustration|"
+               r"mix-up|hear|see)",
     "offer to help": r"\b(?:we|i)(?: would| will|'ll|'d| can| are| am|'re|'m)? (?:be )?(?:happy|glad|here|able|"
                      r"like|love|ready) to (?:help|assist|resolve|look into)"
-                     r"|\b(?:can|will|could|may) (?:help|assist) you\b"
-                     r"|\bhelp you (?:with|out|further|resolve|get|recover)\b"
-                     r"|\bassist you\b",
-    "resolution": r"\bfor (?:further|quick|immediate|fast|faster|more|prompt|swift|proper) "
-                  r"(?:assistance|help|support|resolution)"
-                  r"|\b(?:resolve|fix|sort out|rectify) (?:this|your|the|that) (?:issue|problem|matter|complaint)"
-                  r"|\b(?:get|have) (?:this|it|your \w+) (?:resolved|fixed|sorted|recovered|restored)"
-                  r"|\brecover (?:your|the) (?:account|funds|money|wallet|password)",
+                     r"|\b(?:can|will|could|may) (?:definitely )?(?:help|assist|guide) you\b"
+                     r"|\bhelp you (?:with|out|further|resolve|get|recover|privately)\b"
+                     r"|\bassist you\b|\bhere (?:to help|for you)\b|\bwe(?:'re| are) on it\b"
+                     r"|\b(?:he|she|they) (?:helped|assisted) me\b|\bhelped me (?:recover|get)\b"
+                     r"|\bthank you for your patience\b"
+                     r"|\b(?:will|shall) (?:reach|contact|call|get back to) you\b",
+    "resolution": r"\bfor (?:further|quick|immediate|fast|faster|more|prompt|swift|proper|urgent) "
+                  r"(?:assistance|help|support|resolution|response|fix)"
+                  r"|\b(?:resolve|fix|sort out|sort|rectify|investigate) (?:this|your|the|that|it)\b"
+                  r"|\b(?:get|have) (?:this|it|your \w+) (?:resolved|fixed|sorted|recovered|restored|unlocked)"
+                  r"|\b(?:recover|reverse|unlock|cancel|secure) (?:your|the) (?:account|funds|money|wallet|"
+                  r"password|payment|transaction)"
+                  r"|\b(?:refund|complaint|concern|issue|case) (?:has been|was|is) (?:approved|noted|"
+                  r"received|escalated)|\bhas been escalated\b",
     "kindly": r"\bkindly\b",
 }
 _REDIRECT = {
-    "dm": r"\b(?:dm|pm|inbox|message) (?:us|me|our|the)\b|\b(?:send|drop|shoot) (?:us|me|them) an? "
+    "dm": r"\b(?:dm|pm|inbox|message) (?:us|me|our|the)\b|\b(?:send|drop|shoot|sent) (?:us |me |them |you )?an? "
           r"(?:dm|pm|direct message|private message|message)\b|\bdirect message\b|\bprivate message\b"
-          r"|\b(?:via|through|in|into|on|check) (?:the |your |my |our )?(?:dm|dms|pm|inbox)\b",
-    "messenger app": r"\bwhats ?app\b|\btelegram\b|\bsignal (?:app|me|us|messenger)\b"
+          r"|\b(?:via|through|in|into|on|check) (?:the |your |my |our )?(?:dm|dms|pm|inbox)\b"
+          r"|\bto (?:the |my |our )(?:dm|dms|pm|inbox)\b|\b(?:dm|pm|inbox) (?:your|us)\b"
+          r"|\bdms? (?:are |is )?open\b|\bmessage (?:us |me )?privately\b|\bhelp you privately\b",
+    "messenger app": r"\bwhats ?app\b|\btelegram\b|\bsignal (?:app|me|us|messenger|at|on)\b"
                      r"|\b(?:on|via|through) signal\b|\bwa\.me\b|\bt\.me\b|\bwechat\b|\bviber\b",
-    "contact agent": r"\b(?:contact|reach|message|text|call|write to|chat with|email) (?:our|the|this|my|an|a) "
-                     r"(?:\w+ )?(?:agent|support|team|representative|rep|manager|admin|help ?desk|"
-                     r"hotline|specialist|officer|department|hacker|expert)\b"
-                     r"|\b(?:reach|contact) (?:us|me|them|him|her) (?:on|at|via|through)\b",
-    "form": r"\b(?:fill|complete) (?:out |in )?(?:the|this|our|a) (?:form|survey)\b"
+    "contact agent": r"\b(?:contact|reach|message|text|call|ring|write to|chat with|email|mail|connect with|"
+                     r"get in touch with|respond to) (?:our|the|this|my|an|a|us|me|him|her) "
+                     r"(?:\w+ )?(?:\w+ )?(?:agents?|support|team|representative|rep|manager|admin|help ?desk|"
+                     r"hotline|helpline|specialist|officer|department|unit|hacker|expert|channel|email|"
+                     r"mailbox|account|line|on|at|via|back)\b"
+                     r"|\b(?:reach|contact|text|call|email) (?:us|me|them|him|her) (?:on|at|via|through|by)\b"
+                     r"|\b(?:reach|contact|email|call|text) (?:us|me|him|her)\b"
+                     r"|\b(?:send|forward) (?:a |an |your )?(?:\w+ )?(?:mail|email|e-mail|details)\b"
+                     r"|\b(?:reachable|available) (?:on|at|via)\b|\bby (?:email|e-mail|phone) only\b",
+    "form": r"\b(?:fill|complete) (?:out |in )?(?:the|this|our|a) (?:\w+ )?(?:form|survey|verification)\b"
             r"|\b(?:forms\.gle|docs\.google\.com/forms|typeform\.com|jotform\.com)\b",
-    "link": r"\b(?:click|tap|use|visit|open) (?:on )?(?:the|this|our) (?:link|url|page|site)\b",
+    "link": r"\b(?:click|tap|use|visit|open|follow) (?:on )?(?:the|this|our) (?:\w+ )?(?:link|url|page|site|"
+            r"portal)\b|\blink (?:in|on) (?:our|my) (?:bio|profile)\b"
+            r"|\b(?:through|via|on|using) (?:our|the|this) (?:\w+ )?(?:portal|link|site|page|website)\b",
 }
 _CREDENTIAL = {
-    "credentials": r"\baccount (?:number|no|details|info|information|credentials)\b"
+    "credentials": r"\baccount (?:number|no|details|info|information|credentials)\b|\bacct\b"
                    r"|\b(?:card|bank|login|banking|wallet) (?:details|number|info|information|credentials)\b"
                    r"|\b(?:pin|password|passcode|otp|one.time code|verification code|seed phrase|recovery phrase|"
-                   r"private key|security code|cvv|social security|ssn|date of birth)\b",
+                   r"private key|security code|cvv|social security|ssn|date of birth|dob|expiry date|"
+                   r"username)\b|\blast (?:4|four) digits\b|\bregistered (?:phone|mobile|email)\b"
+                   r"|\b(?:email|e-mail) linked to\b",
 }
 _GROUPS = {
     name: {label: regex.compile(pattern) for label, pattern in group.items()}
@@ -451,7 +477,11 @@ _GROUPS = {
 }
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
 _URL_HOST = re.compile(r"(?:https?://|www\.)([\w.-]{1,253})", re.IGNORECASE)
+_BARE_HOST = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}[a-z]{2,24}\b")
 REGEX_TIMEOUT = 0.05
+
+
+CONCRETE_CHANNELS = frozenset({"messenger app", "phone number", "e-mail address", "form", "link"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,7 +496,13 @@ class SupportSignals:
 
     @property
     def fires(self) -> bool:
-        return bool(self.redirect) and bool(self.claim or self.offer or self.credential)
+        if not self.redirect:
+            return False
+        if self.offer or self.credential or set(self.claim) - {"support identity"}:
+            return True
+        # "the fraud team" alone is how customers talk too ("how do I contact the fraud team?"):
+        # it counts only with a concrete channel to move to.
+        return bool(self.claim) and bool(set(self.redirect) & CONCRETE_CHANNELS)
 
     @property
     def strength(self) -> int:
@@ -474,8 +510,29 @@ class SupportSignals:
         return len(self.claim) + len(self.offer) + len(self.redirect) + len(self.credential) - 2
 
 
+def brand_claim_pattern(brand: Brand) -> Any | None:
+    """Text that speaks as the brand: "This is Acme Bank", "Acme support here", "Acme's fraud team"."""
+    terms = {fold(brand.name)} if brand.name else set()
+    for handle in brand.handles:
+        terms.add(fold(_strip_prefix(handle)))
+    if brand.name:
+        first = fold(brand.name).split(" ")[0]
+        if len(first) >= 4 and first not in GENERIC_WORDS:
+            terms.add(first)
+    terms = {t for t in terms if len(t) >= 3}
+    if not terms:
+        return None
+    names = "|".join(regex.escape(t) for t in sorted(terms, key=len, reverse=True))
+    return regex.compile(
+        rf"\b(?:this is|i'm from|i am from|we are|greetings from|here at|i work for|i work at|with|from) "
+        rf"(?:the )?(?:{names})\b"
+        rf"|\b(?:{names})(?:'s|s)? (?:official |social |customer |tech |technical |live )?(?:support|care|help|"
+        rf"team|here|agent|security|fraud|resolution|complaints|claims|relations|service|desk|"
+        rf"representative|staff)\b")
+
+
 def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_region: str | None = "US",
-                    link_urls: Sequence[str] = ()) -> SupportSignals:
+                    link_urls: Sequence[str] = (), brand_claim: Any | None = None) -> SupportSignals:
     text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
     searched = [folded]
@@ -493,6 +550,8 @@ def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_regio
                 except TimeoutError:
                     logger.warning("impersonation: pattern %s timed out; treated as no match", label)
                     break
+    if brand_claim is not None and any(_search(brand_claim, view) for view in searched):
+        found["claim"].append("speaks as the brand")
     contacts: list[str] = []
     phones = _phones(text, phone_region)
     if phones:
@@ -504,6 +563,7 @@ def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_regio
         found["redirect"].append("e-mail address")
         contacts.extend(_defang(e) for e in emails[:3])
     hosts = [h.lower().rstrip(".") for h in _URL_HOST.findall(text)]
+    hosts += _bare_hosts(_EMAIL.sub(" ", folded))
     hosts += [_host(u) for u in link_urls]
     foreign = [h for h in hosts if h and not _owned(h, brand_domains)]
     if foreign:
@@ -524,10 +584,35 @@ def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_regio
     )
 
 
+def _search(pattern: Any, view: str) -> bool:
+    try:
+        return pattern.search(view, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        logger.warning("impersonation: brand pattern timed out; treated as no match")
+        return False
+
+
+@lru_cache(maxsize=1)
+def _tld_extract() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # bundled list, no download
+
+
+def _bare_hosts(folded: str) -> list[str]:
+    """Host names written without a scheme ("acme-support.com", "bit.ly/x") with a real suffix."""
+    out = []
+    for m in _BARE_HOST.finditer(folded):
+        parts = _tld_extract()(m.group(0))
+        if parts.domain and parts.suffix:
+            out.append(m.group(0))
+        if len(out) >= 5:
+            break
+    return out
+
+
 def _phones(text: str, region: str | None) -> list[str]:
     out = []
     try:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID,
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE,
                                                  max_tries=20):
             out.append(phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164))
             if len(out) >= 3:
@@ -592,6 +677,7 @@ class ImpersonationRule(PerCommentRule):
         self.check_display_names = check_display_names
         self.phone_region = phone_region
         self.domains = tuple(d.lower() for d in brand.domains)
+        self.brand_claim = brand_claim_pattern(brand)
         self.judge_author = lru_cache(maxsize=cache_size)(self._judge_author)
 
     @classmethod
@@ -646,7 +732,8 @@ class ImpersonationRule(PerCommentRule):
         if self.fake_support:
             signals = support_signals(comment.text, brand_domains=self.domains,
                                       phone_region=self.phone_region,
-                                      link_urls=[link.url for link in comment.links])
+                                      link_urls=[link.url for link in comment.links],
+                                      brand_claim=self.brand_claim)
             if signals.fires:
                 imitated = verdict.handle or verdict.name
                 findings.append(self._support_finding(signals, imitated, young, age))
