@@ -460,7 +460,7 @@ _REDIRECT = {
             r"|\b(?:forms\.gle|docs\.google\.com/forms|typeform\.com|jotform\.com)\b",
     "link": r"\b(?:click|tap|use|visit|open|follow) (?:on )?(?:the|this|our) (?:\w+ )?(?:link|url|page|site|"
             r"portal)\b|\blink (?:in|on) (?:our|my) (?:bio|profile)\b"
-            r"|\b(?:through|via|on|using) (?:our|the|this) (?:\w+ )?(?:portal|link|site|page|website)\b",
+            r"|\b(?:through|via|on|using) (?:our|this) (?:\w+ )?(?:portal|link|site|page|website)\b",
 }
 _CREDENTIAL = {
     "credentials": r"\baccount (?:number|no|details|info|information|credentials)\b|\bacct\b"
