@@ -39,7 +39,7 @@ import tldextract
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
 from rules.base import PerCommentRule
-from rules.text import fold, unspace
+from rules.text import fold, strip_invisible, unspace
 
 logger = logging.getLogger(__name__)
 
@@ -318,13 +318,17 @@ def _latin_base(text: str) -> str:
 
 def _rank(m: NameMatch) -> tuple[float, int, int, int]:
     # Closest first; then the brand and its handles before staff; then the simplest explanation.
-    return (m.similarity, 0 if m.target.kind == "staff" else 1, -len(m.affixes), -len(m.techniques))
+    disguises = len(m.techniques) - ("copy" in m.techniques)
+    return (m.similarity, 0 if m.target.kind == "staff" else 1, -len(m.affixes), -disguises)
 
 
 def _techniques(raw: str, folded: str, variant: _Variant, target: Target,
                 cost: float) -> tuple[str, ...]:
     out = []
-    if not raw.isascii() and _latin_base(folded) != raw.casefold():
+    visible = strip_invisible(raw)
+    if visible != raw:
+        out.append("invisible characters")
+    if not visible.isascii() and _latin_base(folded) != visible.casefold():
         out.append("homoglyph")
     spaced = f" {_SEPARATORS.sub(' ', folded).strip()} "
     written = f" {_SEPARATORS.sub(' ', fold(_strip_prefix(target.label))).strip()} "
