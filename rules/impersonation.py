@@ -90,6 +90,19 @@ def _strip_prefix(handle: str) -> str:
     return handle
 
 
+def _fold_name(raw: str) -> str:
+    """fold() plus the Latin-letter fallback; plain ASCII (most names) takes a short cut, since
+    NFKC, confusables and mark stripping leave it unchanged."""
+    if raw.isascii():
+        return " ".join(raw.lower().split())
+    folded = fold(raw)
+    return folded if folded.isascii() else _latin_base(folded)
+
+
+def _bigrams(word: str) -> list[str]:
+    return [word[i:i + 2] for i in range(len(word) - 1)]
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     """``word`` with up to ``depth`` characters deleted (the SymSpell deletion neighbourhood)."""
     out = {word}
@@ -172,9 +185,42 @@ class NameMatcher:
                 if len(key) >= min_fuzzy_length:
                     for d in _deletes(key.translate(_COARSE), 2):
                         self.index.setdefault(d, set()).add(key)
-        self.gate = ahocorasick_rs.AhoCorasick(sorted({p for k in self.by_key for p in self._pieces(k)}))
+        # The gate: which keys could be within reach of a name at all (see _pieces, _reachable).
+        piece_keys: dict[str, set[str]] = {}
+        for key in self.by_key:
+            for piece in self._pieces(key):
+                piece_keys.setdefault(piece, set()).add(key)
+        self.gate_pieces = sorted(piece_keys)
+        self.gate_keys = [frozenset(piece_keys[p]) for p in self.gate_pieces]
+        self.gate = ahocorasick_rs.AhoCorasick(self.gate_pieces)
+        # Bigram filter: a name within `edits` of a key keeps all but 3 * edits of its bigrams
+        # (a transposition breaks three).
+        self.key_bigrams = {k: (frozenset(_bigrams(k.translate(_COARSE))),
+                                len(set(_bigrams(k.translate(_COARSE)))) - 3 * self._edits(k))
+                            for k in self.by_key}
         lengths = [len(k) for k in self.by_key if len(k) >= min_fuzzy_length]
         self.fuzzy_lengths = (min(lengths) - 2, max(lengths) + 2) if lengths else (1, 0)
+
+    def _edits(self, key: str) -> int:
+        """Whole edits (in the coarse form) a name may be away from ``key`` and still match."""
+        if len(key) < self.min_fuzzy_length:
+            return 0
+        return min(2, int((1 - self.min_similarity) * len(key) + 1e-9))
+
+    def _reachable(self, coarse_name: str) -> set[int]:
+        """The lengths of the keys that could be within reach of a part of the name: one of
+        their pieces occurs whole (pigeonhole) and enough of their bigrams occur (q-gram lemma)."""
+        hits = self.gate.find_matches_as_indexes(coarse_name, overlapping=True)
+        if not hits:
+            return set()
+        keys = set().union(*(self.gate_keys[i] for i, _, _ in hits))
+        grams = set(_bigrams(coarse_name))
+        lengths = set()
+        for key in keys:
+            key_grams, needed = self.key_bigrams[key]
+            if needed <= 0 or len(key_grams & grams) >= needed:
+                lengths.add(len(key))
+        return lengths
 
     def _pieces(self, key: str) -> list[str]:
         """Pieces of a key's coarse form such that any name within reach holds one of them whole.
@@ -185,8 +231,7 @@ class NameMatcher:
         coarse = key.translate(_COARSE)
         if len(key) < self.min_fuzzy_length:
             return [coarse]
-        edits = min(2, int((1 - self.min_similarity) * len(key) + 1e-9))
-        n = edits + 1
+        n = self._edits(key) + 1
         bounds = [round(i * len(coarse) / n) for i in range(n + 1)]
         pieces = [coarse[bounds[i]:bounds[i + 1]] for i in range(n)]
         for b in bounds[1:-1]:  # the same pieces with the letters across each boundary swapped
@@ -196,16 +241,18 @@ class NameMatcher:
 
     def match(self, name: str, *, platform: str = "") -> NameMatch | None:
         raw = _strip_prefix(name)[:MAX_NAME_CHARS]
-        folded = fold(raw)
-        if not folded.isascii():
-            folded = _latin_base(folded)
+        folded = _fold_name(raw)
         plain = _compact(folded)
         if len(plain) < MIN_CORE_CHARS:
             return None
-        if not self.gate.find_matches_as_indexes(_visual(plain).translate(_COARSE)):
-            return None  # shares no piece with any target: cannot be within reach
+        lengths = self._reachable(_visual(plain).translate(_COARSE))
+        if not lengths:
+            return None  # too far from every target: skip the expensive steps
         best: NameMatch | None = None
         for variant in self._variants(plain, platform):
+            n = len(variant.plain)
+            if not any(-3 <= n - length <= 3 for length in lengths):
+                continue  # no reachable key of about this length (slack for rn -> m etc.)
             for target, cost, similarity in self._lookups(variant.plain):
                 if target.needs_affix and not variant.affixes:
                     continue
