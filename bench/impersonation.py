@@ -162,8 +162,11 @@ def recall(quick: bool) -> dict:
         for name, original, generator in impostors(brand, staff, rng):
             if name.casefold() in official:
                 continue  # e.g. "ChaseSupport" is an affix combination of "Chase" and also official
-            verdict = rule.judge_author("x", name, "")
-            hit = verdict.handle is not None
+            match = rule.judge_author("x", name, "").handle
+            # Caught means: flagged as imitating the right one (the staff member itself, or
+            # any official name of the brand for a brand impostor).
+            hit = match is not None and (match.target.label == original if original in staff
+                                         else match.target.kind != "staff")
             per_gen[generator][0] += hit
             per_gen[generator][1] += 1
             if not hit and len(missed) < 4000:
@@ -215,11 +218,14 @@ def speed(authors: list[str], handles: list[str]) -> dict:
     brand = Brand("Acme Bank", ("acmebank.com",),
                   tuple(h for b in BRANDS for h in b.handles[:1]), tuple(STAFF))
     pool = [("x", h, "") for h in handles] + [("youtube", "", a) for a in authors]
-    rule = ImpersonationRule(brand)
-    start = time.perf_counter()
-    for platform, handle, name in pool:
-        rule._judge_author(platform, handle, name)  # no cache: every author is new
-    cold = len(pool) / (time.perf_counter() - start)
+    rates = []
+    for _ in range(5):  # the machine is noisy: five rounds, report the median and the best
+        rule = ImpersonationRule(brand)
+        start = time.perf_counter()
+        for platform, handle, name in pool:
+            rule._judge_author(platform, handle, name)  # no cache: every author is new
+        rates.append(len(pool) / (time.perf_counter() - start))
+    cold, cold_best = sorted(rates)[2], max(rates)
     # A comment stream where authors repeat (Zipf-like: a few write a lot), through the cache.
     rng = random.Random(1)
     weights = [1 / (i + 1) for i in range(len(pool))]
@@ -236,6 +242,7 @@ def speed(authors: list[str], handles: list[str]) -> dict:
     rule.check_batch(comments)
     full = len(comments) / (time.perf_counter() - start)
     return {"targets": len(brand.handles) + 1 + len(brand.staff), "cold": cold, "unique": len(pool),
+            "cold_best": cold_best,
             "warm": warm, "hit_rate": info.hits / max(1, info.hits + info.misses), "check": full}
 
 
@@ -303,7 +310,8 @@ def main() -> None:
 
     s = speed(authors, handles)
     print(f"\n## Speed ({s['targets']} targets: 20 brand handles + brand name + 50 staff)")
-    print(f"unique authors, no cache     {s['cold']:>10,.0f} authors/s ({s['unique']} authors)")
+    print(f"unique authors, no cache     {s['cold']:>10,.0f} authors/s median of 5, best "
+          f"{s['cold_best']:,.0f} ({s['unique']} authors)")
     print(f"repeating stream, LRU cache  {s['warm']:>10,.0f} authors/s (hit rate {s['hit_rate']:.1%})")
     print(f"full check() incl. fake-support text scan {s['check']:>10,.0f} comments/s")
 

@@ -213,8 +213,10 @@ class NameMatcher:
         hits = self.gate.find_matches_as_indexes(coarse_name, overlapping=True)
         if not hits:
             return set()
-        keys = set().union(*(self.gate_keys[i] for i, _, _ in hits))
-        grams = set(_bigrams(coarse_name))
+        keys: set[str] = set()
+        for i in {hit[0] for hit in hits}:
+            keys |= self.gate_keys[i]
+        grams = {coarse_name[i:i + 2] for i in range(len(coarse_name) - 1)}
         lengths = set()
         for key in keys:
             key_grams, needed = self.key_bigrams[key]
@@ -249,7 +251,7 @@ class NameMatcher:
         if not lengths:
             return None  # too far from every target: skip the expensive steps
         best: NameMatch | None = None
-        for variant in self._variants(plain, platform):
+        for variant in self._variants(plain, platform, min(lengths) - 3):
             n = len(variant.plain)
             if not any(-3 <= n - length <= 3 for length in lengths):
                 continue  # no reachable key of about this length (slack for rn -> m etc.)
@@ -299,8 +301,9 @@ class NameMatcher:
                 out.append((target, cost, similarity))
         return out
 
-    def _variants(self, plain: str, platform: str) -> list[_Variant]:
-        """The name with digits and affixes peeled off its ends, breadth first."""
+    def _variants(self, plain: str, platform: str, shortest: int = 0) -> list[_Variant]:
+        """The name with digits and affixes peeled off its ends, breadth first; variants shorter
+        than ``shortest`` are not peeled further (no key that short is within reach)."""
         seen = {plain}
         out = [_Variant(plain, (), False)]
         frontier = list(out)
@@ -315,6 +318,8 @@ class NameMatcher:
         for _ in range(MAX_AFFIX_DEPTH):
             nxt = []
             for v in frontier:
+                if len(v.plain) <= shortest:
+                    continue
                 for child in self._peel(v):
                     if child.plain not in seen and len(out) < MAX_VARIANTS:
                         seen.add(child.plain)
@@ -413,7 +418,8 @@ def build_targets(brand: Brand, affixes: Iterable[str]) -> list[Target]:
         plain = _compact(fold(brand.name))
         add("brand", brand.name, plain)
         first = _compact(_SEPARATORS.split(fold(brand.name))[0])
-        if first != plain and len(first) >= 4 and first not in GENERIC_WORDS:  # "Acme" of "Acme Bank", only with an affix
+        # "Acme" of "Acme Bank" stands for the brand only together with an affix ("acme_help").
+        if first != plain and len(first) >= 4 and first not in GENERIC_WORDS:
             add("brand", brand.name, first, needs_affix=True)
     for person in brand.staff:
         words = [w for w in _SEPARATORS.split(fold(person)) if w]
