@@ -778,7 +778,8 @@ class ImpersonationRule(PerCommentRule):
         if self.is_official(comment):
             return []
         author = comment.author
-        verdict = self.judge_author(comment.platform.lower(), author.handle or "",
+        platform = comment.platform.lower()
+        verdict = self.judge_author("x" if platform == "twitter" else platform, author.handle or "",
                                     author.name or "")
         age = _account_age_days(comment)
         young = age is not None and age < self.young_days
