@@ -849,9 +849,11 @@ class ImpersonationRule(PerCommentRule):
         if age is not None:
             evidence["account_age_days"] = round(age, 1)
             evidence["young_account"] = young
-        offered = ", ".join((*signals.claim, *signals.offer, *signals.credential))
-        reason = f"non-official reply offering support ({offered}) that moves the reader to " \
+        offered = ", ".join((*signals.claim, *signals.offer)) or "asks for secrets"
+        reason = f"non-official reply acting as support ({offered}) that moves the reader to " \
                  f"{', '.join(signals.redirect)}"
+        if signals.credential:
+            reason += " and asks for account details"
         if imitated is not None:
             reason += f", from an account imitating {imitated.target.label}"
         return Finding("impersonation.fake_support", Category.IMPERSONATION, severity, reason, evidence)
