@@ -849,9 +849,9 @@ class ImpersonationRule(PerCommentRule):
         if age is not None:
             evidence["account_age_days"] = round(age, 1)
             evidence["young_account"] = young
-        offered = ", ".join((*signals.claim, *signals.offer)) or "asks for secrets"
-        reason = f"non-official reply acting as support ({offered}) that moves the reader to " \
-                 f"{', '.join(signals.redirect)}"
+        offered = ", ".join((*signals.claim, *signals.offer))
+        acting = f" acting as support ({offered})" if offered else ""
+        reason = f"non-official reply{acting} that moves the reader to {', '.join(signals.redirect)}"
         if signals.credential:
             reason += " and asks for account details"
         if imitated is not None:
