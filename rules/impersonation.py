@@ -580,12 +580,17 @@ def brand_claim_pattern(brand: Brand) -> Any | None:
     if not terms:
         return None
     names = "|".join(regex.escape(t) for t in sorted(terms, key=len, reverse=True))
+    # A customer names the brand too ("Acme support is useless", "a text from Acme"), so the
+    # brand counts as a claim only in the first person, or as a signature ("Acme Support here",
+    # "Acme Bank help centre. We'll need ...", "- Acme Care").
+    desk = (r"(?:official |social |customer |tech |technical |live |fraud |security )?"
+            r"(?:support|care|help|team|agent|security|fraud|resolution|complaints|claims|relations|"
+            r"service|desk|representative|staff)(?: (?:team|cent(?:er|re)|desk|line|unit))?")
     return regex.compile(
-        rf"\b(?:this is|i'm from|i am from|we are|greetings from|here at|i work for|i work at|with|from) "
-        rf"(?:the )?(?:{names})\b"
-        rf"|\b(?:{names})(?:'s|s)? (?:official |social |customer |tech |technical |live )?(?:support|care|help|"
-        rf"team|here|agent|security|fraud|resolution|complaints|claims|relations|service|desk|"
-        rf"representative|staff)\b")
+        rf"\b(?:this is|i'm from|i am from|we are|we're|greetings from|here at|i work for|i work at|"
+        rf"calling from|writing from|on behalf of) (?:the )?(?:{names})\b"
+        rf"|\b(?:{names}) here\b"
+        rf"|\b(?:{names})(?:'s)? {desk}(?: here\b|\s*[:!.,|)\-]|\s*$)")
 
 
 def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_region: str | None = "US",

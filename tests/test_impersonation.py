@@ -195,6 +195,17 @@ def test_fake_support_needs_both_an_offer_and_a_move_elsewhere():
     assert r.check(comment("My email to support@acmebank.com bounced?", handle="x1")) == []
 
 
+@pytest.mark.parametrize("text, fires", [
+    ("Acme support is useless, I called them at +1 800 555 0199", False),
+    ("I got an email from Acme Bank saying to call +1 800 555 0199", False),
+    ("Acme Bank Support. Reach our team on WhatsApp +1 917 555 0148", True),
+    ("Hi, Acme here. Please DM us", True),
+    ("This is Acme Bank, contact us on telegram", True),
+])
+def test_the_brand_is_a_claim_only_in_the_first_person_or_as_a_signature(text, fires):
+    assert bool(rule().check(comment(text, handle="bob_k"))) is fires
+
+
 def test_links_to_the_brand_itself_do_not_count_as_moving_elsewhere():
     s = support_signals("We can help you, see https://acmebank.com/help", brand_domains=("acmebank.com",))
     assert not s.fires
