@@ -594,7 +594,8 @@ def brand_claim_pattern(brand: Brand) -> Any | None:
 
 
 def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_region: str | None = "US",
-                    link_urls: Sequence[str] = (), brand_claim: Any | None = None) -> SupportSignals:
+                    link_urls: Sequence[str] = (), brand_claim: Any | None = None,
+                    official_phones: frozenset[str] = frozenset()) -> SupportSignals:
     text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
     searched = [folded]
@@ -615,7 +616,7 @@ def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_regio
     if brand_claim is not None and any(_search(brand_claim, view) for view in searched):
         found["claim"].append("speaks as the brand")
     contacts: list[str] = []
-    phones = _phones(text, phone_region)
+    phones = [p for p in _phones(text, phone_region) if p not in official_phones]
     if phones:
         found["redirect"].append("phone number")
         contacts.extend(phones)
@@ -725,7 +726,8 @@ class ImpersonationRule(PerCommentRule):
     def __init__(self, brand: Brand, *, allow: Iterable[str] = (), extra_affixes: Iterable[str] = (),
                  min_similarity: float = 0.8, min_fuzzy_length: int = 5, young_account_days: float = 30,
                  fake_support: bool = True, check_display_names: bool = True,
-                 phone_region: str | None = "US", cache_size: int = 65_536):
+                 phone_region: str | None = "US", official_phones: Iterable[str] = (),
+                 cache_size: int = 65_536):
         self.brand = brand
         self.official = frozenset(_handle_id(h) for h in (*brand.handles, *allow))
         affixes = list(bundled_affixes()) + [_compact(fold(a)) for a in extra_affixes]
@@ -738,6 +740,7 @@ class ImpersonationRule(PerCommentRule):
         self.fake_support = fake_support
         self.check_display_names = check_display_names
         self.phone_region = phone_region
+        self.official_phones = frozenset(official_phones)  # E.164, as parsed by from_config
         self.domains = tuple(d.lower() for d in brand.domains)
         self.brand_claim = brand_claim_pattern(brand)
         self.judge_author = lru_cache(maxsize=cache_size)(self._judge_author)
@@ -757,6 +760,13 @@ class ImpersonationRule(PerCommentRule):
         region = r.str("phone_region", "US")
         if isinstance(region, str) and region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
             r.problem("phone_region", f"unknown region {region!r}; use a two-letter country code like 'US'")
+        phones = []
+        for i, number in enumerate(r.str_list("official_phones")):
+            try:
+                parsed = phonenumbers.parse(number, (region or "US").upper())
+                phones.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+            except phonenumbers.NumberParseException as e:
+                r.problem(f"official_phones[{i}]", f"not a phone number: {number!r} ({e})")
         cache_size = r.number("cache_size", 65_536, minimum=0, integer=True)
         if not (brand.name or brand.handles or brand.staff):
             r.problems.append(f"{path}: needs [brand] name, handles or staff to protect")
@@ -764,7 +774,7 @@ class ImpersonationRule(PerCommentRule):
         return cls(brand, allow=allow, extra_affixes=extra_affixes, min_similarity=float(min_similarity),
                    min_fuzzy_length=min_fuzzy_length, young_account_days=young, fake_support=fake_support,
                    check_display_names=check_names, phone_region=(region or "").upper() or None,
-                   cache_size=cache_size)
+                   official_phones=phones, cache_size=cache_size)
 
     def is_official(self, comment: Comment) -> bool:
         handle = comment.author.handle
@@ -795,6 +805,7 @@ class ImpersonationRule(PerCommentRule):
         if self.fake_support:
             signals = support_signals(comment.text, brand_domains=self.domains,
                                       phone_region=self.phone_region,
+                                      official_phones=self.official_phones,
                                       link_urls=[link.url for link in comment.links],
                                       brand_claim=self.brand_claim)
             if signals.fires:

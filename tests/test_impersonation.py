@@ -213,6 +213,14 @@ def test_links_to_the_brand_itself_do_not_count_as_moving_elsewhere():
     assert s.fires and s.redirect == ("link",)
 
 
+def test_the_brands_own_phone_numbers_are_not_a_redirect():
+    text = "Our customer service team can help you: call +1 800 555 0199"
+    assert rules_of(rule().check(comment(text, handle="bob_k"))) == {"impersonation.fake_support"}
+    assert rule(official_phones=["(800) 555-0199"]).check(comment(text, handle="bob_k")) == []
+    with pytest.raises(ConfigError, match=r"rules.impersonation.official_phones\[0\]"):
+        rule(official_phones=["call us"])
+
+
 def test_platform_resolved_links_count():
     findings = rule().check(comment("We can help you with that, open the link", handle="x1",
                                     links=["https://forms.gle/abc"]))
