@@ -694,6 +694,13 @@ def _owned(host: str, domains: Sequence[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+def _defang_name(name: str) -> str:
+    """A display name like "www.acme-help.com" would be a live link in the digest: defang it."""
+    if _URL_HOST.search(name) or _bare_hosts(name.lower()):
+        return _defang(name)
+    return name
+
+
 def _defang(value: str) -> str:
     return value.replace("http", "hxxp").replace(".", "[.]").replace("@", "[@]")
 
@@ -816,7 +823,8 @@ class ImpersonationRule(PerCommentRule):
     def _name_finding(self, comment: Comment, field: str, match: NameMatch, young: bool,
                       age: float | None) -> Finding:
         target = match.target
-        value = (comment.author.handle if field == "handle" else comment.author.name) or ""
+        value = _defang_name(((comment.author.handle if field == "handle" else comment.author.name)
+                              or "")[:MAX_NAME_CHARS])
         if target.kind == "staff":
             rule = "impersonation.staff"
             # A bare name may be a namesake; the brand in the name or a disguise makes it deliberate.
@@ -832,7 +840,7 @@ class ImpersonationRule(PerCommentRule):
         if young:
             severity = _raise(severity, 1)
         evidence: dict[str, Any] = {
-            "field": field, "value": value[:MAX_NAME_CHARS], "imitates": target.label,
+            "field": field, "value": value, "imitates": target.label,
             "imitates_kind": target.kind, "techniques": list(match.techniques),
             "similarity": match.similarity, "platform": comment.platform,
         }

@@ -64,6 +64,11 @@ def test_impostor_handles_are_found_with_their_technique(handle, imitates, techn
     json.dumps(evidence)  # stored in the audit log
 
 
+def test_names_that_are_links_are_defanged_in_evidence():
+    f = rule().check(comment(handle="u99", name="acmebank-help.com"))[0]
+    assert f.evidence["value"] == "acmebank-help[.]com" and "acmebank-help.com" not in f.reason
+
+
 def test_exact_disguise_is_high_and_a_near_spelling_medium():
     assert rule().check(comment(handle="Acme_Support"))[0].severity is Severity.HIGH
     assert rule().check(comment(handle="acmebnak"))[0].severity is Severity.MEDIUM
