@@ -16,6 +16,12 @@ affixes such as ``support``/``official``/country codes, leetspeak and ASCII look
 ``m``/``n``) cost half. A deletion index keeps the fuzzy step to a few dict lookups per name, and
 the verdict on an author is cached (bounded LRU), so a busy thread costs little.
 
+Platforms (``Comment.platform``): a leading ``u/`` (Reddit) or ``@`` (X) is not part of a handle;
+X cuts handles at 15 characters, so ``AcmeBankSuppor`` counts as ``AcmeBank`` + a cut ``support``;
+Facebook authors are numeric ids, so only their display names (with spaces) are compared;
+Instagram's dots and underscores, like Reddit's ``-`` and ``_``, are separators. Handles compare
+case-insensitively everywhere, as the platforms do.
+
 Young accounts are a modifier: they raise the severity of a finding, never make one. The official
 handles and the ``allow`` list are never flagged; the brand merely mentioned in text is not
 impersonation.
@@ -706,14 +712,6 @@ def _defang(value: str) -> str:
 
 
 # --- the rule -----------------------------------------------------------------------------------
-_PLATFORM_NOTES = {
-    "reddit": "handles are u/name, 3-20 letters, digits, - and _",
-    "x": "handles are @name, at most 15 letters, digits and _ (long impostor handles get cut)",
-    "facebook": "pages and people are known by display names with spaces; numeric ids are ignored",
-    "instagram": "handles use dots and underscores, which are separators here",
-}
-
-
 def _raise(severity: Severity, steps: int) -> Severity:
     order = list(Severity)
     return order[min(len(order) - 1, order.index(severity) + steps)]
