@@ -773,8 +773,8 @@ class ImpersonationRule(PerCommentRule):
             except phonenumbers.NumberParseException as e:
                 r.problem(f"official_phones[{i}]", f"not a phone number: {number!r} ({e})")
         cache_size = r.number("cache_size", 65_536, minimum=0, integer=True)
-        if not (brand.name or brand.handles or brand.staff):
-            r.problems.append(f"{path}: needs [brand] name, handles or staff to protect")
+        # With no [brand] there is nobody to imitate: the rule still runs (fake-support text)
+        # but finds no impostor names; families are on by default, so this is not an error.
         r.finish()
         return cls(brand, allow=allow, extra_affixes=extra_affixes, min_similarity=float(min_similarity),
                    min_fuzzy_length=min_fuzzy_length, young_account_days=young, fake_support=fake_support,

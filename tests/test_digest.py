@@ -313,7 +313,8 @@ def test_impersonators_and_bad_domains(site):
         d = collect(store, settings, resolve_period(store, at=now() + timedelta(seconds=1)))
     imps = {i.author: i for i in d.impersonators}
     desk = imps["@AcmeSupport_Desk (Acme Bank Support)"]
-    assert (desk.imitates, desk.comments, desk.severity) == ("AcmeSupport", 2, "high")
+    assert "AcmeSupport" in desk.imitates.split(", ")
+    assert (desk.comments, desk.severity) == (2, "high")
     assert "@AcmeSupport_Help (Acme Bank Support)" in imps  # from the bundled samples
     domains = {b.domain: b.comments for b in d.domains}
     assert domains["acmebank-secure[.]example"] == 2

@@ -271,9 +271,12 @@ def test_config_errors_name_their_keys():
         assert f"rules.impersonation.{key}" in problems
 
 
-def test_a_brand_is_required():
-    with pytest.raises(ConfigError, match="rules.impersonation"):
-        ImpersonationRule.from_config({}, Brand(), path="rules.impersonation")
+def test_without_a_brand_no_name_is_an_impostor():
+    # Every family is on by default: a config without [brand] must still load and run.
+    bare = ImpersonationRule.from_config({}, Brand(), path="rules.impersonation")
+    names = [f for f in bare.check(comment(handle="AcmeSupport_Help", name="Acme Support"))
+             if f.rule != "impersonation.fake_support"]
+    assert names == []
 
 
 def test_extra_affixes_extend_the_bundled_ones():
