@@ -143,3 +143,14 @@ def test_file_settings_in_rule_tables_are_relative_to_the_config(tmp_path):
     assert resolved["links"]["feeds"][0]["path"] == str(tmp_path / "feeds/openphish.txt")
     assert resolved["links"]["feeds"][1]["path"] == "/abs/x.txt"
     assert resolved["charter"] == {"term_files": [str(tmp_path / "terms.txt")], "threshold": 0.5}
+
+
+def test_the_example_documents_every_setting_of_the_topic_snippets():
+    import re
+
+    example = (REPO / "config.example.toml").read_text()
+    documented = set(re.findall(r"^#? ?([a-z_]+) = ", example, flags=re.MULTILINE))
+    for snippet in sorted((REPO / "docs").glob("config-*.toml")):
+        keys = set(re.findall(r"^#? ?([a-z_]+) = ", snippet.read_text(), flags=re.MULTILINE))
+        missing = keys - documented
+        assert not missing, f"{snippet.name}: {sorted(missing)} not in config.example.toml"
