@@ -111,6 +111,15 @@ def main() -> None:
           "backfill peak MiB |\n|---|---:|---:|---:|---:|---:|")
     for label, n, scan, scan_mb, fill, fill_mb in rows:
         print(f"| {label} | {n:,} | {scan:,.0f} | {scan_mb:.0f} | {fill:,.0f} | {fill_mb:.0f} |")
+    # The rate between two sizes leaves out the fixed cost (interpreter start, imports,
+    # model loading), which a long run or the daemon pays once.
+    print("\n| rules | marginal scan comments/s | marginal backfill comments/s |\n|---|---:|---:|")
+    for label in dict.fromkeys(r[0] for r in rows):
+        runs = [r for r in rows if r[0] == label]
+        (_, n1, s1, _, f1, _), (_, n2, s2, _, f2, _) = runs[0], runs[-1]
+        if n2 > n1:
+            print(f"| {label} | {(n2 - n1) / (n2 / s2 - n1 / s1):,.0f} | "
+                  f"{(n2 - n1) / (n2 / f2 - n1 / f1):,.0f} |")
 
 
 if __name__ == "__main__":
