@@ -16,7 +16,9 @@ from moderator.store import Store
 
 logger = logging.getLogger(__name__)
 
-UNDO = {Action.HIDE: "unhide"}
+# The connector method reversing each action. ``restore`` is optional: only platforms that can
+# bring a removed comment back (Reddit's approve) implement it.
+UNDO = {Action.HIDE: "unhide", Action.DELETE: "restore"}
 
 
 def carry_out(store: Store, connector: Connector, comment: Comment, action: Action, *,
@@ -50,9 +52,10 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
 
 def undo(store: Store, connector: Connector, comment: Comment, action: Action, *,
          actor: str) -> ActionResult:
-    """Reverse a hide (unhide). Deletions and bans cannot be undone through the platforms."""
+    """Reverse a hide (unhide), or a removal where the connector can ``restore``. Bans and
+    true deletions cannot be undone through the platforms."""
     where = f"{comment.platform} {comment.account} {comment.id}"
-    if action not in UNDO:
+    if action not in UNDO or not callable(getattr(connector, UNDO[action], None)):
         return ActionResult(comment.uid, action, ActionStatus.FAILED,
                             f"{action.value} cannot be undone on {comment.platform}")
     if not store.action_done(comment, action):

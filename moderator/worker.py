@@ -23,7 +23,7 @@ from moderator.config import AccountSettings, Secrets, Settings
 from moderator.errors import ConnectorError
 from moderator.models import Action, ActionResult, Mode
 from moderator.pipeline import Pipeline
-from moderator.store import Recorded, Store, window_start
+from moderator.store import Recorded, Store
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
     enforce = account.mode is Mode.ENFORCE
     brake = store.brake(account.name) is not None
     budget = settings.brake.max_actions - store.destructive_count(
-        account.name, window_start(settings.brake.window_minutes))
+        account.name, store.brake_window_start(account.name, settings.brake.window_minutes))
     items, proposed, to_carry = [], {}, []
     for comment, findings in zip(new, result.findings):
         if findings:
