@@ -14,6 +14,7 @@ import html
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +53,8 @@ class FileOptions:
     columns: Mapping[str, str] | None = None  # our field -> CSV column
     html: bool = False  # unescape entities, <br /> to newlines, <a href> to links
     actions_file: Path | None = None
+    latency: float = 0.0  # seconds each action takes, split around the write: a platform's
+    #                       response time, for end-to-end tests and benchmarks
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -235,9 +238,11 @@ class FileConnector:
                 r.problem(f"columns.{key}", "expected a column name")
         html_text = r.bool("html", False)
         actions_file = r.str("actions_file", None)
+        latency = r.number("latency", 0.0, minimum=0)
         r.finish()
         return FileOptions(path=Path(file or ""), format=fmt, columns=columns or None,
-                           html=html_text, actions_file=Path(actions_file) if actions_file else None)
+                           html=html_text, actions_file=Path(actions_file) if actions_file else None,
+                           latency=float(latency))
 
     @classmethod
     def open(cls, account: Any, secrets: Mapping[str, str]) -> "FileConnector":
@@ -248,6 +253,7 @@ class FileConnector:
             format=options.format, columns=options.columns, html=options.html,
             actions_file=(options.actions_file if options.actions_file is None
                           or options.actions_file.is_absolute() else base / options.actions_file),
+            latency=options.latency,
         )
         return cls(account.name, resolved)
 
@@ -285,6 +291,16 @@ class FileConnector:
         replay after a crash (action carried out, not yet logged) harmless."""
         if self.options.actions_file is None:
             raise InputError(f"file {self.account}: no actions_file configured; cannot {action}")
+        if self.options.latency:
+            time.sleep(self.options.latency / 2)
+        try:
+            self._apply(action, comment)
+        finally:
+            if self.options.latency:  # the platform acted; the answer is still on its way
+                time.sleep(self.options.latency / 2)
+
+    def _apply(self, action: str, comment: Comment) -> None:
+        assert self.options.actions_file is not None
         with self.options.actions_file.open("a+", encoding="utf-8") as out:
             fcntl.flock(out, fcntl.LOCK_EX)  # the daemon and a reviewer's CLI may both act
             out.seek(0)

@@ -47,6 +47,8 @@ def setup_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # APScheduler logs every job run at INFO: noise next to one line per decision and action.
+    logging.getLogger("apscheduler").setLevel("DEBUG" if level == "debug" else "WARNING")
 
 
 def load_settings(ctx: click.Context) -> config.Settings:

@@ -379,10 +379,10 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; the exit status for the process."""
-        self.start()
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
+            self.start()
             while not self.stopping.wait(0.5):
                 pass
             logger.warning("stopping: finishing the batch in hand (signal again to stop now)")

@@ -172,8 +172,23 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self.db.atomic():
+        """One transaction (a savepoint when nested). BEGIN IMMEDIATE takes the write lock up
+        front, waiting up to the busy timeout: a deferred transaction that reads first and
+        writes later fails at once with "database is locked" if another process wrote in
+        between, which is exactly the daemon + review CLI situation."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     # -- runs and errors -------------------------------------------------------------------
 
