@@ -164,3 +164,15 @@ def query(db: Path, sql: str, *args: object) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+def wait_started(log: Path, before: int = 0, timeout: float = 15) -> None:
+    """Until the log shows one more "daemon started" than ``before`` (schema in place)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and log.read_text().count("daemon started") > before:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the daemon did not start: {log.read_text()[-2000:]}")
