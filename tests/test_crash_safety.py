@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_platforms import (DELETE_WORDS, HIDE_WORDS, FilePlatform,  # noqa: E402
                               make_comments, query, start_daemon, write_config)
 
-KILL_PHASE_SECONDS = 22
+KILL_PHASE_SECONDS = 15
 FINAL_PHASE_SECONDS = 25
 SEED = int(time.time())  # a different schedule of kills each run; printed on failure
 
@@ -84,7 +84,7 @@ def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Pat
     assert time.monotonic() - started < 5
 
     where = f"(seed {SEED}, {kills} kills, {mid_work} mid-work; log {log})"
-    assert kills >= 8 and mid_work >= 3, where
+    assert kills >= 6 and mid_work >= 3, where
 
     # Every comment recorded exactly once (the primary key makes "twice" impossible; the
     # count and the set together show none was lost and nothing extra appeared).
