@@ -16,6 +16,7 @@ from moderator.errors import ConfigError, ModeratorError
 from moderator.store import Store, now
 
 ATTENTION_EXIT = 1
+EX_CONFIG = 78  # sysexits.h: the unit file tells systemd not to restart on it
 
 
 # cli.py registers these commands at its end; its helpers are imported when a command runs.
@@ -69,7 +70,8 @@ def run(ctx: click.Context, once: bool) -> None:
 
     Stop it with SIGTERM or Ctrl-C: the batch in hand is finished and committed first; a
     second signal stops at once. Only one daemon may use a database (a lock file next to it
-    says which process holds it).
+    says which process holds it). Exits 78 on an invalid config or when another daemon
+    holds the lock, so a service manager does not restart it in a loop.
 
     \b
     Examples:
@@ -77,7 +79,11 @@ def run(ctx: click.Context, once: bool) -> None:
         moderator --log-format json run
         moderator run --once
     """
-    settings = load_settings(ctx)
+    try:
+        settings = load_settings(ctx)
+    except click.ClickException as e:  # no point in a service manager restarting us
+        e.show()
+        ctx.exit(EX_CONFIG)
     try:
         daemon = Daemon(settings, **_hooks(settings))
         if once:
@@ -92,9 +98,11 @@ def run(ctx: click.Context, once: bool) -> None:
             ctx.exit(1 if failed else 0)
         code = daemon.run()
     except DaemonLocked as e:
-        raise click.ClickException(str(e)) from None
+        click.echo(f"Error: {e}", err=True)
+        ctx.exit(EX_CONFIG)
     except ConfigError as e:
-        raise click.ClickException("invalid config:\n  " + "\n  ".join(e.problems)) from None
+        click.echo("Error: invalid config:\n  " + "\n  ".join(e.problems), err=True)
+        ctx.exit(EX_CONFIG)
     except ModeratorError as e:
         raise click.ClickException(str(e)) from None
     ctx.exit(code)

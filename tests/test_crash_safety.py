@@ -133,7 +133,7 @@ def test_second_daemon_on_the_same_database_is_refused(tmp_path: Path) -> None:
         second = subprocess.run(
             [sys.executable, "-m", "moderator", "--config", str(config), "run"],
             capture_output=True, text=True, timeout=20, env=__import__("daemon_platforms").env())
-        assert second.returncode != 0
+        assert second.returncode == 78
         assert "moderator.db.lock" in second.stderr
         assert f"pid {first.pid}" in second.stderr
     finally:
