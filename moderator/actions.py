@@ -46,7 +46,9 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
         logger.exception("%s: could not log %s %s", where, action.value, status.value)
     log = logger.warning if status is ActionStatus.FAILED else logger.info
     log("action %s %s %s: %s %s%s", comment.platform, comment.account, comment.id,
-        action.value, status.value, f" ({detail})" if detail else "")
+        action.value, status.value, f" ({detail})" if detail else "",
+        extra={"platform": comment.platform, "account": comment.account,
+               "comment_id": comment.id, "action": action.value, "status": status.value})
     return ActionResult(comment.uid, action, status, detail)
 
 

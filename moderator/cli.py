@@ -30,11 +30,16 @@ logger = logging.getLogger(__name__)
 SCAN_BATCH = 500
 
 
+# Structured fields the worker and actions attach to decision and action lines (``extra=``).
+LOG_FIELDS = ("platform", "account", "comment_id", "rules", "decision", "action", "status")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
                "level": record.levelname.lower(), "logger": record.name,
                "message": record.getMessage()}
+        out.update({key: getattr(record, key) for key in LOG_FIELDS if hasattr(record, key)})
         if record.exc_info:
             out["error"] = self.formatException(record.exc_info)
         return json.dumps(out)

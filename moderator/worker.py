@@ -139,9 +139,12 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
             proposed[comment.uid] = policy.proposed_for_review(decision, connector.capabilities)
         summary.decisions[decision.action.value] += 1
         if decision.action is not Action.NONE or findings:
+            rules = sorted({f.rule for f in findings})
             logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
-                        comment.id, decision.action.value,
-                        ",".join(sorted({f.rule for f in findings})) or "-")
+                        comment.id, decision.action.value, ",".join(rules) or "-",
+                        extra={"platform": comment.platform, "account": comment.account,
+                               "comment_id": comment.id, "rules": rules,
+                               "decision": decision.action.value})
         items.append(Recorded(comment, findings, decision, pipeline.version))
 
     with store.atomic():

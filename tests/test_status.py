@@ -117,5 +117,11 @@ def test_json_logs_one_line_per_decision_and_action_without_text_or_secrets(
     assert decisions == ["decision file acme h1: hide (custom.giveaway)",
                          "decision file acme d1: delete (custom.fee-scam)"]
     assert actions == ["action file acme h1: hide done", "action file acme d1: delete done"]
+    first = next(r for r in records if r["message"].startswith("decision "))
+    assert {k: first[k] for k in ("platform", "account", "comment_id", "rules", "decision")} == {
+        "platform": "file", "account": "acme", "comment_id": "h1",
+        "rules": ["custom.giveaway"], "decision": "hide"}
+    done = next(r for r in records if r["message"].startswith("action "))
+    assert (done["comment_id"], done["action"], done["status"]) == ("h1", "hide", "done")
     assert SECRET not in result.stderr
     assert "PRIVATE-TEXT-MARKER" not in result.stderr and "evil.example" not in result.stderr
