@@ -53,7 +53,7 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
 
 
 def undo(store: Store, connector: Connector, comment: Comment, action: Action, *,
-         actor: str) -> ActionResult:
+         actor: str, note: str = "") -> ActionResult:
     """Reverse a hide (unhide), or a removal where the connector can ``restore``. Bans and
     true deletions cannot be undone through the platforms."""
     where = f"{comment.platform} {comment.account} {comment.id}"
@@ -68,6 +68,6 @@ def undo(store: Store, connector: Connector, comment: Comment, action: Action, *
         detail = str(e) if isinstance(e, ConnectorError) else f"{type(e).__name__}: {e}"
         logger.warning("undo %s: %s failed (%s)", where, action.value, detail)
         return ActionResult(comment.uid, action, ActionStatus.FAILED, detail)
-    store.log_action(comment, action, ActionStatus.UNDONE, actor=actor)
+    store.log_action(comment, action, ActionStatus.UNDONE, actor=actor, detail=note)
     logger.info("undo %s: %s undone by %s", where, action.value, actor)
     return ActionResult(comment.uid, action, ActionStatus.UNDONE)

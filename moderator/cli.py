@@ -367,6 +367,11 @@ def review_show(ctx: click.Context, item_id: int) -> None:
                f"({item['platform']}) comment {item['comment_id']}")
     click.echo(f"Author:   {item['author_handle'] or '-'} / {item['author_name'] or '-'}")
     click.echo(f"Proposes: {item['proposed_action']} ({item['severity']}): {item['reason']}")
+    if item["status"] == "pending" and item.get("first_reviewer"):
+        click.echo(f"Approved by {item['first_reviewer']}; waiting for a second reviewer")
+    elif item["status"] != "pending":
+        click.echo(f"Verdict:  {item['status']} by {item['reviewer']} at "
+                   f"{(item['resolved_at'] or '')[:19]}{': ' + item['note'] if item['note'] else ''}")
     if item["permalink"]:
         click.echo(f"Link:     {defang_text(item['permalink'])}")
     click.echo("Text:\n  " + defang_text(item["text"]).replace("\n", "\n  "))

@@ -72,7 +72,11 @@ class DaemonLock:
         self._handle: Any = None
 
     def acquire(self, wait: float = LOCK_WAIT_SECONDS) -> None:
-        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as e:
+            raise DaemonLocked(f"{self.path}: cannot create the daemon's lock file "
+                               f"({e.strerror}); set daemon.lock_file to a writable path") from None
         deadline = time.monotonic() + wait
         while True:
             try:

@@ -124,7 +124,7 @@ def undo(store: Store, target: str, reviewer: str, connect: Callable[[str], Conn
     if not in_effect:
         raise ReviewError(f"{target}: no hide or removal in effect on comment {comment.id}")
     connector = connect(comment.account)
-    results = [actions.undo(store, connector, comment, action, actor=reviewer)
+    results = [actions.undo(store, connector, comment, action, actor=reviewer, note=note)
                for action in in_effect]
     undone = [r for r in results if r.status is ActionStatus.UNDONE]
     if undone and item is not None:
