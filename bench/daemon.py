@@ -202,8 +202,9 @@ def main() -> None:
     points = memory_24h(10, 300.0, hours)
     for hour, rss, heap in points:
         print(f"  {hour:>4} {rss:>7.1f} {heap:>15.2f}")
-    print(f"  growth from hour 1 to hour {points[-1][0]}: RSS {points[-1][1] - points[0][1]:+.1f} MB,"
-          f" heap {points[-1][2] - points[0][2]:+.2f} MB")
+    first, last = points[0], points[-1]
+    print(f"  growth from hour 1 to hour {last[0]}: RSS {last[1] - first[1]:+.1f} MB,"
+          f" heap {last[2] - first[2]:+.2f} MB")
 
 
 if __name__ == "__main__":

@@ -241,7 +241,8 @@ class FileConnector:
         latency = r.number("latency", 0.0, minimum=0)
         r.finish()
         return FileOptions(path=Path(file or ""), format=fmt, columns=columns or None,
-                           html=html_text, actions_file=Path(actions_file) if actions_file else None,
+                           html=html_text,
+                           actions_file=Path(actions_file) if actions_file else None,
                            latency=float(latency))
 
     @classmethod

@@ -370,8 +370,9 @@ def review_show(ctx: click.Context, item_id: int) -> None:
     if item["status"] == "pending" and item.get("first_reviewer"):
         click.echo(f"Approved by {item['first_reviewer']}; waiting for a second reviewer")
     elif item["status"] != "pending":
+        note = f": {item['note']}" if item["note"] else ""
         click.echo(f"Verdict:  {item['status']} by {item['reviewer']} at "
-                   f"{(item['resolved_at'] or '')[:19]}{': ' + item['note'] if item['note'] else ''}")
+                   f"{(item['resolved_at'] or '')[:19]}{note}")
     if item["permalink"]:
         click.echo(f"Link:     {defang_text(item['permalink'])}")
     click.echo("Text:\n  " + defang_text(item["text"]).replace("\n", "\n  "))

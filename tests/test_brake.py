@@ -17,7 +17,8 @@ from moderator.worker import open_connector, run_account  # noqa: E402
 
 
 def hide_bait(start: int, count: int) -> list[dict]:
-    return [{"id": f"h{n}", "text": f"{HIDE_WORDS} for you #{n}"} for n in range(start, start + count)]
+    return [{"id": f"h{n}", "text": f"{HIDE_WORDS} for you #{n}"}
+            for n in range(start, start + count)]
 
 
 def setup(tmp_path: Path, mode: str = "enforce"):
