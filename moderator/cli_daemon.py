@@ -130,7 +130,9 @@ def account_report(settings: config.Settings, store: Store, at: datetime) -> lis
                 attention.append("never polled successfully")
             elif (at - health["last_ok"]).total_seconds() > stale:
                 attention.append(f"no successful poll for {_age(health['last_ok'], at)[:-4]}")
-            if health["last_status"] == "error":
+            if health["backoff"]:
+                attention.append(f"failing: {health['backoff']['detail']}")
+            elif health["last_status"] == "error":
                 attention.append(f"last poll failed: {health['last_message']}")
         if health["brake"]:
             attention.append(f"brake engaged: {health['brake']['reason']}")

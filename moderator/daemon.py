@@ -229,9 +229,11 @@ class Daemon:
             if record:
                 store.record_error(account.name, account.platform, type(error).__name__,
                                    str(error))
+            retry_at = self.wall_clock() + timedelta(seconds=delay)
             with store.atomic():
                 store.record_event(account.name, "account.backoff",
-                                   f"{state.last_error}; next try in {delay:.0f}s")
+                                   f"{state.last_error}; failure {state.failures}, next try "
+                                   f"at {retry_at.isoformat(timespec='seconds')}")
         except Exception:
             logger.exception("%s %s: could not record the failure", account.platform,
                              account.name)

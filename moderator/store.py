@@ -521,6 +521,9 @@ class Store:
                       "status = 'pending'", account)[0]
         failed = one("SELECT count(*) FROM actions WHERE account = ? AND status = 'failed' "
                      "AND at >= ?", account, iso(since))[0]
+        backoff = one("SELECT at, detail FROM events WHERE account = ? AND kind = "
+                      "'account.backoff' AND at > coalesce(?, '') ORDER BY id DESC LIMIT 1",
+                      account, last_ok)
         return {
             "last_ok": parse_iso(last_ok),
             "last_status": last[0] if last else None,
@@ -532,6 +535,8 @@ class Store:
             "failed_actions": int(failed),
             "queued": int(queued),
             "brake": self.brake(account),
+            # the daemon's latest backoff since the last good poll: it is failing right now
+            "backoff": {"at": parse_iso(backoff[0]), "detail": backoff[1]} if backoff else None,
         }
 
     def pending_count(self, account: str) -> int:

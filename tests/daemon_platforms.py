@@ -151,10 +151,12 @@ def env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "MODERATOR_REVIEWER": "tester"}
 
 
-def start_daemon(config: Path, log: Path, *extra: str) -> subprocess.Popen:
+def start_daemon(config: Path, log: Path, *extra: str,
+                 environ: dict[str, str] | None = None) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen(moderator_cmd(config, "--log-level", "info", *extra, "run"),
-                                stdout=out, stderr=out, env=env(), cwd=config.parent)
+                                stdout=out, stderr=out, env={**env(), **(environ or {})},
+                                cwd=config.parent)
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple]:

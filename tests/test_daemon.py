@@ -123,6 +123,15 @@ def test_auth_failure_waits_long_and_reopens_with_fresh_secrets(tmp_path: Path,
         assert state.connector is None
         assert any(r.levelname == "CRITICAL" and "CREDENTIALS" in r.getMessage()
                    for r in caplog.records)
+        from click.testing import CliRunner
+
+        from moderator.cli import main
+
+        shown = CliRunner().invoke(main, ["--config", str(settings.source), "status",
+                                          "--no-daemon-check"])
+        assert shown.exit_code == 1
+        assert "ATTENTION: acme: failing: AuthFailed: file acme: token revoked; failure 1, " \
+               "next try at" in shown.output
         clock.t = state.next_try
         assert daemon.poll("acme").new == 50 and len(calls) == 2
     finally:

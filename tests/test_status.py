@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -89,13 +90,18 @@ def test_status_sees_a_running_daemon_and_backlog(tmp_path: Path) -> None:
     report = json.loads(status(tmp_path, "--json", "--no-daemon-check").output)
     assert next(a for a in report["accounts"] if a["account"] == "acme")["backlog"] == 1
     log = tmp_path / "daemon.log"
-    proc = start_daemon(settings.source, log)
+    proc = start_daemon(settings.source, log, environ={"ACME_TOKEN": SECRET})
     try:
         wait_started(log)
         result = status(tmp_path, "--json")
         report = json.loads(result.output)
         assert report["daemon"] == {"running": True, "pid": proc.pid}
         assert result.exit_code == 0, result.output
+        deadline = time.monotonic() + 10  # the daemon carries out the planned action
+        while time.monotonic() < deadline and json.loads(status(tmp_path, "--json").output)[
+                "accounts"][0]["backlog"]:
+            time.sleep(0.1)
+        assert json.loads(status(tmp_path, "--json").output)["accounts"][0]["backlog"] == 0
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
