@@ -42,7 +42,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from connectors.base import Connector
 from moderator import config
 from moderator.config import AccountSettings, Settings
-from moderator.errors import AuthFailed, ConfigError, ModeratorError, RateLimited
+from moderator.errors import (AuthFailed, ConfigError, ConnectorError, ModeratorError,
+                              RateLimited)
 from moderator.pipeline import Pipeline
 from moderator.store import Store, now
 from moderator.worker import PassSummary, open_connector, run_account
@@ -184,7 +185,7 @@ class Daemon:
                 summary = run_account(self.settings, account, state.connector, store,
                                       kind="poll", pipeline=state.pipeline,
                                       should_stop=self.stopping.is_set)
-            except ConfigError as e:  # e.g. a secret missing from the environment
+            except (ConfigError, ConnectorError) as e:  # a missing secret, a failed login
                 self._failed(store, account, state, e, record=True)
                 return None
             except Exception as e:  # a bug or a locked database: this account only

@@ -355,3 +355,23 @@ def test_the_documented_settings_are_accepted() -> None:
     problems = " ".join(bad.value.problems)
     assert "daemon.backoff_max" in problems and "daemon.stale_after" in problems
     assert "review.four_eyes" in problems
+
+
+def test_a_login_refused_when_opening_the_connector_backs_off(tmp_path: Path) -> None:
+    _, settings = setup(tmp_path, {"acme": "enforce", "other": "enforce"})
+    clock = FakeClock()
+
+    def connect(account):
+        if account.name == "acme":
+            raise AuthFailed("file acme: 401 from the token endpoint")
+        return open_connector(account, config.Secrets())
+
+    daemon = Daemon(settings, connect=connect, clock=clock)
+    try:
+        assert daemon.poll("acme") is None
+        assert daemon.state["acme"].next_try - clock.t == settings.daemon.auth_backoff
+        assert daemon.poll("other").new == 50
+        errors = query(settings.store_path, "SELECT account, kind FROM errors")
+        assert errors == [("acme", "AuthFailed")]
+    finally:
+        daemon.shutdown()
