@@ -37,6 +37,10 @@ class Platform(Protocol):
         """(account, comment id, action) for every call the platform received, in order."""
         ...
 
+    def close(self) -> None:
+        """Stop whatever serves the platform (a fake server's thread)."""
+        ...
+
 
 class FilePlatform:
     name = "file"
@@ -73,6 +77,13 @@ class FilePlatform:
                 continue
             out.append((record["account"], record["id"], record["action"]))
         return out
+
+    def close(self) -> None:
+        pass
+
+
+# The platforms the end-to-end daemon tests run against; add a fake server's adapter here.
+PLATFORMS: dict[str, type] = {"file": FilePlatform}
 
 
 def make_comments(rng: random.Random, start: int, count: int, prefix: str = "c") -> list[dict]:

@@ -19,22 +19,27 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from daemon_platforms import (DELETE_WORDS, HIDE_WORDS, FilePlatform,  # noqa: E402
-                              make_comments, query, start_daemon, write_config)
+from daemon_platforms import (DELETE_WORDS, HIDE_WORDS, PLATFORMS,  # noqa: E402
+                              FilePlatform, make_comments, query, start_daemon, write_config)
 
 KILL_PHASE_SECONDS = 15
 FINAL_PHASE_SECONDS = 25
 SEED = int(time.time())  # a different schedule of kills each run; printed on failure
 
 
-def platforms(tmp_path: Path) -> list:
-    return [FilePlatform(tmp_path)]
-
-
 @pytest.mark.timeout(90)
-def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform_name", sorted(PLATFORMS))
+def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Path,
+                                                                   platform_name: str) -> None:
+    platform = PLATFORMS[platform_name](tmp_path)
+    try:
+        check_kill_9(tmp_path, platform)
+    finally:
+        platform.close()
+
+
+def check_kill_9(tmp_path: Path, platform) -> None:
     rng = random.Random(SEED)
-    platform = FilePlatform(tmp_path)
     accounts = {"acme-a": "enforce", "acme-b": "enforce"}
     config = write_config(tmp_path, platform, accounts, poll_every=0.2)
     db, log = tmp_path / "moderator.db", tmp_path / "daemon.log"
