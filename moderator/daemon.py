@@ -165,6 +165,7 @@ class Daemon:
         self._lock = DaemonLock(settings.lock_path())
         self._scheduler: BackgroundScheduler | None = None
         self._digest_attempts = 0
+        self._digest_lock = threading.Lock()
         self._signals = 0
 
     # -- the jobs --------------------------------------------------------------------------
@@ -264,7 +265,7 @@ class Daemon:
         """Send the digest unless one went out since the last scheduled time. True if sent."""
         if self.digest_sender is None or self.stopping.is_set():
             return False
-        with self._job():
+        with self._job(), self._digest_lock:  # the cron, missed and retry jobs never overlap
             store = self._store("digest")
             at = self.wall_clock()
             due = self.digest_due(at)
