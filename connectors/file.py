@@ -9,10 +9,12 @@ number and skipped; it never stops the rest of the file.
 from __future__ import annotations
 
 import csv
+import fcntl
 import html
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,9 +39,11 @@ _TAG_ANY = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 class BadRecord(Exception):
     """One line or row that cannot become a Comment; carries where it was."""
 
-    def __init__(self, where: str, problem: str):
+    def __init__(self, where: str, problem: str, *, incomplete: bool = False):
         super().__init__(f"{where}: {problem}")
         self.where = where
+        # A malformed last line without its newline is most likely still being written.
+        self.incomplete = incomplete
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ class FileOptions:
     columns: Mapping[str, str] | None = None  # our field -> CSV column
     html: bool = False  # unescape entities, <br /> to newlines, <a href> to links
     actions_file: Path | None = None
+    latency: float = 0.0  # seconds each action takes, split around the write: a platform's
+    #                       response time, for end-to-end tests and benchmarks
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -160,7 +166,8 @@ def _read_jsonl(handle: Any, path: Path, platform: str, account: str,
             yield comment_from_record(record, platform=platform, account=account,
                                       html_text=html_text)
         except json.JSONDecodeError as e:
-            yield BadRecord(where, f"malformed JSON ({e.msg} at column {e.colno})")
+            yield BadRecord(where, f"malformed JSON ({e.msg} at column {e.colno})",
+                            incomplete=not line.endswith("\n"))
         except (ValueError, TypeError, KeyError) as e:
             yield BadRecord(where, str(e))
 
@@ -231,9 +238,12 @@ class FileConnector:
                 r.problem(f"columns.{key}", "expected a column name")
         html_text = r.bool("html", False)
         actions_file = r.str("actions_file", None)
+        latency = r.number("latency", 0.0, minimum=0)
         r.finish()
         return FileOptions(path=Path(file or ""), format=fmt, columns=columns or None,
-                           html=html_text, actions_file=Path(actions_file) if actions_file else None)
+                           html=html_text,
+                           actions_file=Path(actions_file) if actions_file else None,
+                           latency=float(latency))
 
     @classmethod
     def open(cls, account: Any, secrets: Mapping[str, str]) -> "FileConnector":
@@ -244,6 +254,7 @@ class FileConnector:
             format=options.format, columns=options.columns, html=options.html,
             actions_file=(options.actions_file if options.actions_file is None
                           or options.actions_file.is_absolute() else base / options.actions_file),
+            latency=options.latency,
         )
         return cls(account.name, resolved)
 
@@ -266,6 +277,9 @@ class FileConnector:
                 html_text=self.options.html), 1):
             if position <= done:
                 continue
+            if isinstance(item, BadRecord) and item.incomplete:
+                position -= 1  # being appended right now: read it whole at the next poll
+                break
             if isinstance(item, BadRecord):
                 logger.warning("file %s: skipped %s", self.account, item)
                 skipped += 1
@@ -279,11 +293,32 @@ class FileConnector:
             yield Batch(tuple(batch), str(max(position, done)), skipped)
 
     def _append_action(self, action: str, comment: Comment) -> None:
+        """Append the action unless it is already in effect, as a platform would: hiding a
+        hidden comment or deleting a deleted one changes nothing. This is what makes a
+        replay after a crash (action carried out, not yet logged) harmless."""
         if self.options.actions_file is None:
             raise InputError(f"file {self.account}: no actions_file configured; cannot {action}")
-        with self.options.actions_file.open("a", encoding="utf-8") as out:
+        if self.options.latency:
+            time.sleep(self.options.latency / 2)
+        try:
+            self._apply(action, comment)
+        finally:
+            if self.options.latency:  # the platform acted; the answer is still on its way
+                time.sleep(self.options.latency / 2)
+
+    def _apply(self, action: str, comment: Comment) -> None:
+        assert self.options.actions_file is not None
+        with self.options.actions_file.open("a+", encoding="utf-8") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)  # the daemon and a reviewer's CLI may both act
+            out.seek(0)
+            state = _state_of(out, self.account, comment.id)
+            if _in_effect(action, state):
+                logger.debug("file %s: %s %s already in effect", self.account, action, comment.id)
+                return
+            out.seek(0, 2)
             out.write(json.dumps({"action": action, "platform": comment.platform,
                                   "account": self.account, "id": comment.id}) + "\n")
+            out.flush()
 
     def hide(self, comment: Comment) -> None:
         self._append_action("hide", comment)
@@ -296,6 +331,38 @@ class FileConnector:
 
     def ban(self, comment: Comment) -> None:
         raise UnsupportedAction(f"file {self.account}: a file source cannot ban authors")
+
+
+def _state_of(lines: Any, account: str, comment_id: str) -> set[str]:
+    """The comment's state on the "platform" from the actions file: hidden, deleted, banned."""
+    state: set[str] = set()
+    needle = json.dumps(comment_id)  # as written by _append_action
+    for line in lines:
+        if needle not in line:  # cheap filter before parsing
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn line from a crash mid-write
+        if record.get("id") != comment_id or record.get("account") != account:
+            continue
+        action = record.get("action")
+        if action == "hide":
+            state.add("hidden")
+        elif action == "unhide":
+            state.discard("hidden")
+        elif action == "delete":
+            state.add("deleted")
+        elif action == "ban":
+            state.add("banned")
+    return state
+
+
+def _in_effect(action: str, state: set[str]) -> bool:
+    return {"hide": "hidden" in state or "deleted" in state,
+            "unhide": "hidden" not in state or "deleted" in state,
+            "delete": "deleted" in state,
+            "ban": "banned" in state}[action]
 
 
 def _in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:

@@ -16,7 +16,9 @@ from moderator.store import Store
 
 logger = logging.getLogger(__name__)
 
-UNDO = {Action.HIDE: "unhide"}
+# The connector method reversing each action. ``restore`` is optional: only platforms that can
+# bring a removed comment back (Reddit's approve) implement it.
+UNDO = {Action.HIDE: "unhide", Action.DELETE: "restore"}
 
 
 def carry_out(store: Store, connector: Connector, comment: Comment, action: Action, *,
@@ -44,15 +46,18 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
         logger.exception("%s: could not log %s %s", where, action.value, status.value)
     log = logger.warning if status is ActionStatus.FAILED else logger.info
     log("action %s %s %s: %s %s%s", comment.platform, comment.account, comment.id,
-        action.value, status.value, f" ({detail})" if detail else "")
+        action.value, status.value, f" ({detail})" if detail else "",
+        extra={"platform": comment.platform, "account": comment.account,
+               "comment_id": comment.id, "action": action.value, "status": status.value})
     return ActionResult(comment.uid, action, status, detail)
 
 
 def undo(store: Store, connector: Connector, comment: Comment, action: Action, *,
-         actor: str) -> ActionResult:
-    """Reverse a hide (unhide). Deletions and bans cannot be undone through the platforms."""
+         actor: str, note: str = "") -> ActionResult:
+    """Reverse a hide (unhide), or a removal where the connector can ``restore``. Bans and
+    true deletions cannot be undone through the platforms."""
     where = f"{comment.platform} {comment.account} {comment.id}"
-    if action not in UNDO:
+    if action not in UNDO or not callable(getattr(connector, UNDO[action], None)):
         return ActionResult(comment.uid, action, ActionStatus.FAILED,
                             f"{action.value} cannot be undone on {comment.platform}")
     if not store.action_done(comment, action):
@@ -63,6 +68,6 @@ def undo(store: Store, connector: Connector, comment: Comment, action: Action, *
         detail = str(e) if isinstance(e, ConnectorError) else f"{type(e).__name__}: {e}"
         logger.warning("undo %s: %s failed (%s)", where, action.value, detail)
         return ActionResult(comment.uid, action, ActionStatus.FAILED, detail)
-    store.log_action(comment, action, ActionStatus.UNDONE, actor=actor)
+    store.log_action(comment, action, ActionStatus.UNDONE, actor=actor, detail=note)
     logger.info("undo %s: %s undone by %s", where, action.value, actor)
     return ActionResult(comment.uid, action, ActionStatus.UNDONE)

@@ -30,11 +30,16 @@ logger = logging.getLogger(__name__)
 SCAN_BATCH = 500
 
 
+# Structured fields the worker and actions attach to decision and action lines (``extra=``).
+LOG_FIELDS = ("platform", "account", "comment_id", "rules", "decision", "action", "status")
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
                "level": record.levelname.lower(), "logger": record.name,
                "message": record.getMessage()}
+        out.update({key: getattr(record, key) for key in LOG_FIELDS if hasattr(record, key)})
         if record.exc_info:
             out["error"] = self.formatException(record.exc_info)
         return json.dumps(out)
@@ -64,6 +69,8 @@ def setup_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # APScheduler logs every job run at INFO: noise next to one line per decision and action.
+    logging.getLogger("apscheduler").setLevel("DEBUG" if level == "debug" else "WARNING")
 
 
 def load_settings(ctx: click.Context) -> config.Settings:
@@ -320,23 +327,34 @@ def review_group() -> None:
 @review_group.command("list")
 @click.option("--account", help="Only this account.")
 @click.option("--rule", help="Only items flagged by this rule (e.g. links.lookalike).")
+@click.option("--older-than", "older_than", metavar="AGE",
+              help="Only items queued longer ago than AGE (e.g. 30m, 2h, 7d).")
+@click.option("--newer-than", "newer_than", metavar="AGE",
+              help="Only items queued within the last AGE.")
 @click.option("--status", default="pending", show_default=True,
-              type=click.Choice(["pending", "approved", "rejected", "all"]))
+              type=click.Choice(["pending", "approved", "rejected", "undone", "all"]))
 @click.option("--limit", default=50, show_default=True)
 @click.pass_context
-def review_list(ctx: click.Context, account: str | None, rule: str | None, status: str,
+def review_list(ctx: click.Context, account: str | None, rule: str | None,
+                older_than: str | None, newer_than: str | None, status: str,
                 limit: int) -> None:
     """List queued items, oldest first.
 
     \b
-    Example:
+    Examples:
         moderator review list --account acme-youtube --rule links.lookalike
+        moderator review list --older-than 1d
     """
+    from moderator.cli_daemon import parse_age
     from moderator.render import defang_text, one_line
+    from moderator.store import now
 
+    older, newer = parse_age(older_than, "--older-than"), parse_age(newer_than, "--newer-than")
     with open_store(load_settings(ctx)) as store:
         items = store.queue(status=None if status == "all" else status, account=account,
-                            rule=rule, limit=limit)
+                            rule=rule, limit=limit,
+                            older_than=now() - older if older else None,
+                            newer_than=now() - newer if newer else None)
     rows = [[i["id"], i["account"], i["created_at"][:16], i["status"], i["proposed_action"],
              i["severity"], i["rules"], one_line(i["author_handle"] or i["author_name"] or "", 20),
              one_line(defang_text(i["text"]), 50)] for i in items]
@@ -369,6 +387,12 @@ def review_show(ctx: click.Context, item_id: int) -> None:
                f"({item['platform']}) comment {item['comment_id']}")
     click.echo(f"Author:   {item['author_handle'] or '-'} / {item['author_name'] or '-'}")
     click.echo(f"Proposes: {item['proposed_action']} ({item['severity']}): {item['reason']}")
+    if item["status"] == "pending" and item.get("first_reviewer"):
+        click.echo(f"Approved by {item['first_reviewer']}; waiting for a second reviewer")
+    elif item["status"] != "pending":
+        note = f": {item['note']}" if item["note"] else ""
+        click.echo(f"Verdict:  {item['status']} by {item['reviewer']} at "
+                   f"{(item['resolved_at'] or '')[:19]}{note}")
     if item["permalink"]:
         click.echo(f"Link:     {defang_text(item['permalink'])}")
     click.echo("Text:\n  " + defang_text(item["text"]).replace("\n", "\n  "))
@@ -399,9 +423,14 @@ def review_approve(ctx: click.Context, item_id: int, as_name: str | None) -> Non
     with open_store(settings) as store:
         try:
             verdict = review.approve(store, item_id, reviewer_name(as_name),
-                                     lambda name: open_connector(settings.account(name), secrets))
+                                     lambda name: open_connector(settings.account(name), secrets),
+                                     four_eyes=settings.review.four_eyes)
         except ModeratorError as e:
             raise click.ClickException(str(e)) from None
+    if verdict.status == "awaiting-second":
+        click.echo(f"item {item_id}: first approval recorded; four-eyes mode: a second "
+                   "reviewer must approve it")
+        return
     done = verdict.result.status.value if verdict.result else "nothing to carry out"
     click.echo(f"item {item_id}: approved ({done})")
 
@@ -424,6 +453,41 @@ def review_reject(ctx: click.Context, item_id: int, as_name: str | None, note: s
         except ModeratorError as e:
             raise click.ClickException(str(e)) from None
     click.echo(f"item {item_id}: rejected; the comment stays")
+
+
+@review_group.command("undo")
+@click.argument("target")
+@click.option("--account", help="TARGET is this account's comment id (not a review item).")
+@click.option("--as", "as_name", help="Reviewer name (default: $MODERATOR_REVIEWER or login).")
+@click.option("--note", default="", help="Why (feeds per-rule precision).")
+@click.pass_context
+def review_undo(ctx: click.Context, target: str, account: str | None, as_name: str | None,
+                note: str) -> None:
+    """Reverse a hide (or a removal, where the platform allows it) on a comment.
+
+    TARGET is a review item id, a comment uid (platform:account:id), or a comment id with
+    --account, so actions the daemon took on its own can be undone too. The undo counts as
+    a verdict that the rules were wrong about this comment.
+
+    \b
+    Examples:
+        moderator review undo 3 --as alice
+        moderator review undo --account acme-facebook 1234567890_987 --note "customer"
+    """
+    settings = load_settings(ctx)
+    secrets = config.Secrets(settings.secrets_file)
+    with open_store(settings) as store:
+        try:
+            results = review.undo(store, target, reviewer_name(as_name),
+                                  lambda name: open_connector(settings.account(name), secrets),
+                                  account=account, note=note)
+        except ModeratorError as e:
+            raise click.ClickException(str(e)) from None
+    for result in results:
+        click.echo(f"{result.action.value}: {result.status.value}"
+                   f"{' (' + result.detail + ')' if result.detail else ''}")
+    if any(r.status.value == "failed" for r in results):
+        ctx.exit(1)
 
 
 @main.command()
@@ -483,9 +547,13 @@ def _demo_report(store: Store) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
-# (e.g. main.add_command(daemon_cli.run))
+from moderator import cli_daemon  # noqa: E402  (imports this module's helpers)
 from moderator.cli_digest import digest as _digest_command  # noqa: E402
 
+main.add_command(cli_daemon.run)
+main.add_command(cli_daemon.status)
+main.add_command(cli_daemon.brake)
+main.add_command(cli_daemon.stats)
 main.add_command(_digest_command)
 
 

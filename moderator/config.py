@@ -68,6 +68,15 @@ class DaemonSettings:
     feed_refresh_every: float = 3600.0
     jitter: float = 10.0  # seconds of random delay per poll, so accounts don't align
     lock_file: str | None = None  # default: next to the database
+    backoff_max: float = 3600.0  # cap of the exponential backoff of a failing account
+    auth_backoff: float = 1800.0  # wait after an auth failure before trying again
+    stop_timeout: float = 20.0  # seconds a graceful stop may take before giving up
+    stale_after: float = 3.0  # status: a poll older than this many intervals needs attention
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    four_eyes: bool = False  # a destructive action approved by one reviewer needs a second
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,16 @@ class Settings:
     max_text_chars: int = 20_000
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
     source: Path | None = None
+
+    def lock_path(self) -> Path:
+        """The daemon's lock file: the setting, or next to the database."""
+        if self.daemon.lock_file:
+            path = Path(self.daemon.lock_file)
+            base = self.source.parent if self.source else Path(".")
+            return path if path.is_absolute() else base / path
+        return self.store_path.with_name(self.store_path.name + ".lock")
 
     def account(self, name: str) -> AccountSettings:
         for account in self.accounts:
@@ -177,6 +195,9 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top)
     daemon = _parse_daemon(top)
     digest = _parse_digest(top, base_dir)
+    review_reader = OptionReader(top.table_of("review"), "review")
+    review = ReviewSettings(four_eyes=review_reader.bool("four_eyes", False))
+    _finish(top, review_reader)
 
     accounts_raw = top.get("accounts", [])
     accounts: list[AccountSettings] = []
@@ -205,6 +226,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
         max_text_chars=max_text_chars,
         daemon=daemon,
         digest=digest,
+        review=review,
         source=source,
     )
 
@@ -318,6 +340,10 @@ def _parse_daemon(top: OptionReader) -> DaemonSettings:
         feed_refresh_every=_duration(r, "feed_refresh_every", 3600.0),
         jitter=r.number("jitter", 10.0, minimum=0),
         lock_file=r.str("lock_file", None),
+        backoff_max=_duration(r, "backoff_max", 3600.0),
+        auth_backoff=_duration(r, "auth_backoff", 1800.0),
+        stop_timeout=_duration(r, "stop_timeout", 20.0),
+        stale_after=r.number("stale_after", 3.0, minimum=1),
     )
     _finish(top, r)
     return settings

@@ -39,16 +39,36 @@ def get_item(store: Store, item_id: int) -> dict[str, Any]:
 
 
 def approve(store: Store, item_id: int, reviewer: str,
-            connect: Callable[[str], Connector]) -> Verdict:
-    """Carry out the proposed action; ``connect(account)`` opens that account's connector."""
+            connect: Callable[[str], Connector], *, four_eyes: bool = False) -> Verdict:
+    """Carry out the proposed action; ``connect(account)`` opens that account's connector.
+
+    In four-eyes mode a destructive action needs two different reviewers: the first approval
+    is recorded (status stays pending), the second carries it out.
+    """
     item = get_item(store, item_id)
     if item["status"] != "pending":
         raise ReviewError(f"review item {item_id} is already {item['status']}")
     comment = store.load_comment(item["comment_uid"])
     assert comment is not None  # the queue references comments by foreign key
     action = Action(item["proposed_action"])
+    if four_eyes and action.destructive:
+        first = item.get("first_reviewer")
+        if not first:
+            with store.atomic():
+                store.set_first_reviewer(item_id, reviewer)
+                store.append_action(comment, Action.REVIEW, ActionStatus.QUEUED, actor=reviewer,
+                                    detail=f"first approval of {action.value}; "
+                                           "a second reviewer must approve")
+            logger.info("review %d: first approval by %s", item_id, reviewer)
+            return Verdict(item_id, "awaiting-second")
+        if first.casefold() == reviewer.casefold():
+            raise ReviewError(f"review item {item_id}: already approved by {first}; four-eyes "
+                              "mode needs a different reviewer for the second approval")
     result = None
     if action.destructive:
+        # Logged before it is carried out: if this command dies half-way, the daemon
+        # finishes the job from the log (and the platform call is idempotent).
+        store.log_action(comment, action, ActionStatus.PLANNED, actor=reviewer)
         result = actions.carry_out(store, connect(item["account"]), comment, action,
                                    actor=reviewer)
         if result.status is ActionStatus.FAILED:
@@ -57,6 +77,7 @@ def approve(store: Store, item_id: int, reviewer: str,
         store.resolve_review(item_id, "approved", reviewer)
         store.append_action(comment, Action.REVIEW, ActionStatus.DONE, actor=reviewer,
                             detail=f"approved {action.value}")
+    logger.info("review %d: approved %s by %s", item_id, action.value, reviewer)
     return Verdict(item_id, "approved", result)
 
 
@@ -73,3 +94,43 @@ def reject(store: Store, item_id: int, reviewer: str, note: str = "") -> Verdict
                             detail=f"rejected {item['proposed_action']}" +
                                    (f": {note}" if note else ""))
     return Verdict(item_id, "rejected")
+
+
+def resolve_target(store: Store, target: str, account: str | None = None
+                   ) -> tuple[str, dict[str, Any] | None]:
+    """A review item id, a comment uid (platform:account:id) or a comment id with its account
+    -> (comment uid, review item or None)."""
+    if target.isdigit() and account is None:
+        item = get_item(store, int(target))
+        return item["comment_uid"], item
+    uid = target if account is None else store.comment_uid(account, target)
+    if uid is None or store.load_comment(uid) is None:
+        where = f" in account {account}" if account else ""
+        raise ReviewError(f"no comment {target}{where} in the database")
+    return uid, store.review_item_for(uid)
+
+
+def undo(store: Store, target: str, reviewer: str, connect: Callable[[str], Connector], *,
+         account: str | None = None, note: str = "") -> list[ActionResult]:
+    """Reverse the hide / removal in effect on a comment, where the platform allows it.
+
+    The reviewer's undo is a verdict that the action was wrong: it counts against the rules
+    that flagged the comment in ``moderator stats``.
+    """
+    uid, item = resolve_target(store, target, account)
+    comment = store.load_comment(uid)
+    assert comment is not None
+    in_effect = store.actions_in_effect(uid)
+    if not in_effect:
+        raise ReviewError(f"{target}: no hide or removal in effect on comment {comment.id}")
+    connector = connect(comment.account)
+    results = [actions.undo(store, connector, comment, action, actor=reviewer, note=note)
+               for action in in_effect]
+    undone = [r for r in results if r.status is ActionStatus.UNDONE]
+    if undone and item is not None:
+        with store.atomic():
+            store.resolve_review(item["id"], "undone", reviewer, note)
+    failed = [r for r in results if r.status is ActionStatus.FAILED]
+    if failed and not undone:
+        raise ReviewError("; ".join(f"{r.action.value}: {r.detail}" for r in failed))
+    return results

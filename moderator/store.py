@@ -206,8 +206,23 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self.db.atomic():
+        """One transaction (a savepoint when nested). BEGIN IMMEDIATE takes the write lock up
+        front, waiting up to the busy timeout: a deferred transaction that reads first and
+        writes later fails at once with "database is locked" if another process wrote in
+        between, which is exactly the daemon + review CLI situation."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     # -- runs and errors -------------------------------------------------------------------
 
@@ -423,7 +438,7 @@ class Store:
 
     def queue(self, *, status: str | None = "pending", account: str | None = None,
               rule: str | None = None, older_than: datetime | None = None,
-              limit: int = 100) -> list[dict[str, Any]]:
+              newer_than: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
         where, args = ["1 = 1"], []
         if status:
             where.append("q.status = ?")
@@ -437,6 +452,9 @@ class Store:
         if older_than:
             where.append("q.created_at <= ?")
             args.append(iso(older_than))
+        if newer_than:
+            where.append("q.created_at >= ?")
+            args.append(iso(newer_than))
         return list(self.db.query(
             f"""SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author_name, c.text,
                        c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid
@@ -621,6 +639,132 @@ class Store:
 
     def digests(self, limit: int = 20) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM digests ORDER BY id DESC LIMIT ?", [limit]))
+
+    # -- daemon ------------------------------------------------------------------------------
+
+    def mark_interrupted_runs(self) -> int:
+        """Polls left 'running' by a daemon that died: only called under the daemon lock."""
+        with self.atomic():
+            cur = self.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ? "
+                                  "WHERE status = 'running' AND kind = 'poll'", [iso(now())])
+        return int(cur.rowcount)
+
+    def brake_window_start(self, account: str, minutes: float) -> datetime:
+        """Where the brake's sliding window starts: its length ago, or the last release if
+        later (actions before an operator's release must not engage the brake again)."""
+        start = window_start(minutes)
+        row = self.db.execute("SELECT released_at FROM brakes WHERE account = ? AND engaged = 0",
+                              [account]).fetchone()
+        released = parse_iso(row[0]) if row and row[0] else None
+        return max(start, released) if released else start
+
+    def account_health(self, account: str, since: datetime) -> dict[str, Any]:
+        """What `moderator status` shows for one account."""
+        one = lambda sql, *args: self.db.execute(sql, args).fetchone()  # noqa: E731
+        last_ok = one("SELECT max(finished_at) FROM runs WHERE account = ? AND kind = 'poll' "
+                      "AND status = 'ok'", account)[0]
+        last = one("SELECT status, message, finished_at FROM runs WHERE account = ? AND "
+                   "kind = 'poll' AND status != 'running' ORDER BY id DESC LIMIT 1", account)
+        errors = one("SELECT count(*) FROM errors WHERE account = ? AND at >= ?",
+                     account, iso(since))[0]
+        last_error = one("SELECT kind, message, at FROM errors WHERE account = ? "
+                         "ORDER BY id DESC LIMIT 1", account)
+        queued = one("SELECT count(*) FROM review_queue WHERE account = ? AND "
+                      "status = 'pending'", account)[0]
+        failed = one("SELECT count(*) FROM actions WHERE account = ? AND status = 'failed' "
+                     "AND at >= ?", account, iso(since))[0]
+        backoff = one("SELECT at, detail FROM events WHERE account = ? AND kind = "
+                      "'account.backoff' AND at > coalesce(?, '') ORDER BY id DESC LIMIT 1",
+                      account, last_ok)
+        return {
+            "last_ok": parse_iso(last_ok),
+            "last_status": last[0] if last else None,
+            "last_message": last[1] if last else None,
+            "errors": int(errors),
+            "last_error": ({"kind": last_error[0], "message": last_error[1],
+                            "at": parse_iso(last_error[2])} if last_error else None),
+            "backlog": self.pending_count(account),
+            "failed_actions": int(failed),
+            "queued": int(queued),
+            "brake": self.brake(account),
+            # the daemon's latest backoff since the last good poll: it is failing right now
+            "backoff": {"at": parse_iso(backoff[0]), "detail": backoff[1]} if backoff else None,
+        }
+
+    def pending_count(self, account: str) -> int:
+        """Planned actions not carried out yet (after a crash, or waiting for a retry)."""
+        return int(self.db.execute(
+            """SELECT count(DISTINCT p.idem_key) FROM actions p WHERE p.account = ?
+               AND p.status = 'planned' AND NOT EXISTS (SELECT 1 FROM actions d
+               WHERE d.idem_key = p.idem_key AND d.id > p.id AND d.status IN ('done', 'skipped'))
+            """, [account]).fetchone()[0])
+
+    def queue_size(self) -> int:
+        return int(self.db.execute(
+            "SELECT count(*) FROM review_queue WHERE status = 'pending'").fetchone()[0])
+
+    def last_digest(self) -> dict[str, datetime] | None:
+        """When the last digest went out and the period it covered (failures do not count)."""
+        row = self.db.execute("SELECT sent_at, period_start, period_end FROM digests WHERE "
+                              "status != 'failed' ORDER BY sent_at DESC LIMIT 1").fetchone()
+        if not row:
+            return None
+        return {"sent_at": parse_iso(row[0]), "period_start": parse_iso(row[1]),
+                "period_end": parse_iso(row[2])}
+
+    def first_run(self) -> datetime | None:
+        """When this database first saw a pass (a digest cannot be missed before that)."""
+        row = self.db.execute("SELECT min(started_at) FROM runs").fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def comment_uid(self, account: str, comment_id: str) -> str | None:
+        row = self.db.execute("SELECT uid FROM comments WHERE account = ? AND comment_id = ?",
+                              [account, comment_id]).fetchone()
+        return row[0] if row else None
+
+    def actions_in_effect(self, uid: str) -> list[Action]:
+        """Destructive actions done on a comment and not undone, latest first."""
+        rows = self.db.execute(
+            """SELECT action, status FROM actions WHERE comment_uid = ? AND
+               status IN ('done', 'undone') AND action IN ('hide', 'delete', 'ban')
+               ORDER BY id""", [uid]).fetchall()
+        state: dict[str, bool] = {}
+        for action, status in rows:
+            state[action] = status == ActionStatus.DONE.value
+        return [Action(a) for a in ("ban", "delete", "hide") if state.get(a)]
+
+    def review_item_for(self, uid: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT id FROM review_queue WHERE comment_uid = ?",
+                              [uid]).fetchone()
+        return self.queue_item(int(row[0])) if row else None
+
+    def rule_verdicts(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Per rule: comments flagged, acted on, queued, and the people's verdicts.
+
+        A comment is ``confirmed`` when a reviewer approved the proposed action (and nobody
+        undid it), ``wrong`` when a reviewer rejected it or undid an action on it.
+        """
+        when, args = ("WHERE created_at >= ?", [iso(since)]) if since else ("", [])
+        return list(self.db.query(f"""
+            WITH flagged AS (SELECT DISTINCT rule, comment_uid FROM findings {when}),
+            verdict AS (
+              SELECT u.comment_uid,
+                CASE WHEN EXISTS (SELECT 1 FROM actions x WHERE x.comment_uid = u.comment_uid
+                                  AND x.status = 'undone') THEN 'wrong'
+                     WHEN q.status = 'rejected' THEN 'wrong'
+                     WHEN q.status = 'approved' THEN 'confirmed' END AS verdict,
+                EXISTS (SELECT 1 FROM actions a WHERE a.comment_uid = u.comment_uid
+                        AND a.status = 'done' AND a.action IN ('hide', 'delete', 'ban'))
+                    AS acted,
+                q.id IS NOT NULL AS queued
+              FROM (SELECT DISTINCT comment_uid FROM flagged) u
+              LEFT JOIN review_queue q ON q.comment_uid = u.comment_uid)
+            SELECT f.rule AS rule, count(*) AS flagged, sum(v.acted) AS acted,
+                   sum(v.queued) AS queued,
+                   count(CASE WHEN v.verdict = 'confirmed' THEN 1 END) AS confirmed,
+                   count(CASE WHEN v.verdict = 'wrong' THEN 1 END) AS wrong
+            FROM flagged f JOIN verdict v ON v.comment_uid = f.comment_uid
+            GROUP BY f.rule ORDER BY flagged DESC, f.rule""", args))
 
 
 def idem_key(comment: Comment, action: Action) -> str:

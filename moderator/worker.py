@@ -24,7 +24,7 @@ from moderator.config import AccountSettings, Secrets, Settings
 from moderator.errors import ConnectorError
 from moderator.models import Action, ActionResult, Mode
 from moderator.pipeline import Pipeline
-from moderator.store import Recorded, Store, window_start
+from moderator.store import Recorded, Store
 
 logger = logging.getLogger(__name__)
 HISTORY_KEPT_SECONDS = 7 * 86400  # flood history kept at least this long after it was stored
@@ -124,7 +124,7 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
     enforce = account.mode is Mode.ENFORCE
     brake = store.brake(account.name) is not None
     budget = settings.brake.max_actions - store.destructive_count(
-        account.name, window_start(settings.brake.window_minutes))
+        account.name, store.brake_window_start(account.name, settings.brake.window_minutes))
     items, proposed, to_carry = [], {}, []
     for comment, findings, remember in zip(new, result.findings, result.history):
         if findings:
@@ -150,9 +150,12 @@ def _judge_and_record(settings: Settings, account: AccountSettings, connector: C
             proposed[comment.uid] = policy.proposed_for_review(decision, connector.capabilities)
         summary.decisions[decision.action.value] += 1
         if decision.action is not Action.NONE or findings:
+            rules = sorted({f.rule for f in findings})
             logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
-                        comment.id, decision.action.value,
-                        ",".join(sorted({f.rule for f in findings})) or "-")
+                        comment.id, decision.action.value, ",".join(rules) or "-",
+                        extra={"platform": comment.platform, "account": comment.account,
+                               "comment_id": comment.id, "rules": rules,
+                               "decision": decision.action.value})
         items.append(Recorded(comment, findings, decision, pipeline.version, remember))
 
     with store.atomic():

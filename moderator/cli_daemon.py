@@ -1,0 +1,282 @@
+"""Commands for running Moderator as a service: run, status, brake, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+from tabulate import tabulate
+
+from moderator import config
+from moderator.daemon import Daemon, DaemonLock, DaemonLocked
+from moderator.errors import ConfigError, ModeratorError
+from moderator.store import Store, now
+
+ATTENTION_EXIT = 1
+EX_CONFIG = 78  # sysexits.h: the unit file tells systemd not to restart on it
+
+
+# cli.py registers these commands at its end; its helpers are imported when a command runs.
+def load_settings(ctx: click.Context) -> config.Settings:
+    from moderator.cli import load_settings as load
+
+    return load(ctx)
+
+
+def open_store(settings: config.Settings) -> Store:
+    from moderator.cli import open_store as open_
+
+    return open_(settings)
+
+
+def reviewer_name(explicit: str | None) -> str:
+    from moderator.cli import reviewer_name as name
+
+    return name(explicit)
+
+
+def parse_age(value: str | None, option: str) -> timedelta | None:
+    """'90s', '30m', '2h', '7d' (or a number of seconds) -> timedelta."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        if value[-1:] in units:
+            return timedelta(seconds=float(value[:-1]) * units[value[-1]])
+        return timedelta(seconds=float(value))
+    except ValueError:
+        raise click.BadParameter(f"expected an age like 30m, 2h or 7d, got {value!r}",
+                                 param_hint=option) from None
+
+
+def _hooks(settings: config.Settings) -> dict[str, Any]:
+    """The threat-feed refresher and digest sender, when those modules are present.
+
+    ``feed_refresher() -> bool | None`` and ``digest_sender(period_start, period_end)``: see
+    ``moderator.daemon``. Wired here so the daemon itself knows neither module.
+    """
+    return {"feed_refresher": None, "digest_sender": None}
+
+
+@click.command("run")
+@click.option("--once", is_flag=True,
+              help="Poll every enabled account once and exit (for cron or a smoke test).")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the daemon: poll every enabled account on its own interval, act, and keep going.
+
+    Stop it with SIGTERM or Ctrl-C: the batch in hand is finished and committed first; a
+    second signal stops at once. Only one daemon may use a database (a lock file next to it
+    says which process holds it). Exits 78 on an invalid config or when another daemon
+    holds the lock, so a service manager does not restart it in a loop.
+
+    \b
+    Examples:
+        moderator --config /etc/moderator/moderator.toml --log-level info run
+        moderator --log-format json run
+        moderator run --once
+    """
+    try:
+        settings = load_settings(ctx)
+    except click.ClickException as e:  # no point in a service manager restarting us
+        e.show()
+        ctx.exit(EX_CONFIG)
+    try:
+        daemon = Daemon(settings, **_hooks(settings))
+        if once:
+            daemon.start(schedule=False)
+            try:
+                failed = False
+                for name in daemon.accounts:
+                    summary = daemon.poll(name)
+                    failed |= summary is None or summary.error is not None
+            finally:
+                daemon.shutdown()
+            ctx.exit(1 if failed else 0)
+        code = daemon.run()
+    except DaemonLocked as e:
+        click.echo(f"Error: {e}", err=True)
+        ctx.exit(EX_CONFIG)
+    except ConfigError as e:
+        click.echo("Error: invalid config:\n  " + "\n  ".join(e.problems), err=True)
+        ctx.exit(EX_CONFIG)
+    except ModeratorError as e:
+        raise click.ClickException(str(e)) from None
+    ctx.exit(code)
+
+
+def _age(when: datetime | None, at: datetime) -> str:
+    if when is None:
+        return "never"
+    seconds = max(0.0, (at - when).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit} ago"
+    return f"{seconds:.0f}s ago"
+
+
+def account_report(settings: config.Settings, store: Store, at: datetime) -> list[dict[str, Any]]:
+    """Per account: its health and the reasons it needs attention (empty when fine)."""
+    out = []
+    for account in settings.accounts:
+        health = store.account_health(account.name, at - timedelta(hours=24))
+        attention = []
+        if account.enabled:
+            stale = settings.daemon.stale_after * account.poll_every + settings.daemon.jitter
+            if health["last_ok"] is None:
+                attention.append("never polled successfully")
+            elif (at - health["last_ok"]).total_seconds() > stale:
+                attention.append(f"no successful poll for {_age(health['last_ok'], at)[:-4]}")
+            if health["backoff"]:
+                attention.append(f"failing: {health['backoff']['detail']}")
+            elif health["last_status"] == "error":
+                attention.append(f"last poll failed: {health['last_message']}")
+        if health["brake"]:
+            attention.append(f"brake engaged: {health['brake']['reason']}")
+        out.append({"account": account.name, "platform": account.platform,
+                    "mode": account.mode.value, "enabled": account.enabled, **health,
+                    "attention": attention})
+    return out
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (for monitoring).")
+@click.option("--no-daemon-check", is_flag=True,
+              help="Do not count a stopped daemon as a problem (cron setups with run --once).")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool, no_daemon_check: bool) -> None:
+    """Show each account's last successful poll, backlog, errors and brake, and the queue.
+
+    Exits 1 when something needs attention (daemon down, a stale or failing account, a brake
+    engaged), 0 otherwise, so it can drive monitoring.
+
+    \b
+    Examples:
+        moderator status
+        moderator status --json || notify-ops
+    """
+    settings = load_settings(ctx)
+    at = now()
+    pid = DaemonLock.holder(settings.lock_path())
+    with open_store(settings) as store:
+        accounts = account_report(settings, store, at)
+        queue = store.queue_size()
+    problems = [f"{a['account']}: {reason}" for a in accounts for reason in a["attention"]]
+    if pid is None and not no_daemon_check:
+        problems.insert(0, f"daemon not running (no lock held on {settings.lock_path()})")
+    if as_json:
+        click.echo(json.dumps({
+            "daemon": {"running": pid is not None, "pid": pid},
+            "queue": queue, "attention": problems,
+            "accounts": [{**a, "brake": a["brake"] and {k: a["brake"][k]
+                                                         for k in ("reason", "since")}}
+                         for a in accounts]}, default=str, indent=2))
+    else:
+        click.echo(f"daemon: {'running (pid %s)' % pid if pid is not None else 'NOT RUNNING'}")
+        rows = [[a["account"], a["platform"], a["mode"] if a["enabled"] else "disabled",
+                 _age(a["last_ok"], at), a["last_status"] or "-", a["backlog"],
+                 a["failed_actions"], a["errors"], a["queued"],
+                 "ENGAGED" if a["brake"] else "off"] for a in accounts]
+        click.echo(tabulate(rows, headers=["account", "platform", "mode", "last ok poll",
+                                           "last poll", "backlog", "failed acts 24h",
+                                           "errors 24h", "queued", "brake"]))
+        click.echo(f"review queue: {queue} pending")
+        for problem in problems:
+            click.echo(f"ATTENTION: {problem}")
+    if problems:
+        ctx.exit(ATTENTION_EXIT)
+
+
+@click.group("brake")
+def brake() -> None:
+    """The per-account brake: review-only mode after too many destructive actions.
+
+    \b
+    Example:
+        moderator brake release acme-facebook --as alice
+    """
+
+
+@brake.command("release")
+@click.argument("account")
+@click.option("--as", "as_name", help="Your name for the audit log (default: "
+              "$MODERATOR_REVIEWER or login).")
+@click.pass_context
+def brake_release(ctx: click.Context, account: str, as_name: str | None) -> None:
+    """Release the brake of ACCOUNT: destructive actions resume at the next poll.
+
+    The brake's window restarts at the release, so the actions that engaged it do not
+    engage it again. Check the review queue first: what the brake held back is there.
+
+    \b
+    Example:
+        moderator brake release acme-facebook --as alice
+    """
+    settings = load_settings(ctx)
+    try:
+        settings.account(account)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    with open_store(settings) as store:
+        released = store.release_brake(account, reviewer_name(as_name))
+    if not released:
+        raise click.ClickException(f"{account}: the brake is not engaged")
+    click.echo(f"{account}: brake released")
+
+
+@brake.command("engage")
+@click.argument("account")
+@click.option("--reason", required=True, help="Why (shown in status and the digest).")
+@click.option("--as", "as_name", help="Your name (default: $MODERATOR_REVIEWER or login).")
+@click.pass_context
+def brake_engage(ctx: click.Context, account: str, reason: str, as_name: str | None) -> None:
+    """Put ACCOUNT in review-only mode by hand (e.g. while a rule is investigated).
+
+    \b
+    Example:
+        moderator brake engage acme-facebook --reason "checking the new charter rule"
+    """
+    settings = load_settings(ctx)
+    try:
+        settings.account(account)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    with open_store(settings) as store, store.atomic():
+        store.engage_brake(account, f"{reason} (by {reviewer_name(as_name)})")
+    click.echo(f"{account}: brake engaged; destructive actions go to the review queue")
+
+
+@click.command("stats")
+@click.option("--since", "since", default="30d", show_default=True,
+              help="Only findings newer than this age (e.g. 7d, 12h).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_context
+def stats(ctx: click.Context, since: str, as_json: bool) -> None:
+    """Per rule: how often it fired, what was done, and what reviewers said about it.
+
+    Precision is confirmed / (confirmed + wrong): a reviewer's approval confirms a finding;
+    a rejection or an undo says it was wrong. Items nobody judged do not count.
+
+    \b
+    Example:
+        moderator stats --since 7d
+    """
+    age = parse_age(since, "--since")
+    with open_store(load_settings(ctx)) as store:
+        rows = store.rule_verdicts(now() - age if age else None)
+    for row in rows:
+        judged = row["confirmed"] + row["wrong"]
+        row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(tabulate([[r["rule"], r["flagged"], r["acted"], r["queued"], r["confirmed"],
+                          r["wrong"], "-" if r["precision"] is None else f"{r['precision']:.0%}"]
+                         for r in rows],
+                        headers=["rule", "flagged", "acted on", "queued", "confirmed", "wrong",
+                                 "precision"]))
+    if not rows:
+        click.echo("no findings in this period", err=sys.stderr.isatty())
