@@ -58,7 +58,19 @@ def _hooks(settings: config.Settings) -> dict[str, Any]:
     ``feed_refresher() -> bool | None`` and ``digest_sender(period_start, period_end)``: see
     ``moderator.daemon``. Wired here so the daemon itself knows neither module.
     """
-    return {"feed_refresher": None, "digest_sender": None}
+    from moderator import digest
+    from moderator.feed_refresh import feed_specs, refresh_feeds
+    from moderator.store import Store
+
+    def send(period_start: datetime, period_end: datetime) -> None:
+        with Store(settings.store_path) as store:
+            digest.send_digest(settings, store, digest.Period(period_start, period_end))
+
+    return {
+        "feed_refresher": (lambda: refresh_feeds(settings)) if any(feed_specs(settings))
+        else None,
+        "digest_sender": send if settings.digest.recipients else None,
+    }
 
 
 @click.command("run")

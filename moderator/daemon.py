@@ -276,12 +276,15 @@ class Daemon:
                 return False  # a new installation: nothing was missed yet
             start = last["period_end"] if last else due - timedelta(days=1)
             start = max(start, at - timedelta(days=7))
+            last_row = lambda: (store.digests(limit=1) or [{"id": 0}])[0]["id"]  # noqa: E731
+            recorded_before = last_row()
             try:
                 self.digest_sender(start, at)
             except Exception as e:
                 logger.exception("digest for %s..%s failed", start, at)
-                store.record_digest(start, at, self.settings.digest.recipients, "failed")
-                store.record_error(None, None, "digest", f"{type(e).__name__}: {e}")
+                if last_row() == recorded_before:  # the sender did not record the failure
+                    store.record_digest(start, at, self.settings.digest.recipients, "failed")
+                    store.record_error(None, None, "digest", f"{type(e).__name__}: {e}")
                 self._digest_attempts += 1
                 if self._digest_attempts < DIGEST_RETRIES and self._scheduler is not None:
                     self._scheduler.add_job(self.send_digest_if_due, "date", id="digest-retry",
