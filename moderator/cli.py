@@ -533,6 +533,17 @@ def _demo_report(store: Store) -> None:
     click.echo(tabulate(rows, headers=["rule", "severity", "comments"]))
     click.secho("\nDecisions", bold=True)
     click.echo(tabulate(sorted(store.decision_counts().items()), headers=["decision", "comments"]))
+    click.secho("\nEvery decision on the security cases (acme-community, enforce mode)", bold=True)
+    rows = [[d["comment_id"], one_line(d["author_handle"] or d["author_name"] or "", 18),
+             d["action"], d["severity"] or "", one_line(d["rules"] or "", 44),
+             one_line(defang_text(d["text"]), 44)]
+            for d in store.db.query(
+                "SELECT c.comment_id, c.author_handle, c.author_name, c.text, d.action, "
+                "d.severity, (SELECT group_concat(DISTINCT f.rule) FROM findings f WHERE "
+                "f.comment_uid = c.uid) AS rules FROM decisions d JOIN comments c ON "
+                "c.uid = d.comment_uid WHERE d.account = 'acme-community' ORDER BY c.comment_id")]
+    click.echo(tabulate(rows, headers=["comment", "author", "decision", "severity", "rules",
+                                       "text"]))
     click.secho("\nReview queue (oldest first, first 8)", bold=True)
     rows = [[i["id"], i["proposed_action"], i["rules"], one_line(i["author_name"] or
              i["author_handle"] or "", 18), one_line(defang_text(i["text"]), 60)]
