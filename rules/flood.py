@@ -104,13 +104,20 @@ def author_key(comment: Comment) -> str:
     return a.id or (a.handle and "@" + a.handle.casefold()) or (a.name and fold(a.name)) or ""
 
 
+Keyed = list[tuple[FloodRecord, bool]]
+
+
 def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings(),
-            folded: Sequence[str] | None = None) -> list[list[FloodRecord]]:
-    return [[record for record, _ in keyed] for keyed in _keyed(comments, settings, folded)]
+            folded: Sequence[str] | None = None,
+            keyed: Sequence[Keyed] | None = None) -> list[list[FloodRecord]]:
+    """``keyed``: ``keyed_records(comments, settings)`` if the caller already has them."""
+    if keyed is None:
+        keyed = keyed_records(comments, settings, folded)
+    return [[record for record, _ in k] for k in keyed]
 
 
-def _keyed(comments: Sequence[Comment], settings: FloodSettings,
-           folded: Sequence[str] | None) -> list[list[tuple[FloodRecord, bool]]]:
+def keyed_records(comments: Sequence[Comment], settings: FloodSettings,
+                  folded: Sequence[str] | None = None) -> list[Keyed]:
     """Each comment's records, each with whether the many-authors count applies to it."""
     out = []
     for i, c in enumerate(comments):
@@ -134,8 +141,11 @@ def _keyed(comments: Sequence[Comment], settings: FloodSettings,
 
 def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
           settings: FloodSettings = FloodSettings(),
-          folded: Sequence[str] | None = None) -> list[FloodHit | None]:
-    keyed = _keyed(comments, settings, folded)
+          folded: Sequence[str] | None = None,
+          keyed: Sequence[Keyed] | None = None) -> list[FloodHit | None]:
+    """``keyed``: ``keyed_records(comments, settings)`` if the caller already has them."""
+    if keyed is None:
+        keyed = keyed_records(comments, settings, folded)
     batch = [[record for record, _ in k] for k in keyed]
     uids = {c.uid for c in comments}
     history = [r for r in history if not r.uid or r.uid not in uids]
