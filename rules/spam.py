@@ -47,19 +47,46 @@ def prepare(text: str, folded: str | None = None) -> str:
 
 # Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
 # little better on one held-out video but cost five times as much (bench/charter.md).
+# Every maximal run of word characters is a token, so the profanity model's words (runs of two
+# or more) are a subset of these: both models read the folded text of most comments (the spam
+# model's preparation changes only those with links or HTML), and the small cache below lets
+# the second one reuse the first one's tokens within a batch.
+_TOKEN = re.compile(r"(?u)\b\w+\b|[!?$@#]")
+_TOKEN_CACHE_SIZE = 4096  # texts; more than a batch, cleared when full
+_TOKEN_CACHE_MAX_CHARS = 2000  # long texts are rare and cost memory: not cached
+_token_cache: dict[str, list[str]] = {}
+
+
+def tokens(text: str) -> list[str]:
+    """The classifier's tokens of ``text`` (prepared, or folded for the profanity model).
+    The list may be shared: do not modify it."""
+    words = _token_cache.get(text)
+    if words is None:
+        words = _TOKEN.findall(text)
+        if len(text) <= _TOKEN_CACHE_MAX_CHARS:
+            if len(_token_cache) >= _TOKEN_CACHE_SIZE:
+                _token_cache.clear()
+            _token_cache[text] = words
+    return words
+
+
 @lru_cache(maxsize=1)
-def _vectorizer() -> Any:
+def _hasher() -> Any:
     # scikit-learn is imported on first use: importing it costs a second at CLI start-up.
-    from sklearn.feature_extraction.text import HashingVectorizer
-    return HashingVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?$@#]",
-                             alternate_sign=False, norm=None, n_features=N_FEATURES,
-                             lowercase=False)
+    # What HashingVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False,
+    # norm=None, lowercase=False) hashes, given the tokens.
+    from sklearn.feature_extraction import FeatureHasher
+    return FeatureHasher(n_features=N_FEATURES, input_type="string", dtype=np.float64,
+                         alternate_sign=False)
 
 
-def features(prepared: Sequence[str]) -> Any:
+def features(prepared: Sequence[str], token_lists: Sequence[list[str]] | None = None) -> Any:
     """Hashed word 1-2 gram counts as a scipy CSR matrix (stateless: nothing to store but
-    the weights)."""
-    return _vectorizer().transform(prepared).tocsr()
+    the weights). ``token_lists``: ``tokens(p)`` of each prepared text, if already made."""
+    if token_lists is None:
+        token_lists = [tokens(p) for p in prepared]
+    return _hasher().transform(
+        words + [f"{a} {b}" for a, b in zip(words, words[1:])] for words in token_lists).tocsr()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +111,8 @@ class SpamModel:
         ``folded``: the texts already folded, if the caller has them."""
         if not texts:
             return np.zeros(0)
-        prepared = [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)]
-        x = features(prepared)
+        x = features([prepare(t, None if folded is None else folded[i])
+                      for i, t in enumerate(texts)])
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
         x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]
         squares = x.copy()

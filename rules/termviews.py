@@ -6,13 +6,27 @@
 
 from __future__ import annotations
 
-from rules.text import deleet, fold, squeeze, unspace, views
+from rules.text import deleet, fold, squeeze, unspace
 
 fast_fold = fold  # kept for callers: fold itself now has the ASCII shortcut
 
 
 def term_views(text: str) -> tuple[str, ...]:
-    """``views(text)`` followed by the one-letter squeeze of the fully normalized view."""
-    out = views(text)
-    single = squeeze(deleet(unspace(out[0])), keep=1)
-    return out if single in out else (*out, single)
+    """``views(text)`` followed by the one-letter squeeze of the fully normalized view.
+
+    The same steps as ``rules.text.views``, each run once: most comments have no spaced
+    letters, no leetspeak and no repeated letters, so most steps return their input and the
+    next one can reuse an earlier result (tests/test_termviews.py checks the equality)."""
+    folded = fold(text)
+    spaced = unspace(folded)
+    leet = deleet(folded)
+    both = leet if spaced == folded else deleet(spaced)
+    squeezed = squeeze(folded)
+    both_squeezed = squeezed if both == folded else squeeze(both)
+    out = [folded]
+    for view in (leet, spaced, squeezed, both_squeezed):
+        if view not in out:
+            out.append(view)
+    # No run of three left by squeeze(keep=2) means none for keep=1 either.
+    single = both if both_squeezed == both else squeeze(both, keep=1)
+    return tuple(out) if single in out else (*out, single)
