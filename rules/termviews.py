@@ -24,7 +24,12 @@ def term_views(text: str) -> tuple[str, ...]:
     squeezed = squeeze(folded)
     both_squeezed = squeezed if both == folded else squeeze(both)
     out = [folded]
-    for view in (leet, spaced, squeezed, both_squeezed):
+    views = [leet, spaced, squeezed, both_squeezed]
+    if spaced != folded:  # as in rules.text.views
+        split = unspace(folded, split_one_letter_word=True)
+        if split != spaced:
+            views += [split, squeeze(deleet(split))]
+    for view in views:
         if view not in out:
             out.append(view)
     # No run of three left by squeeze(keep=2) means none for keep=1 either.
