@@ -1,9 +1,10 @@
 """The whole charter rule before and after a change, timed in one run (bench/charter.md).
 
-    /work/main/.venv/bin/python bench/charter_speedup.py [--before REV] [--rounds 3]
+    /work/main/.venv/bin/python bench/charter_speedup.py [--before REV] [--after REV] [--rounds 3]
 
 ``REV`` (default ``d5dadd7``, main before the speed-up) is exported with ``git archive`` into a
-temporary directory; each round times the old tree and then this worktree, each in a fresh
+temporary directory (so is ``--after REV`` if given; else this worktree is "after");
+each round times the old tree and then the new one, each in a fresh
 one-core subprocess, on the same comments, the way the core calls the rule: per batch
 ``flood_records(batch)``, then ``check_batch(batch, flood_history=...)`` with the earlier
 batches' records that share a key (what the store would return). Models are loaded before the
@@ -87,6 +88,7 @@ def worker(tree: str, batch_size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", default="d5dadd7", help="git revision to compare against")
+    parser.add_argument("--after", help="git revision to time instead of this worktree")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--show-differences", type=int, default=0, metavar="N",
@@ -96,11 +98,14 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.batch)
         return
-    with tempfile.TemporaryDirectory() as old:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before, "rules", "moderator"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
-        trees = {f"before ({args.before})": old, "after (this tree)": str(ROOT)}
+    with tempfile.TemporaryDirectory() as old, tempfile.TemporaryDirectory() as new:
+        for rev, where in ((args.before, old), (args.after, new)):
+            if rev:
+                archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "rules",
+                                          "moderator"], check=True, capture_output=True).stdout
+                subprocess.run(["tar", "-x", "-C", where], input=archive, check=True)
+        trees = {f"before ({args.before})": old,
+                 f"after ({args.after or 'this tree'})": new if args.after else str(ROOT)}
         runs: dict[str, list[dict]] = {name: [] for name in trees}
         for _ in range(args.rounds):
             for name, tree in trees.items():
