@@ -10,7 +10,6 @@ directly on the whole batch (its ``predict_prob`` helper loops in Python).
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import warnings
@@ -19,14 +18,11 @@ from typing import Any, Sequence
 import numpy as np
 from scipy.special import expit
 
-from rules.spam import tokens
-
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _model: tuple[Any, Any] | None = None  # the vectorizer and the classifier, as shipped
 _linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-_analysis: tuple[Any, frozenset[str], Any] | None = None
 
 
 def _load() -> tuple[Any, Any]:
@@ -46,17 +42,13 @@ def profanity_scores(texts: Sequence[str]) -> np.ndarray:
     """Probability of profanity for each text, in one call for the batch.
 
     Pass folded text (``rules.text.fold``): look-alike letters then read as the words the
-    model knows. The model's words (runs of two or more word characters, lowercased, stop
-    words out) are taken from ``rules.spam.tokens`` (every run of word characters), which the
-    spam model then finds cached for the same text.
+    model knows.
     """
     if not texts:
         return np.zeros(0)
+    vectorizer, _ = _model or _load()
     coef, intercept, a, b = _linear or _unpack()
-    analyze, stop, counting = _analysis or _prepare_analysis()
-    x = counting.transform([
-        [w for w in tokens(text) if len(w) > 1 and w not in stop] if text.lower() == text
-        else analyze(text) for text in texts])
+    x = vectorizer.transform(texts)
     # What CalibratedClassifierCV.predict_proba computes (the mean over its folds of a sigmoid
     # of each LinearSVC's decision function), in one product for all folds: scikit-learn's
     # per-call input validation cost more than the arithmetic on batches of a few hundred.
@@ -66,27 +58,6 @@ def profanity_scores(texts: Sequence[str]) -> np.ndarray:
         mean += expit(-(a[k] * decisions[:, k] + b[k]))
     mean /= decisions.shape[1]
     return mean
-
-
-def _prepare_analysis() -> tuple[Any, frozenset[str], Any]:
-    """The model's analyzer, its stop words, and a copy of the vectorizer that takes the
-    words as given (same vocabulary, idf and normalization)."""
-    global _analysis
-    vectorizer, _ = _model or _load()
-    params = vectorizer.get_params()
-    if params["token_pattern"] != r"(?u)\b\w\w+\b" or params["ngram_range"] != (1, 1) \
-            or params["analyzer"] != "word" or not params["lowercase"] \
-            or params["preprocessor"] or params["tokenizer"] or params["strip_accents"]:
-        raise RuntimeError("profanity model: unexpected vectorizer settings")
-    counting = copy.copy(vectorizer)
-    counting.set_params(analyzer=_as_given)
-    _analysis = (vectorizer.build_analyzer(), frozenset(vectorizer.get_stop_words() or ()),
-                 counting)
-    return _analysis
-
-
-def _as_given(words: list[str]) -> list[str]:
-    return words
 
 
 def _unpack() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

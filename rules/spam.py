@@ -47,27 +47,11 @@ def prepare(text: str, folded: str | None = None) -> str:
 
 # Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
 # little better on one held-out video but cost five times as much (bench/charter.md).
-# Every maximal run of word characters is a token, so the profanity model's words (runs of two
-# or more) are a subset of these: both models read the folded text of most comments (the spam
-# model's preparation changes only those with links or HTML), and the small cache below lets
-# the second one reuse the first one's tokens within a batch.
 _TOKEN = re.compile(r"(?u)\b\w+\b|[!?$@#]")
-_TOKEN_CACHE_SIZE = 4096  # texts; more than a batch, cleared when full
-_TOKEN_CACHE_MAX_CHARS = 2000  # long texts are rare and cost memory: not cached
-_token_cache: dict[str, list[str]] = {}
 
 
-def tokens(text: str) -> list[str]:
-    """The classifier's tokens of ``text`` (prepared, or folded for the profanity model).
-    The list may be shared: do not modify it."""
-    words = _token_cache.get(text)
-    if words is None:
-        words = _TOKEN.findall(text)
-        if len(text) <= _TOKEN_CACHE_MAX_CHARS:
-            if len(_token_cache) >= _TOKEN_CACHE_SIZE:
-                _token_cache.clear()
-            _token_cache[text] = words
-    return words
+def tokens(prepared: str) -> list[str]:
+    return _TOKEN.findall(prepared)
 
 
 @lru_cache(maxsize=1)
@@ -87,12 +71,15 @@ _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _DIGIT = re.compile(r"\d")
 
 
+_LENGTHS = tuple(f"__len{k}__" for k in range(7))  # 50 characters a step, 300 and more last
+
+
 def shape_tokens(raw: str) -> list[str]:
     """Pseudo-words for the raw (unfolded) text's capitals, digits and length."""
-    out = ["__caps__"] * min(len(_CAPS.findall(raw)), 5)
+    out = [] if raw.islower() else ["__caps__"] * min(len(_CAPS.findall(raw)), 5)
     if _DIGIT.search(raw):
         out.append("__digit__")
-    out.append(f"__len{min(len(raw) // 50, 6)}__")
+    out.append(_LENGTHS[min(len(raw) // 50, 6)])
     return out
 
 

@@ -25,3 +25,4 @@ def test_shipped_model_uses_shape_tokens_and_older_files_still_load(tmp_path):
     with_shape = features([prepare(t) for t in texts], texts)
     without = features([prepare(t) for t in texts])
     assert with_shape.sum() > without.sum()
+
