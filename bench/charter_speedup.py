@@ -63,7 +63,7 @@ def worker(tree: str, batch_size: int) -> None:
                                    path="rules.charter")
     rule.check_batch(comments[:10])  # load the models outside the timing
     by_key: dict[str, list] = {}
-    digests = []
+    digests, fired = [], []
     elapsed = 0.0
     for i in range(0, len(comments), batch_size):
         batch = comments[i:i + batch_size]
@@ -78,10 +78,11 @@ def worker(tree: str, batch_size: int) -> None:
             for r in rs:
                 by_key.setdefault(r.key, []).append(r)
         for findings in results:
+            fired.append(sorted({f.rule for f in findings}))
             digests.append(hashlib.blake2b(json.dumps(
                 [[f.rule, f.severity.value, f.reason, f.evidence] for f in findings],
                 sort_keys=True).encode(), digest_size=6).hexdigest())
-    print(json.dumps({"rate": len(comments) / elapsed, "findings": digests,
+    print(json.dumps({"rate": len(comments) / elapsed, "findings": digests, "fired": fired,
                       "comments": len(comments)}))
 
 
@@ -127,6 +128,15 @@ def main() -> None:
     differ = [i for i, (a, b) in enumerate(zip(old, new)) if a != b]
     print(f"  comments whose findings differ: {len(differ)} of {len(old):,}"
           + (f" (first: {', '.join(map(str, differ[:10]))})" if differ else ""))
+    if differ:  # which parts fire on a different set of comments
+        old_fired, new_fired = (rs[0]["fired"] for rs in runs.values())
+        changes: dict[str, list[int]] = {}
+        for a, b in zip(old_fired, new_fired):
+            for rule in set(a) ^ set(b):
+                changes.setdefault(rule, [0, 0])[rule in b] += 1
+        for rule, (lost, gained) in sorted(changes.items()):
+            print(f"    {rule:<18} fires on {gained} more and {lost} fewer comments")
+        print(f"    (the rest differ only in evidence, e.g. a model's score)")
     if args.show_differences:
         texts = load_texts()
         for i in differ[:args.show_differences]:

@@ -5,8 +5,8 @@ Filtering on YouTube", ICMLA 2015), three of its five videos (Psy, Katy Perry, L
 ``../shared/data/youtube_spam/`` (from wolfgangweintritt/ML_2017W_Ass3 @ 375c524b,
 ``datasets/Youtube0{1,2,3}-*.csv``). Only CONTENT and CLASS are used: DATE must never be a feature.
 
-Method: ``rules.spam.features`` (hashed word 1-2 grams and !?$@# tokens of the prepared text,
-plus pseudo-words for the raw text's capitals, digits and length), sublinear tf-idf, logistic regression (C=10, balanced classes). The decision threshold is chosen
+Method: ``rules.spam.features`` (hashed word 1-2 grams and !?$@# tokens of the prepared text),
+sublinear tf-idf, logistic regression (C=10, balanced classes). The decision threshold is chosen
 without looking at the held-out video: leave-one-video-out *within* the training videos, the
 threshold with the best F1 whose pooled false-positive rate is <= 3%.
 
@@ -49,7 +49,7 @@ def load_videos(data: Path = DATA) -> list[tuple[str, list[str], np.ndarray]]:
 
 
 def fit(texts: list[str], labels: np.ndarray, threshold: float = 0.5) -> SpamModel:
-    x = features([prepare(t) for t in texts], texts)
+    x = features([prepare(t) for t in texts])
     tfidf = TfidfTransformer(sublinear_tf=True).fit(x)
     clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
     clf.fit(tfidf.transform(x), labels)
@@ -118,7 +118,7 @@ def main() -> None:
         # The exported arrays must reproduce scikit-learn's own probabilities.
         check = SpamModel.load()
         texts = videos[0][1][:200]
-        x = features([prepare(t) for t in texts], texts)
+        x = features([prepare(t) for t in texts])
         tfidf = TfidfTransformer(sublinear_tf=True)
         tfidf.idf_ = check.idf
         clf = LogisticRegression()

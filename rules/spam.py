@@ -64,33 +64,11 @@ def _hasher() -> Any:
                          alternate_sign=False)
 
 
-# What folding removes but spammers show: shouting ("CHECK OUT MY CHANNEL"), numbers, length.
-# Added as three kinds of pseudo-words; together (not one alone) they lifted the held-out F1
-# on all three videos (bench/charter.md lists every variant tried).
-_CAPS = re.compile(r"\b[A-Z]{3,}\b")
-_DIGIT = re.compile(r"\d")
-
-
-_LENGTHS = tuple(f"__len{k}__" for k in range(7))  # 50 characters a step, 300 and more last
-
-
-def shape_tokens(raw: str) -> list[str]:
-    """Pseudo-words for the raw (unfolded) text's capitals, digits and length."""
-    out = [] if raw.islower() else ["__caps__"] * min(len(_CAPS.findall(raw)), 5)
-    if _DIGIT.search(raw):
-        out.append("__digit__")
-    out.append(_LENGTHS[min(len(raw) // 50, 6)])
-    return out
-
-
-def features(prepared: Sequence[str], raw: Sequence[str] | None = None) -> Any:
-    """Hashed word 1-2 gram counts (plus ``shape_tokens`` of the ``raw`` texts, if given) as
-    a scipy CSR matrix (stateless: nothing to store but the weights)."""
-    def words(i: int, text: str) -> list[str]:
-        w = tokens(text)
-        grams = w + [f"{a} {b}" for a, b in zip(w, w[1:])]
-        return grams if raw is None else grams + shape_tokens(raw[i])
-    return _hasher().transform(words(i, p) for i, p in enumerate(prepared)).tocsr()
+def features(prepared: Sequence[str]) -> Any:
+    """Hashed word 1-2 gram counts as a scipy CSR matrix (stateless: nothing to store but
+    the weights)."""
+    return _hasher().transform(w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+                               for w in map(tokens, prepared)).tocsr()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +77,16 @@ class SpamModel:
     coef: np.ndarray
     intercept: float
     threshold: float  # chosen by the training script (see bench/charter.md)
-    shape: bool = True  # whether the features include shape_tokens (older model files: no)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "SpamModel":
         with np.load(path, allow_pickle=False) as data:
             return cls(idf=data["idf"].astype(np.float64), coef=data["coef"].astype(np.float64),
-                       intercept=float(data["intercept"]), threshold=float(data["threshold"]),
-                       shape=bool(data["shape"]) if "shape" in data.files else False)
+                       intercept=float(data["intercept"]), threshold=float(data["threshold"]))
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, idf=self.idf.astype(np.float32), coef=self.coef.astype(np.float32),
-                            intercept=np.float64(self.intercept), threshold=np.float64(self.threshold),
-                            shape=np.bool_(self.shape))
+                            intercept=np.float64(self.intercept), threshold=np.float64(self.threshold))
 
     def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None) -> np.ndarray:
         """Spam probability of each raw comment text (one vectorized call for the batch).
@@ -119,7 +94,7 @@ class SpamModel:
         if not texts:
             return np.zeros(0)
         x = features([prepare(t, None if folded is None else folded[i])
-                      for i, t in enumerate(texts)], texts if self.shape else None)
+                      for i, t in enumerate(texts)])
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
         x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]
         squares = x.copy()
