@@ -29,7 +29,7 @@ from rules import flood, pii
 from rules.offensive import profanity_scores
 from rules.spam import spam_model
 from rules.terms import TermError, TermList, TermMatcher, parse_term
-from rules.termviews import term_views
+from rules.termviews import term_views_and_flat
 
 logger = logging.getLogger(__name__)
 
@@ -205,18 +205,22 @@ class CharterRule:
         from the previous call's results where the same comment was seen (same uid, text,
         author, date and links: everything either depends on)."""
         recent = self._recent
-        keys = [(c.uid, c.text, c.author, c.created_at, c.links) for c in capped]
+        keys = [(c.uid, c.text, c.author, c.created_at, tuple(c.links)) for c in capped]
         out: list[tuple[tuple[str, ...], flood.Keyed | None]] = []
+        flats: dict[int, str] = {}
         missing: list[int] = []
         for i, key in enumerate(keys):
             hit = recent.get(key)
             if hit is None or (with_flood and hit[1] is None):
                 missing.append(i)
-                hit = (hit[0] if hit else term_views(capped[i].text), None)
+                if hit is None:
+                    views, flats[i] = term_views_and_flat(capped[i].text)
+                    hit = (views, None)
             out.append(hit)
         if with_flood and missing:
             keyed = flood.keyed_records([capped[i] for i in missing], self.flood.settings,
-                                        [out[i][0][0] for i in missing])
+                                        [out[i][0][0] for i in missing],
+                                        [flats.get(i) for i in missing])
             for i, k in zip(missing, keyed):
                 out[i] = (out[i][0], k)
         self._recent = dict(zip(keys, out))

@@ -12,7 +12,13 @@ fast_fold = fold  # kept for callers: fold itself now has the ASCII shortcut
 
 
 def term_views(text: str) -> tuple[str, ...]:
-    """``views(text)`` followed by the one-letter squeeze of the fully normalized view.
+    """``views(text)`` followed by the one-letter squeeze of the fully normalized view."""
+    return term_views_and_flat(text)[0]
+
+
+def term_views_and_flat(text: str) -> tuple[tuple[str, ...], str]:
+    """``term_views(text)`` and ``squeeze(fold(text), keep=1)``, which flood fingerprints
+    read (``rules.flood``): both from one squeeze of the folded text where it has no runs.
 
     The same steps as ``rules.text.views``, each run once: most comments have no spaced
     letters, no leetspeak and no repeated letters, so most steps return their input and the
@@ -34,4 +40,5 @@ def term_views(text: str) -> tuple[str, ...]:
             out.append(view)
     # No run of three left by squeeze(keep=2) means none for keep=1 either.
     single = both if both_squeezed == both else squeeze(both, keep=1)
-    return tuple(out) if single in out else (*out, single)
+    flat = folded if squeezed == folded else squeeze(folded, keep=1)
+    return (tuple(out) if single in out else (*out, single)), flat
