@@ -75,10 +75,12 @@ def _confusable_map() -> dict[str, str]:
                 break
     for char, target in _latin_bases().items():
         table.setdefault(char, target)
-    # One more step for letters whose prototype is itself a look-alike: Cyrillic т -> small
-    # capital ᴛ -> t, в -> ʙ -> b, к -> ĸ -> k, н -> ʜ -> h.
+    # One more step for Cyrillic letters whose prototype is itself a look-alike: т -> small
+    # capital ᴛ -> t, в -> ʙ -> b, к -> ĸ -> k, н -> ʜ -> h. (Only Cyrillic: elsewhere the
+    # chains drift, e.g. the euro sign would become C and no longer read as leetspeak e.)
     for char, homoglyphs in data.items():
-        if len(char) == 1 and not char.isascii() and char not in table:
+        if len(char) == 1 and char not in table and char.isalpha() \
+                and unicodedata.name(char, "").startswith("CYRILLIC"):
             target = next((g["c"] for g in homoglyphs if len(g["c"]) == 1), "")
             if target in table:
                 table[char] = table[target]

@@ -61,3 +61,8 @@ def test_unspace_keeps_a_one_letter_word_apart():
 ])
 def test_skeleton_maps_lowercase_cyrillic_lookalikes(text, expected):
     assert skeleton(text).lower() == expected
+
+
+def test_lookalike_chains_stay_cyrillic():
+    # the euro sign is leetspeak for e, not a look-alike of C
+    assert "free gift" in views("FR€€ G1FT")
