@@ -29,7 +29,7 @@ from rules import flood, pii
 from rules.offensive import profanity_scores
 from rules.spam import spam_model
 from rules.terms import TermError, TermList, TermMatcher, parse_term
-from rules.termviews import term_views
+from rules.termviews import term_views_and_flat
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,10 @@ class CharterRule:
         self.max_text_chars = max_text_chars
         # How far back the caller should feed flood history (None: it needs none).
         self.history_window = flood_part.settings.window if flood_part.enabled else None
+        # The last batch's normalized views and flood records, by what they are computed from:
+        # the core asks flood_records(batch) and then check_batch(batch), and would otherwise
+        # pay for normalization and fingerprints twice. Replaced (never grown) on each call.
+        self._recent: dict[tuple, tuple[tuple[str, ...], flood.Keyed | None]] = {}
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -140,10 +144,10 @@ class CharterRule:
         (see ``rules.flood``); without it, flooding is judged within the batch only."""
         if not comments:
             return []
-        cap = self.max_text_chars
-        capped = [c if len(c.text) <= cap else replace(c, text=c.text[:cap]) for c in comments]
+        capped = self._capped(comments)
         texts = [c.text for c in capped]
-        text_views = [term_views(t) for t in texts]
+        prepared = self._prepare(capped, with_flood=self.flood.enabled)
+        text_views = [views for views, _ in prepared]
         folded = [v[0] for v in text_views]
         out: list[list[Finding]] = [[] for _ in capped]
 
@@ -176,7 +180,8 @@ class CharterRule:
                         reason="Spam or self-promotion (spam classifier)",
                         evidence={"score": round(float(score), 3), "threshold": threshold}))
         if self.flood.enabled:
-            hits = flood.check(capped, flood_history, self.flood.settings, folded)
+            hits = flood.check(capped, flood_history, self.flood.settings, folded,
+                               keyed=[keyed for _, keyed in prepared])
             for i, hit in enumerate(hits):
                 if hit is not None:
                     out[i].append(self._flood_finding(hit))
@@ -186,9 +191,40 @@ class CharterRule:
         """What the store should remember about each comment for later flood checks."""
         if not self.flood.enabled:
             return [[] for _ in comments]
+        capped = self._capped(comments)
+        return flood.records(capped, self.flood.settings,
+                             keyed=[keyed for _, keyed in self._prepare(capped, with_flood=True)])
+
+    def _capped(self, comments: Sequence[Comment]) -> list[Comment]:
         cap = self.max_text_chars
-        return flood.records([c if len(c.text) <= cap else replace(c, text=c.text[:cap])
-                              for c in comments], self.flood.settings)
+        return [c if len(c.text) <= cap else replace(c, text=c.text[:cap]) for c in comments]
+
+    def _prepare(self, capped: Sequence[Comment], *, with_flood: bool
+                 ) -> list[tuple[tuple[str, ...], flood.Keyed | None]]:
+        """Each comment's term views (the folded text first) and, if asked, its flood records;
+        from the previous call's results where the same comment was seen (same uid, text,
+        author, date and links: everything either depends on)."""
+        recent = self._recent
+        keys = [(c.uid, c.text, c.author, c.created_at, tuple(c.links)) for c in capped]
+        out: list[tuple[tuple[str, ...], flood.Keyed | None]] = []
+        flats: dict[int, str] = {}
+        missing: list[int] = []
+        for i, key in enumerate(keys):
+            hit = recent.get(key)
+            if hit is None or (with_flood and hit[1] is None):
+                missing.append(i)
+                if hit is None:
+                    views, flats[i] = term_views_and_flat(capped[i].text)
+                    hit = (views, None)
+            out.append(hit)
+        if with_flood and missing:
+            keyed = flood.keyed_records([capped[i] for i in missing], self.flood.settings,
+                                        [out[i][0][0] for i in missing],
+                                        [flats.get(i) for i in missing])
+            for i, k in zip(missing, keyed):
+                out[i] = (out[i][0], k)
+        self._recent = dict(zip(keys, out))
+        return out
 
     def _term_finding(self, hit) -> Finding:
         term_list = self.matcher.lists[hit.list_index]

@@ -76,11 +76,14 @@ def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None
     return key if letters >= min_chars else ""
 
 
-def _text_key(text: str, folded: str | None) -> tuple[str, int]:
-    folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
-        else folded[:MAX_FINGERPRINT_CHARS]
+def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[str, int]:
+    """``flat``: ``squeeze(folded, keep=1)`` if the caller has it."""
+    if flat is None or folded is None or len(folded) > MAX_FINGERPRINT_CHARS:
+        folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
+            else folded[:MAX_FINGERPRINT_CHARS]
+        flat = squeeze(folded, keep=1)
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
-    words = sorted(set(_LETTERS.findall(squeeze(folded, keep=1))))
+    words = sorted(set(_LETTERS.findall(flat)))
     joined = " ".join(words)
     return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(), sum(map(len, words))
 
@@ -104,20 +107,30 @@ def author_key(comment: Comment) -> str:
     return a.id or (a.handle and "@" + a.handle.casefold()) or (a.name and fold(a.name)) or ""
 
 
+Keyed = list[tuple[FloodRecord, bool]]
+
+
 def records(comments: Sequence[Comment], settings: FloodSettings = FloodSettings(),
-            folded: Sequence[str] | None = None) -> list[list[FloodRecord]]:
-    return [[record for record, _ in keyed] for keyed in _keyed(comments, settings, folded)]
+            folded: Sequence[str] | None = None,
+            keyed: Sequence[Keyed] | None = None) -> list[list[FloodRecord]]:
+    """``keyed``: ``keyed_records(comments, settings)`` if the caller already has them."""
+    if keyed is None:
+        keyed = keyed_records(comments, settings, folded)
+    return [[record for record, _ in k] for k in keyed]
 
 
-def _keyed(comments: Sequence[Comment], settings: FloodSettings,
-           folded: Sequence[str] | None) -> list[list[tuple[FloodRecord, bool]]]:
-    """Each comment's records, each with whether the many-authors count applies to it."""
+def keyed_records(comments: Sequence[Comment], settings: FloodSettings,
+                  folded: Sequence[str] | None = None,
+                  flat: Sequence[str] | None = None) -> list[Keyed]:
+    """Each comment's records, each with whether the many-authors count applies to it.
+    ``flat``: ``squeeze(folded[i], keep=1)`` of each, if the caller has them."""
     out = []
     for i, c in enumerate(comments):
         author = author_key(c)
         time = c.created_at.timestamp() if c.created_at else None
         keys: list[tuple[str, bool]] = []
-        text_key, letters = _text_key(c.text, None if folded is None else folded[i])
+        text_key, letters = _text_key(c.text, None if folded is None else folded[i],
+                                      None if flat is None else flat[i])
         if letters >= settings.min_chars:
             keys.append(("t:" + text_key, letters >= settings.authors_min_chars))
         if settings.links:
@@ -134,8 +147,11 @@ def _keyed(comments: Sequence[Comment], settings: FloodSettings,
 
 def check(comments: Sequence[Comment], history: Iterable[FloodRecord],
           settings: FloodSettings = FloodSettings(),
-          folded: Sequence[str] | None = None) -> list[FloodHit | None]:
-    keyed = _keyed(comments, settings, folded)
+          folded: Sequence[str] | None = None,
+          keyed: Sequence[Keyed] | None = None) -> list[FloodHit | None]:
+    """``keyed``: ``keyed_records(comments, settings)`` if the caller already has them."""
+    if keyed is None:
+        keyed = keyed_records(comments, settings, folded)
     batch = [[record for record, _ in k] for k in keyed]
     uids = {c.uid for c in comments}
     history = [r for r in history if not r.uid or r.uid not in uids]

@@ -47,19 +47,28 @@ def prepare(text: str, folded: str | None = None) -> str:
 
 # Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
 # little better on one held-out video but cost five times as much (bench/charter.md).
+_TOKEN = re.compile(r"(?u)\b\w+\b|[!?$@#]")
+
+
+def tokens(prepared: str) -> list[str]:
+    return _TOKEN.findall(prepared)
+
+
 @lru_cache(maxsize=1)
-def _vectorizer() -> Any:
+def _hasher() -> Any:
     # scikit-learn is imported on first use: importing it costs a second at CLI start-up.
-    from sklearn.feature_extraction.text import HashingVectorizer
-    return HashingVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[!?$@#]",
-                             alternate_sign=False, norm=None, n_features=N_FEATURES,
-                             lowercase=False)
+    # What HashingVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False,
+    # norm=None, lowercase=False) hashes, given the tokens.
+    from sklearn.feature_extraction import FeatureHasher
+    return FeatureHasher(n_features=N_FEATURES, input_type="string", dtype=np.float64,
+                         alternate_sign=False)
 
 
 def features(prepared: Sequence[str]) -> Any:
     """Hashed word 1-2 gram counts as a scipy CSR matrix (stateless: nothing to store but
     the weights)."""
-    return _vectorizer().transform(prepared).tocsr()
+    return _hasher().transform(w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+                               for w in map(tokens, prepared)).tocsr()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +93,8 @@ class SpamModel:
         ``folded``: the texts already folded, if the caller has them."""
         if not texts:
             return np.zeros(0)
-        prepared = [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)]
-        x = features(prepared)
+        x = features([prepare(t, None if folded is None else folded[i])
+                      for i, t in enumerate(texts)])
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
         x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]
         squares = x.copy()

@@ -32,3 +32,12 @@ def test_fast_views_equal_the_shared_views_plus_one():
 
 def test_one_letter_squeeze_view():
     assert "you fuck" in term_views("you fuuuuuck")
+
+
+def test_flat_view_is_the_one_letter_squeeze_of_the_folded_text():
+    from rules.termviews import term_views_and_flat
+    from rules.text import squeeze
+    for text in corpus() + ["loooool", "aaa bbb", "Ｆｒｅｅｅｅ"]:
+        views, flat = term_views_and_flat(text)
+        assert views == term_views(text)
+        assert flat == squeeze(fold(text), keep=1), text
