@@ -35,3 +35,8 @@ def write_config(tmp_path):
         path.write_text(text, encoding="utf-8")
         return path
     return write
+
+
+def pytest_configure(config):
+    # Slow tests still run by default (CI runs them); ``-m "not slow"`` leaves them out locally.
+    config.addinivalue_line("markers", "slow: takes more than a few seconds; runs in CI")

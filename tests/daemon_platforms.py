@@ -1,10 +1,16 @@
 """Local "platforms" the daemon tests run against, and helpers to configure and start it.
 
 A platform here is anything that can (1) show new comments to a connector, (2) say which
-hide / delete / unhide calls it received, and (3) produce the ``[[accounts]]`` keys that point
-a connector at it. The file connector is the first one (comments appended to a JSON Lines
-source; its ``actions_file`` is what "the platform saw"). The fake HTTP servers of the other
-connectors (tests/fakes/) can be plugged in by writing the same three methods.
+hide / delete / unhide it applied, and (3) produce the ``[[accounts]]`` keys (and the secrets,
+through environment variables) that point a connector at it. The file connector is one
+(comments appended to a JSON Lines source; its ``actions_file`` is what "the platform saw");
+the fake HTTP servers of the other connectors (tests/fakes/) are the others, one server per
+account, running in the test process on 127.0.0.1 while the daemon runs as a subprocess.
+
+"Applied" means in effect: like the real platforms, hiding a hidden comment or removing a
+removed one succeeds and changes nothing, so such repeats are counted apart (``repeat_calls``).
+A daemon killed after the platform acted but before it logged "done" repeats that one call on
+restart; the log check keeps every other call from being repeated.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable, Protocol
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Protocol
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,13 +35,24 @@ REVIEW_WORDS = "check out my channel"
 
 class Platform(Protocol):
     name: str
+    degrade: dict[str, str]  # actions the platform cannot do -> what the policy does instead
 
     def account_keys(self, account: str) -> str: ...
 
-    def post(self, account: str, records: Iterable[dict]) -> None: ...
+    def environ(self) -> dict[str, str]:
+        """Environment variables the daemon needs (the secrets named in account_keys)."""
+        ...
+
+    def post(self, account: str, records: Iterable[dict]) -> list[str]:
+        """Make the comments appear; their ids on the platform, in order."""
+        ...
 
     def seen_actions(self) -> list[tuple[str, str, str]]:
-        """(account, comment id, action) for every call the platform received, in order."""
+        """(account, comment id, action) for every action applied in effect, in order."""
+        ...
+
+    def repeat_calls(self) -> int:
+        """Calls the platform accepted that changed nothing (hiding a hidden comment)."""
         ...
 
     def close(self) -> None:
@@ -44,6 +62,7 @@ class Platform(Protocol):
 
 class FilePlatform:
     name = "file"
+    degrade: dict[str, str] = {}
 
     def __init__(self, root: Path, latency: float = 0.004):
         self.root = root
@@ -58,13 +77,18 @@ class FilePlatform:
         return (f'platform = "file"\npath = "{self.source(account)}"\n'
                 f'actions_file = "{self.actions}"\nlatency = {self.latency}\n')
 
-    def post(self, account: str, records: Iterable[dict]) -> None:
+    def environ(self) -> dict[str, str]:
+        return {}
+
+    def post(self, account: str, records: Iterable[dict]) -> list[str]:
+        records = list(records)
         data = "".join(json.dumps(r) + "\n" for r in records).encode()
         fd = os.open(self.source(account), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             os.write(fd, data)  # one append: a reader never sees half a line... mostly
         finally:
             os.close(fd)
+        return [r["id"] for r in records]
 
     def seen_actions(self) -> list[tuple[str, str, str]]:
         if not self.actions.exists():
@@ -78,12 +102,225 @@ class FilePlatform:
             out.append((record["account"], record["id"], record["action"]))
         return out
 
+    def repeat_calls(self) -> int:
+        return 0  # the file connector checks its own actions file first
+
     def close(self) -> None:
         pass
 
 
+class _FakeServerPlatform:
+    """One fake server per account, started on first use; subclasses say how to start one,
+    post a comment on it, and read the actions it applied."""
+
+    name = ""
+    degrade: dict[str, str] = {}
+    env_prefix = ""
+    secrets: dict[str, str] = {}  # setting -> value the fakes accept
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.fakes: dict[str, Any] = {}
+        self.parents: dict[str, str] = {}  # account -> the post/media its comments go under
+        self._clock = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+
+    def stamp(self) -> datetime:
+        """Creation times one second apart, a day ago onwards (within every lookback)."""
+        self._clock += timedelta(seconds=1)
+        return self._clock
+
+    def env_name(self, key: str) -> str:
+        return f"{self.env_prefix}_{key.upper()}"
+
+    def environ(self) -> dict[str, str]:
+        return {self.env_name(k): v for k, v in self.secrets.items()}
+
+    def fake(self, account: str) -> Any:
+        if account not in self.fakes:
+            self.fakes[account] = self.start(account)
+        return self.fakes[account]
+
+    def account_keys(self, account: str) -> str:
+        fake = self.fake(account)
+        names = ", ".join(f'{k} = "{self.env_name(k)}"' for k in self.secrets)
+        return (f'platform = "{self.name}"\napi_base = "{self.api_base(fake)}"\n'
+                f"secrets = {{ {names} }}\n{self.keys(account)}")
+
+    def post(self, account: str, records: Iterable[dict]) -> list[str]:
+        fake = self.fake(account)
+        return [self.add(account, fake, r) for r in records]
+
+    def effects(self) -> tuple[list[tuple[str, str, str]], int]:
+        """Per comment, a call counts when it changes the comment's state."""
+        applied, repeats = [], 0
+        for account, fake in self.fakes.items():
+            repeats += self.repeats_answered_gone(fake)
+            state: dict[str, str] = {}
+            for action, cid in self.calls(fake):
+                if state.get(cid) == action:
+                    repeats += 1
+                    continue
+                state[cid] = action
+                applied.append((account, cid, action))
+        return applied, repeats
+
+    def seen_actions(self) -> list[tuple[str, str, str]]:
+        return self.effects()[0]
+
+    def repeat_calls(self) -> int:
+        return self.effects()[1]
+
+    def close(self) -> None:
+        for fake in self.fakes.values():
+            fake.stop()
+
+    # -- for subclasses ----------------------------------------------------------------------
+    def start(self, account: str) -> Any:
+        raise NotImplementedError
+
+    def api_base(self, fake: Any) -> str:
+        return fake.url
+
+    def keys(self, account: str) -> str:
+        return ""
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        raise NotImplementedError
+
+    def calls(self, fake: Any) -> list[tuple[str, str]]:
+        """(core action, comment id) for every state-changing call the fake accepted."""
+        with fake.lock:
+            return list(fake.actions)
+
+    def repeats_answered_gone(self, fake: Any) -> int:
+        """Repeated calls the fake answered "no such object" (and left out of its actions)."""
+        return 0
+
+
+class RedditPlatform(_FakeServerPlatform):
+    """Each account moderates r/acme on its own fake Reddit: hide = remove, delete = remove
+    as spam, unhide = approve."""
+
+    name = "reddit"
+    env_prefix = "CRASH_REDDIT"
+    secrets = {"client_id": "crash-id", "client_secret": "crash-secret",
+               "username": "acme_mod", "password": "crash-password"}
+    ACTIONS = {"remove": "hide", "spam": "delete", "approve": "unhide"}
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.reddit import FakeReddit
+
+        fake = FakeReddit(client_id="crash-id", client_secret="crash-secret",
+                          username="acme_mod", password="crash-password").start()
+        self.parents[account] = fake.add_submission("acme", title="Rates update")
+        return fake
+
+    def keys(self, account: str) -> str:
+        return 'subreddits = ["acme"]\n'
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        return fake.add_comment("acme", record["text"], author=record["author"]["handle"],
+                                submission=self.parents[account],
+                                created_utc=self.stamp().timestamp())
+
+    def calls(self, fake: Any) -> list[tuple[str, str]]:
+        with fake.lock:
+            return [(self.ACTIONS[a], cid) for a, cid in fake.actions if a in self.ACTIONS]
+
+
+class XPlatform(_FakeServerPlatform):
+    """Replies in the conversation of each account's post; X cannot delete them: hide."""
+
+    name = "x"
+    degrade = {"delete": "hide"}
+    env_prefix = "CRASH_X"
+    secrets = {"bearer_token": "crash-x-token"}
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.x import FakeX
+
+        fake = FakeX(token="crash-x-token").start()
+        self.parents[account] = fake.add_post("Rates update")
+        return fake
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        return fake.add_reply(self.parents[account], record["text"],
+                              author=record["author"]["handle"])
+
+
+class FacebookPlatform(_FakeServerPlatform):
+    """Comments on one post of each account's Page (fake Graph API)."""
+
+    name = "facebook"
+    env_prefix = "CRASH_FB"
+    secrets = {"access_token": "crash-page-token"}
+    PAGE = "1000"
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.graph import FakeGraph
+
+        fake = FakeGraph(token="crash-page-token").start()
+        fake.add_page(self.PAGE)
+        self.parents[account] = fake.add_post(self.PAGE, graph_time(self.stamp()), "Rates")
+        return fake
+
+    def api_base(self, fake: Any) -> str:
+        return fake.base_url
+
+    def keys(self, account: str) -> str:
+        return f'page_id = "{self.PAGE}"\n'
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        author = record["author"]
+        return fake.add_fb_comment(self.parents[account], record["text"],
+                                   graph_time(self.stamp()),
+                                   author=(author["id"], author["handle"]))
+
+    def calls(self, fake: Any) -> list[tuple[str, str]]:
+        with fake._lock:
+            return list(fake.actions)
+
+    def repeats_answered_gone(self, fake: Any) -> int:
+        # Deleting a deleted comment: the Graph API answers error 100/33, the connector
+        # counts that as done.
+        with fake._lock:
+            deletes = sum(1 for r in fake.requests if r.method == "DELETE")
+            return deletes - sum(1 for a, _ in fake.actions if a == "delete")
+
+
+class InstagramPlatform(FacebookPlatform):
+    """Comments on one media of each account's professional account (fake Graph API)."""
+
+    name = "instagram"
+    env_prefix = "CRASH_IG"
+    secrets = {"access_token": "crash-ig-token"}
+    IG_USER = "17841400000000000"
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.graph import FakeGraph
+
+        fake = FakeGraph(token="crash-ig-token").start()
+        fake.add_ig_user(self.IG_USER)
+        self.parents[account] = fake.add_media(self.IG_USER, graph_time(self.stamp()), "Rates")
+        return fake
+
+    def keys(self, account: str) -> str:
+        return f'ig_user_id = "{self.IG_USER}"\n'
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        author = record["author"]
+        return fake.add_ig_comment(self.parents[account], record["text"],
+                                   graph_time(self.stamp()), username=author["handle"],
+                                   user_id=author["id"])
+
+
+def graph_time(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
 # The platforms the end-to-end daemon tests run against; add a fake server's adapter here.
-PLATFORMS: dict[str, type] = {"file": FilePlatform}
+PLATFORMS: dict[str, type] = {"file": FilePlatform, "reddit": RedditPlatform, "x": XPlatform,
+                              "facebook": FacebookPlatform, "instagram": InstagramPlatform}
 
 
 def make_comments(rng: random.Random, start: int, count: int, prefix: str = "c") -> list[dict]:

@@ -197,6 +197,22 @@ def test_actions_follow_capabilities(kit):
     assert kit.applied() == expected
 
 
+def test_repeating_an_action_is_a_harmless_no_op(kit):
+    """A daemon killed after the platform acted but before the log said so repeats the call
+    on restart: hiding a hidden comment or deleting a deleted one must succeed and change
+    nothing (as on the real platforms)."""
+    kit.post("target")
+    comment = drain(kit.connector)[0][0]
+    caps, expected = kit.connector.capabilities, []
+    for action, capable in (("hide", caps.hide), ("delete", caps.delete)):
+        if capable:
+            getattr(kit.connector, action)(comment)
+            getattr(kit.reopen(), action)(comment)  # the restarted daemon, same call
+            expected.append((action, comment.id))
+    effects = [a for i, a in enumerate(kit.applied()) if i == 0 or kit.applied()[i - 1] != a]
+    assert effects == expected
+
+
 def test_declared_ban_is_carried_out(kit):
     kit.post("target")
     comment = drain(kit.connector)[0][0]

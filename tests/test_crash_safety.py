@@ -2,12 +2,16 @@
 with what the platform saw: no comment lost or recorded twice, no action carried out twice,
 every planned action eventually done.
 
-The platform is pluggable (see daemon_platforms.py): the file connector today, the fake
-platform servers of the other connectors later.
+The platform is pluggable (see daemon_platforms.py): the file connector, and the fake Reddit,
+X and Graph API servers (Facebook, Instagram) running in this process on 127.0.0.1, which the
+daemon subprocess reaches through each account's ``api_base``. CI budget: about 8 s per
+platform (7 kills at random moments, more until three landed mid-work, then one run to
+completion). For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -22,12 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_platforms import (DELETE_WORDS, HIDE_WORDS, PLATFORMS,  # noqa: E402
                               FilePlatform, make_comments, query, start_daemon, write_config)
 
-KILL_PHASE_SECONDS = 15
+KILLS = int(os.environ.get("CRASH_KILLS", 7))  # per platform (more until 3 landed mid-work)
+KILL_PHASE_SECONDS = 2 * KILLS  # a bound in case starts are slow (a loaded CI machine)
 FINAL_PHASE_SECONDS = 25
+INITIAL_COMMENTS = {"file": 1200}  # per account; the HTTP fakes take 600 (a round trip each)
 SEED = int(time.time())  # a different schedule of kills each run; printed on failure
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.slow
+@pytest.mark.timeout(60 + 3 * KILLS)
 @pytest.mark.parametrize("platform_name", sorted(PLATFORMS))
 def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Path,
                                                                    platform_name: str) -> None:
@@ -47,19 +54,20 @@ def check_kill_9(tmp_path: Path, platform) -> None:
 
     def post(name: str, count: int) -> None:
         records = make_comments(rng, len(posted[name]), count, prefix=f"{name}-")
-        platform.post(name, records)
-        posted[name].extend(records)
+        ids = platform.post(name, records)  # the platform names them
+        posted[name].extend({**r, "id": i} for r, i in zip(records, ids))
 
     for name in accounts:
-        post(name, 1200)
+        post(name, INITIAL_COMMENTS.get(platform.name, 600))
 
+    environ = platform.environ()
     kills, mid_work = 0, 0
     deadline = time.monotonic() + KILL_PHASE_SECONDS
-    while time.monotonic() < deadline:
-        proc = start_daemon(config, log)
+    while (kills < KILLS or mid_work < 3) and time.monotonic() < deadline:
+        proc = start_daemon(config, log, environ=environ)
         time.sleep(rng.uniform(0.3, 1.5))
-        post(rng.choice(list(accounts)), rng.randint(20, 150))  # comments keep arriving
-        time.sleep(rng.uniform(0.0, 0.4))
+        post(rng.choice(list(accounts)), rng.randint(100, 400))  # comments keep arriving
+        time.sleep(rng.uniform(0.0, 0.25))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         kills += 1
@@ -69,7 +77,7 @@ def check_kill_9(tmp_path: Path, platform) -> None:
 
     # The last start runs to completion and must stop cleanly on SIGTERM.
     starts = log.read_text().count("daemon started")
-    proc = start_daemon(config, log)
+    proc = start_daemon(config, log, environ=environ)
     total = sum(len(v) for v in posted.values())
     deadline = time.monotonic() + 10
     while log.read_text().count("daemon started") == starts and time.monotonic() < deadline:
@@ -88,8 +96,8 @@ def check_kill_9(tmp_path: Path, platform) -> None:
     assert proc.wait(timeout=10) == 0, log.read_text()[-3000:]
     assert time.monotonic() - started < 5
 
-    where = f"(seed {SEED}, {kills} kills, {mid_work} mid-work; log {log})"
-    assert kills >= 6 and mid_work >= 3, where
+    where = f"({platform.name}, seed {SEED}, {kills} kills, {mid_work} mid-work; log {log})"
+    assert kills >= 5 and mid_work >= 3, where
 
     # Every comment recorded exactly once (the primary key makes "twice" impossible; the
     # count and the set together show none was lost and nothing extra appeared).
@@ -103,6 +111,11 @@ def check_kill_9(tmp_path: Path, platform) -> None:
     seen = platform.seen_actions()
     repeats = [k for k, n in Counter(seen).items() if n > 1]
     assert not repeats, f"{where}: carried out twice: {repeats[:5]}"
+    # A call repeated without effect (the platform acted, the kill came before "done" was
+    # logged) can happen at most once per account per kill; any more means the log check
+    # before each action is not working.
+    assert platform.repeat_calls() <= kills * len(accounts), \
+        f"{where}: {platform.repeat_calls()} calls repeated"
 
     # The log agrees: at most one 'done' per action and comment...
     done_twice = query(db, "SELECT idem_key FROM actions WHERE status = 'done' "
@@ -120,8 +133,9 @@ def check_kill_9(tmp_path: Path, platform) -> None:
     assert logged == set(seen), where
 
     # And they are the right actions: every giveaway hidden, every fee scam deleted.
-    expected = {(n, r["id"], "hide" if HIDE_WORDS in r["text"] else "delete")
+    expected = {(n, r["id"], platform.degrade.get(a, a))
                 for n, recs in posted.items() for r in recs
+                for a in ["hide" if HIDE_WORDS in r["text"] else "delete"]
                 if HIDE_WORDS in r["text"] or DELETE_WORDS in r["text"]}
     assert set(seen) == expected, where
 

@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from .harness import QuietServer
+
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
 NESTED_LIMIT = 25  # items inlined by a field expansion such as replies{...}
@@ -75,7 +77,7 @@ class FakeGraph:
 
     def start(self) -> "FakeGraph":
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True,
                                         name="fake-graph")

@@ -22,6 +22,7 @@ lock: subclasses keep their state on ``self`` and may touch it from the test thr
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,7 +79,7 @@ class FakeServer:
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "FakeServer":
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                         name=type(self).__name__,
@@ -171,6 +172,14 @@ class FakeServer:
                 return self.route(request)
             except Exception as e:  # a bug in a fake must show up as a 500, not a hang
                 return Reply(500, {"error": f"fake server error: {type(e).__name__}: {e}"})
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client that vanishes mid-request (a killed daemon) is no error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 def serving(factory: Callable[[], FakeServer], **fixture_args: Any) -> Any:
