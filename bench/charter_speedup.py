@@ -136,7 +136,7 @@ def main() -> None:
                 changes.setdefault(rule, [0, 0])[rule in b] += 1
         for rule, (lost, gained) in sorted(changes.items()):
             print(f"    {rule:<18} fires on {gained} more and {lost} fewer comments")
-        print(f"    (the rest differ only in evidence, e.g. a model's score)")
+        print("    (the rest differ only in evidence, e.g. a model's score)")
     if args.show_differences:
         texts = load_texts()
         for i in differ[:args.show_differences]:

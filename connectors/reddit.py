@@ -14,7 +14,6 @@ in the queue (bounded), so an item reported again after an approval comes back.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -24,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
-from urllib.parse import urlsplit
 
 import praw
 import prawcore
@@ -34,7 +32,7 @@ from praw.exceptions import PRAWException, RedditAPIException
 from requests.adapters import HTTPAdapter
 
 from connectors.base import Batch, Capabilities
-from connectors.retry import RetryPolicy, call_with_retry
+from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
 from moderator.models import Author, Comment, Link
@@ -241,7 +239,7 @@ class RedditConnector:
         session = requests.Session()
         for prefix in ("https://", "http://"):
             session.mount(prefix, _Timeout(options.timeout))
-        if _is_loopback(api_base) and _is_loopback(auth_base):
+        if is_loopback(api_base) and is_loopback(auth_base):
             session.trust_env = False  # no proxy between us and a local server
         credentials = ({"refresh_token": secrets["refresh_token"]} if secrets.get("refresh_token")
                        else {"username": secrets["username"], "password": secrets["password"]})
@@ -512,13 +510,6 @@ def _retry_after(response: requests.Response | None) -> float | None:
                 continue
     return None
 
-
-def _is_loopback(base: str) -> bool:
-    host = urlsplit(base).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _safe36(value: str) -> int:

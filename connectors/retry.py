@@ -7,11 +7,13 @@ bounded, and the total number of attempts is small. Auth failures are never retr
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import time
 from dataclasses import dataclass
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 from moderator.errors import RateLimited, TransientError
 
@@ -56,3 +58,12 @@ def call_with_retry(call: Callable[[], T], *, what: str, policy: RetryPolicy = R
                            what, e, wait, attempt, policy.attempts)
             sleep(wait)
     raise AssertionError("unreachable")
+
+
+def is_loopback(base_url: str) -> bool:
+    """True for a server on this machine (tests, a local proxy): no environment proxy applies."""
+    host = urlsplit(base_url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -19,7 +19,6 @@ are snowflakes that grow with time, so each source resumes after the newest id i
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import time
@@ -36,7 +35,7 @@ from oauthlib.oauth1.rfc5849 import signature
 from requests.adapters import HTTPAdapter
 
 from connectors.base import Batch, Capabilities
-from connectors.retry import RetryPolicy, call_with_retry
+from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
 from moderator.models import Author, Comment, Link
@@ -217,7 +216,7 @@ class XConnector:
                                wait_on_rate_limit=False)
         client.session.mount(TWEEPY_HOST, _Endpoint(base, _authorizer(account.name, secrets),
                                                     options.timeout))
-        if _is_loopback(base):
+        if is_loopback(base):
             client.session.trust_env = False  # no proxy between us and a local server
         return cls(account.name, options, client, retry=retry, sleep=sleep)
 
@@ -461,13 +460,6 @@ def _retry_after(error: tweepy.TooManyRequests) -> float | None:
         pass
     return None
 
-
-def _is_loopback(base: str) -> bool:
-    host = urlsplit(base).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _iso(when: datetime) -> str:

@@ -21,7 +21,6 @@ from connectors.base import Capabilities
 from connectors.file import BadRecord, read_records
 from moderator import __version__, config, policy, review
 from moderator.errors import ConfigError, InputError, ModeratorError
-from moderator.models import Action
 from moderator.pipeline import Pipeline
 from moderator.store import Store
 from moderator.worker import open_connector, run_account

@@ -127,7 +127,6 @@ def load_feed(source: str | Path, fmt: str = "auto", *, name: str | None = None,
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown feed format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    text: str
     if isinstance(source, Path) or ("\n" not in source and len(source) < 4096
                                     and Path(source).is_file()):
         path = Path(source)
