@@ -53,7 +53,7 @@ def parse_age(value: str | None, option: str) -> timedelta | None:
 
 
 def _hooks(settings: config.Settings) -> dict[str, Any]:
-    """The threat-feed refresher and digest sender, when those modules are present.
+    """The threat-feed refresher and the digest sender, where the config asks for them.
 
     ``feed_refresher() -> bool | None`` and ``digest_sender(period_start, period_end)``: see
     ``moderator.daemon``. Wired here so the daemon itself knows neither module.

@@ -5,8 +5,8 @@ methods) into a :class:`Digest` of display-safe plain text (comment text and aut
 invisible characters dropped, personal data masked, links defanged); ``digest_render`` turns it
 into the text and HTML parts (the HTML escapes every value again); :func:`deliver` sends the
 e-mail by SMTP with a bounded retry. :func:`send_digest` records every send in the store, so the
-next digest starts exactly where the last one ended; :func:`send_due_digest` is the daemon's
-entry point.
+next digest starts exactly where the last one ended; the daemon schedules it
+(``moderator.daemon``: the configured local time, and a missed send at the next start).
 
 Secrets: the SMTP password is read from the environment variable the config names, used for
 the login only, and scrubbed from every error message; it never reaches a log, the store or
@@ -22,7 +22,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from datetime import time as clock
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -41,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PERIOD = timedelta(hours=24)
 BACKOFF_SECONDS = 2.0  # first wait between attempts; doubles each time
-RETRY_FAILED_AFTER = timedelta(minutes=15)  # the daemon's pace after a failed send
 # Evidence keys that name the official account an impersonator imitates (first present wins);
 # the impersonation rule's exact keys are defined elsewhere, so this reads them defensively.
 IMITATES_KEYS = ("imitates", "official", "official_account", "official_handle", "target",
@@ -544,42 +542,5 @@ def send_digest(settings: Settings, store: Store, period: Period, *,
     return message
 
 
-def due_at(settings: DigestSettings, when: datetime) -> datetime:
-    """Today's send time (in the configured time zone) for the day ``when`` falls on there."""
-    zone = ZoneInfo(settings.timezone)
-    hours, minutes = (int(part) for part in settings.send_at.split(":"))
-    return datetime.combine(when.astimezone(zone).date(), clock(hours, minutes), tzinfo=zone)
-
-
-def send_due_digest(settings: Settings, store: Store, now: datetime) -> bool:
-    """The daemon's entry point: send the digest if today's send time has passed (in the
-    configured time zone) and no sent digest covers it yet. Cheap when nothing is due, so call
-    it at start (a digest missed while the daemon was down goes out then) and every few
-    minutes. A failure is recorded and logged, not raised; it is retried after 15 minutes.
-    Returns True if a digest was sent. ``now`` is an aware datetime (naive is taken as UTC)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    if not settings.digest.recipients:
-        return False
-    due = due_at(settings.digest, now)
-    if now < due:
-        return False
-    last_end = store.last_digest_end()
-    if last_end is not None and last_end >= due:
-        return False
-    recent = store.digests(limit=1)
-    if recent and recent[0]["status"] == "failed" and \
-            datetime.fromisoformat(recent[0]["sent_at"]) > now - RETRY_FAILED_AFTER:
-        return False
-    period = Period(last_end if last_end is not None and last_end < now
-                    else now - DEFAULT_PERIOD, now)
-    try:
-        send_digest(settings, store, period, at=now)
-    except DigestError as e:
-        logger.error("%s", e)
-        return False
-    return True
-
-
 __all__ = ["Digest", "DigestError", "Period", "build_message", "collect", "deliver",
-           "resolve_period", "send_digest", "send_due_digest", "write_preview"]
+           "resolve_period", "send_digest", "write_preview"]

@@ -16,7 +16,7 @@ import socket
 import ssl
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -31,7 +31,7 @@ import rules
 from moderator import config
 from moderator.config import Secrets
 from moderator.digest import (DigestError, Period, build_message, collect, domains_in,
-                              imitated, resolve_period, send_digest, send_due_digest,
+                              imitated, resolve_period, send_digest,
                               write_preview)
 from moderator.errors import ConfigError
 from moderator.models import Category, Finding, Severity
@@ -538,42 +538,6 @@ def test_implicit_tls(site, smtp_server, tmp_path):
     with Store(settings.store_path) as store:
         send_digest(settings, store, resolve_period(store), sleep=lambda s: None)
     assert len(inbox.messages) == 1
-
-
-# -- the daemon's entry point --------------------------------------------------------------------
-
-def test_send_due_digest_at_the_local_time_and_after_downtime(site, smtp_server):
-    settings, _ = site  # send_at 08:00 Europe/Paris (UTC+1 in November)
-    inbox = Inbox()
-    port = smtp_server(inbox, authenticator=Authenticator(), auth_require_tls=False)
-    settings = _with_smtp(settings, smtp_port=port)
-    day = datetime(2026, 11, 26, tzinfo=timezone.utc)
-    with Store(settings.store_path) as store:
-        assert not send_due_digest(settings, store, day + timedelta(hours=6, minutes=59))
-        assert send_due_digest(settings, store, day + timedelta(hours=7, minutes=0))
-        assert not send_due_digest(settings, store, day + timedelta(hours=7, minutes=5))
-        assert not send_due_digest(settings, store, day + timedelta(hours=23))
-        # The daemon was down on the 27th at 08:00; it starts at 15:00 and sends at once,
-        # covering everything since the last digest.
-        assert send_due_digest(settings, store, day + timedelta(days=1, hours=14))
-        assert not send_due_digest(settings, store, day + timedelta(days=1, hours=15))
-        periods = [(r["period_start"], r["period_end"]) for r in reversed(store.digests())]
-    assert len(inbox.messages) == 2
-    assert periods[1][0] == periods[0][1]  # contiguous
-    assert periods[1][1].startswith("2026-11-27T14:00")
-
-
-def test_send_due_digest_failure_is_recorded_not_raised(site):
-    settings, _ = site
-    settings = _with_smtp(settings, smtp_port=_free_port(), send_attempts=1, send_at="00:00",
-                          timezone="UTC")
-    when = now()
-    with Store(settings.store_path) as store:
-        assert not send_due_digest(settings, store, when)
-        assert store.digests()[0]["status"] == "failed"
-        # Not retried at once: the daemon's next call within 15 minutes does nothing.
-        assert not send_due_digest(settings, store, when + timedelta(minutes=1))
-        assert len(store.digests()) == 1
 
 
 # -- preview and the command ---------------------------------------------------------------------
