@@ -22,7 +22,7 @@ from connectors.base import Batch, Capabilities
 from connectors.graph import (GraphClient, GraphOptions, Watermark, in_batches, parse_time,
                               read_graph_options, unwrap_facebook_link)
 from connectors.retry import RetryPolicy
-from moderator.errors import ConfigError, ConnectorError, UnsupportedAction
+from moderator.errors import ConfigError, UnsupportedAction
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 
@@ -164,18 +164,12 @@ class FacebookConnector:
 
     # -- acting ----------------------------------------------------------------------------
 
-    def _set_hidden(self, comment: Comment, hidden: bool) -> None:
-        verb = "hide" if hidden else "unhide"
-        result = self.client.post(comment.id, f"{verb} {comment.id}",
-                                  is_hidden="true" if hidden else "false")
-        if result.get("success") is not True:
-            raise ConnectorError(f"{self.where}: {verb} {comment.id}: the API did not confirm")
-
     def hide(self, comment: Comment) -> None:
-        self._set_hidden(comment, True)
+        if not self.client.set_hidden(comment.id, "is_hidden", True):
+            logger.info("%s: comment %s was already gone", self.where, comment.id)
 
     def unhide(self, comment: Comment) -> None:
-        self._set_hidden(comment, False)
+        self.client.set_hidden(comment.id, "is_hidden", False)
 
     def delete(self, comment: Comment) -> None:
         if not self.client.delete(comment.id, f"delete {comment.id}"):

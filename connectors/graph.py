@@ -228,6 +228,20 @@ class GraphClient:
                             f"{self.where}: {what}")
         return result if isinstance(result, dict) else {}
 
+    def set_hidden(self, node: str, field: str, hidden: bool) -> bool:
+        """Hide or unhide a comment (``field``: Facebook ``is_hidden``, Instagram ``hide``).
+        False when hiding a comment that is already gone: there is nothing left to hide."""
+        verb = "hide" if hidden else "unhide"
+        try:
+            result = self.post(node, f"{verb} {node}", **{field: "true" if hidden else "false"})
+        except _MissingObject:
+            if hidden:
+                return False
+            raise
+        if result.get("success") is not True:
+            raise ConnectorError(f"{self.where}: {verb} {node}: the API did not confirm")
+        return True
+
     def delete(self, node: str, what: str) -> bool:
         """Delete an object; False when it is already gone (a delete is idempotent)."""
         path = f"{self.sdk.version}/{node}"

@@ -23,7 +23,7 @@ from connectors.base import Batch, Capabilities
 from connectors.graph import (GraphClient, GraphOptions, Watermark, in_batches, parse_time,
                               read_graph_options)
 from connectors.retry import RetryPolicy
-from moderator.errors import ConfigError, ConnectorError, UnsupportedAction
+from moderator.errors import ConfigError, UnsupportedAction
 from moderator.models import Author, Comment
 from moderator.options import OptionReader
 
@@ -157,18 +157,12 @@ class InstagramConnector:
 
     # -- acting ----------------------------------------------------------------------------
 
-    def _set_hidden(self, comment: Comment, hidden: bool) -> None:
-        verb = "hide" if hidden else "unhide"
-        result = self.client.post(comment.id, f"{verb} {comment.id}",
-                                  hide="true" if hidden else "false")
-        if result.get("success") is not True:
-            raise ConnectorError(f"{self.where}: {verb} {comment.id}: the API did not confirm")
-
     def hide(self, comment: Comment) -> None:
-        self._set_hidden(comment, True)
+        if not self.client.set_hidden(comment.id, "hide", True):
+            logger.info("%s: comment %s was already gone", self.where, comment.id)
 
     def unhide(self, comment: Comment) -> None:
-        self._set_hidden(comment, False)
+        self.client.set_hidden(comment.id, "hide", False)
 
     def delete(self, comment: Comment) -> None:
         if not self.client.delete(comment.id, f"delete {comment.id}"):

@@ -28,6 +28,7 @@ from moderator.models import (Action, ActionStatus, Author, Comment, Decision, F
 
 BUSY_TIMEOUT_MS = 10_000
 MAX_ACTION_ATTEMPTS = 3
+RUNS_KEPT_DAYS = 30
 
 migrations = Migrations("moderator")
 
@@ -147,6 +148,11 @@ def _history(db: sqlite_utils.Database) -> None:
     """)
 
 
+@migrations(name="0004_runs_index")
+def _runs_index(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE INDEX runs_kind_started ON runs(kind, started_at)")
+
+
 class HistoryRecord(NamedTuple):
     """One remembered key of a comment, in the shape rules.flood.FloodRecord has."""
 
@@ -242,6 +248,16 @@ class Store:
                 f"UPDATE runs SET status = ?, finished_at = ?, message = ?"
                 f"{', ' + sets if sets else ''} WHERE id = ?",
                 [status, iso(now()), message, *values, run_id])
+
+    def prune_runs(self, older_than_days: float = RUNS_KEPT_DAYS) -> int:
+        """Forget old poll runs (one a poll: thousands a day), keeping each account's latest
+        successful one so `status` still knows when it last worked."""
+        with self.atomic():
+            cur = self.db.execute(
+                "DELETE FROM runs WHERE kind = 'poll' AND started_at < ? AND id NOT IN "
+                "(SELECT max(id) FROM runs WHERE kind = 'poll' AND status = 'ok' "
+                "GROUP BY account)", [iso(now() - timedelta(days=older_than_days))])
+        return cur.rowcount
 
     def record_error(self, account: str | None, platform: str | None, kind: str, message: str,
                      run_id: int | None = None) -> None:

@@ -82,8 +82,11 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         logger.error("%s: %s", where, e)
         store.record_error(account.name, account.platform, type(e).__name__, str(e),
                            summary.run_id)
-    if pipeline.history_window:  # a daemon must not grow without bound
+    # A daemon must not grow without bound.
+    if pipeline.history_window:
         store.prune_history(max(2 * pipeline.history_window, HISTORY_KEPT_SECONDS))
+    if kind == "poll":
+        store.prune_runs()
     store.finish_run(summary.run_id, summary.status, {
         "fetched": summary.fetched, "new": summary.new, "flagged": summary.flagged,
         "acted": summary.acted, "queued": summary.decisions.get("review", 0),

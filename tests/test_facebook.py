@@ -181,6 +181,9 @@ def test_hide_unhide_delete_show_on_the_next_read(fake):
     connector.delete(target)
     assert bad not in [c.id for c in read_all(connector)[0]]
     connector.delete(target)  # already gone: still done, no error
+    connector.hide(target)  # nothing left to hide: done too (a planned hide after a delete)
+    with pytest.raises(ConnectorError, match="does not exist"):
+        connector.unhide(target)  # but a deleted comment cannot come back
     assert fake.actions == [("hide", bad), ("unhide", bad), ("delete", bad)]
     with pytest.raises(UnsupportedAction):
         connector.ban(target)
@@ -392,8 +395,8 @@ def test_documented_settings_are_all_accepted():
 
 def test_permanent_errors_are_not_retried_and_missing_token_is_a_config_error(fake):
     connector = connect(fake)
-    with pytest.raises(ConnectorError, match=r"acme-fb: hide 404_404: object does not exist"):
-        connector.hide(_comment("404_404"))
+    with pytest.raises(ConnectorError, match=r"acme-fb: unhide 404_404: object does not exist"):
+        connector.unhide(_comment("404_404"))
     post = fake.add_post(PAGE, ts(10))
     with pytest.raises(ConnectorError, match=r"code 100"):
         connector.client.post(post, "hide a post", is_hidden="true")  # not a comment

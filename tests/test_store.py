@@ -128,3 +128,16 @@ def test_history_is_selected_by_key_and_time_and_pruned(tmp_path):
     assert store.history("other", 0.0, {"t:abc"}) == []
     assert store.prune_history(older_than=3600) == 0
     assert store.prune_history(older_than=-1) == 2
+
+
+def test_old_poll_runs_are_pruned_but_the_last_good_one_stays(tmp_path):
+    store = Store(tmp_path / "m.db")
+    old_ok, old_failed, recent = (store.start_run("poll", "acct") for _ in range(3))
+    store.finish_run(old_ok, "ok", {})
+    store.finish_run(old_failed, "error", {})
+    backfill = store.start_run("backfill", "acct")
+    store.db.execute("UPDATE runs SET started_at = '2020-01-01T00:00:00+00:00' WHERE id IN "
+                     "(?, ?, ?)", [old_ok, old_failed, backfill])
+    assert store.prune_runs(older_than_days=30) == 1  # only the old failed poll
+    left = {r[0] for r in store.db.execute("SELECT id FROM runs")}
+    assert left == {old_ok, recent, backfill}
