@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from rules.text import deleet, fold, squeeze, unspace
+from rules.text import fold, squeeze, view_steps
 
 fast_fold = fold  # kept for callers: fold itself now has the ASCII shortcut
 
@@ -18,27 +18,10 @@ def term_views(text: str) -> tuple[str, ...]:
 
 def term_views_and_flat(text: str) -> tuple[tuple[str, ...], str]:
     """``term_views(text)`` and ``squeeze(fold(text), keep=1)``, which flood fingerprints
-    read (``rules.flood``): both from one squeeze of the folded text where it has no runs.
-
-    The same steps as ``rules.text.views``, each run once: most comments have no spaced
-    letters, no leetspeak and no repeated letters, so most steps return their input and the
-    next one can reuse an earlier result (tests/test_termviews.py checks the equality)."""
-    folded = fold(text)
-    spaced = unspace(folded)
-    leet = deleet(folded)
-    both = leet if spaced == folded else deleet(spaced)
-    squeezed = squeeze(folded)
-    both_squeezed = squeezed if both == folded else squeeze(both)
-    out = [folded]
-    views = [leet, spaced, squeezed, both_squeezed]
-    if spaced != folded:  # as in rules.text.views
-        split = unspace(folded, split_one_letter_word=True)
-        if split != spaced:
-            views += [split, squeeze(deleet(split))]
-    for view in views:
-        if view not in out:
-            out.append(view)
+    read (``rules.flood``), both from the steps of ``rules.text.views``."""
+    steps = view_steps(text)
     # No run of three left by squeeze(keep=2) means none for keep=1 either.
-    single = both if both_squeezed == both else squeeze(both, keep=1)
-    flat = folded if squeezed == folded else squeeze(folded, keep=1)
-    return (tuple(out) if single in out else (*out, single)), flat
+    single = steps.both if steps.both_squeezed == steps.both else squeeze(steps.both, keep=1)
+    flat = steps.folded if steps.squeezed == steps.folded else squeeze(steps.folded, keep=1)
+    out = steps.views
+    return (out if single in out else (*out, single)), flat

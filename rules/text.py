@@ -15,6 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 # Zero-width and formatting characters that render as nothing (TR39 "default ignorable" subset
 # that attackers use), plus the byte-order mark YouTube exports carry.
@@ -199,17 +200,37 @@ def squeeze(text: str, keep: int = 2) -> str:
     return _REPEATS.sub(lambda m: m.group(1) * keep, text)
 
 
-def views(text: str) -> tuple[str, ...]:
-    """The distinct normalized views of a text that term matchers should search, folded first."""
+class ViewSteps(NamedTuple):
+    """The intermediate results of :func:`views`, for callers that derive more views."""
+
+    folded: str
+    squeezed: str  # squeeze(folded)
+    both: str  # deleet(unspace(folded))
+    both_squeezed: str  # squeeze(both)
+    views: tuple[str, ...]
+
+
+def view_steps(text: str) -> ViewSteps:
+    """:func:`views` with its steps. Each step runs once and is skipped when its input is
+    unchanged: most comments have no spaced letters, leetspeak or repeated letters."""
     folded = fold(text)
-    out = [folded]
     spaced = unspace(folded)
-    views = [deleet(folded), spaced, squeeze(folded), squeeze(deleet(spaced))]
+    leet = deleet(folded)
+    both = leet if spaced == folded else deleet(spaced)
+    squeezed = squeeze(folded)
+    both_squeezed = squeezed if both == folded else squeeze(both)
+    out = [folded]
+    candidates = [leet, spaced, squeezed, both_squeezed]
     if spaced != folded:  # spaced letters: the reading with a one-letter word kept apart too
         split = unspace(folded, split_one_letter_word=True)
         if split != spaced:
-            views += [split, squeeze(deleet(split))]
-    for view in views:
+            candidates += [split, squeeze(deleet(split))]
+    for view in candidates:
         if view not in out:
             out.append(view)
-    return tuple(out)
+    return ViewSteps(folded, squeezed, both, both_squeezed, tuple(out))
+
+
+def views(text: str) -> tuple[str, ...]:
+    """The distinct normalized views of a text that term matchers should search, folded first."""
+    return view_steps(text).views
