@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities
-from connectors.graph import (GraphClient, GraphOptions, Watermark, in_batches, parse_time,
-                              read_graph_options, unwrap_facebook_link)
+from connectors.graph import (GraphClient, GraphOptions, Watermark, id_of, in_batches,
+                              parse_time, read_graph_options, str_or_none, unwrap_facebook_link)
 from connectors.retry import RetryPolicy
 from moderator.errors import ConfigError, UnsupportedAction
 from moderator.models import Author, Comment, Link
@@ -104,7 +104,7 @@ class FacebookConnector:
                     post_id = str(post["id"])
                 except (TypeError, KeyError, ValueError):
                     logger.warning("%s: skipped a malformed post %r", self.where,
-                                   _id_of(post))
+                                   id_of(post))
                     continue
                 if until is not None and created >= until:
                     continue  # newer than the backfill window: no comment in it can be older
@@ -125,7 +125,7 @@ class FacebookConnector:
                     comment = self._to_comment(item, post)
                 except (TypeError, KeyError, ValueError, AttributeError) as e:
                     logger.warning("%s: skipped malformed comment %r on post %s: %s",
-                                   self.where, _id_of(item), post["id"], e)
+                                   self.where, id_of(item), post["id"], e)
                     skipped += 1
                     continue
                 when = comment.created_at
@@ -155,10 +155,10 @@ class FacebookConnector:
         parent_id = parent.get("id") if isinstance(parent, dict) else None
         return Comment(
             platform=self.platform, account=self.account, id=cid, text=text,
-            author=Author(id=_str_or_none(who.get("id")), name=_str_or_none(who.get("name"))),
+            author=Author(id=str_or_none(who.get("id")), name=str_or_none(who.get("name"))),
             created_at=parse_time(item["created_time"]),
-            thread_id=str(post["id"]), parent_id=_str_or_none(parent_id),
-            permalink=_str_or_none(item.get("permalink_url")),
+            thread_id=str(post["id"]), parent_id=str_or_none(parent_id),
+            permalink=str_or_none(item.get("permalink_url")),
             links=_links(item.get("attachment")), raw=item,
         )
 
@@ -191,11 +191,3 @@ def _links(attachment: Any) -> tuple[Link, ...]:
         return ()
     title = attachment.get("title")
     return (Link(url=unwrap_facebook_link(url), display=title if isinstance(title, str) else None),)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def _id_of(item: Any) -> Any:
-    return item.get("id") if isinstance(item, dict) else f"<{type(item).__name__}>"

@@ -82,6 +82,15 @@ def read_graph_options(r: OptionReader) -> GraphOptions:
     )
 
 
+def str_or_none(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def id_of(item: Any) -> Any:
+    """An item's id for a log line, even when the item is not an object."""
+    return item.get("id") if isinstance(item, dict) else f"<{type(item).__name__}>"
+
+
 def parse_time(value: Any) -> datetime:
     """Graph timestamps look like ``2026-11-24T10:00:00+0000``."""
     if not isinstance(value, str):

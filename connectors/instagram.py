@@ -20,8 +20,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities
-from connectors.graph import (GraphClient, GraphOptions, Watermark, in_batches, parse_time,
-                              read_graph_options)
+from connectors.graph import (GraphClient, GraphOptions, Watermark, id_of, in_batches,
+                              parse_time, read_graph_options, str_or_none)
 from connectors.retry import RetryPolicy
 from moderator.errors import ConfigError, UnsupportedAction
 from moderator.models import Author, Comment
@@ -88,7 +88,7 @@ class InstagramConnector:
                     comment = self._to_comment(item, media)
                 except (TypeError, KeyError, ValueError, AttributeError) as e:
                     logger.warning("%s: skipped malformed comment %r on media %s: %s",
-                                   self.where, _id_of(item), media["id"], e)
+                                   self.where, id_of(item), media["id"], e)
                     skipped += 1
                     continue
                 when = comment.created_at
@@ -105,7 +105,7 @@ class InstagramConnector:
                     created = parse_time(media["timestamp"])
                     media_id = str(media["id"])
                 except (TypeError, KeyError, ValueError):
-                    logger.warning("%s: skipped a malformed media %r", self.where, _id_of(media))
+                    logger.warning("%s: skipped a malformed media %r", self.where, id_of(media))
                     continue
                 if until is not None and created >= until:
                     continue
@@ -148,10 +148,10 @@ class InstagramConnector:
         handle = who.get("username") or item.get("username")
         return Comment(
             platform=self.platform, account=self.account, id=cid, text=text,
-            author=Author(id=_str_or_none(who.get("id")), handle=_str_or_none(handle)),
+            author=Author(id=str_or_none(who.get("id")), handle=str_or_none(handle)),
             created_at=parse_time(item["timestamp"]),
-            thread_id=str(media["id"]), parent_id=_str_or_none(item.get("parent_id")),
-            permalink=_str_or_none(media.get("permalink")),
+            thread_id=str(media["id"]), parent_id=str_or_none(item.get("parent_id")),
+            permalink=str_or_none(media.get("permalink")),
             raw={k: v for k, v in item.items() if k != "replies"},  # replies come on their own
         )
 
@@ -170,11 +170,3 @@ class InstagramConnector:
 
     def ban(self, comment: Comment) -> None:
         raise UnsupportedAction(f"{self.where}: banning is not supported on Instagram")
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def _id_of(item: Any) -> Any:
-    return item.get("id") if isinstance(item, dict) else f"<{type(item).__name__}>"
