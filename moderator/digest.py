@@ -231,7 +231,7 @@ def collect(store: Store, settings: Settings, period: Period,
         totals=totals,
         trends=trends,
         findings=_rule_counts(store.digest_findings(period.start, period.end)),
-        review_pending=store.pending_review_count(),
+        review_pending=store.queue_size(),
         review=tuple(_queue_item(row) for row in store.queue(status="pending", limit=limit)),
         impersonators=_impersonators(
             store.digest_category_findings("impersonation", period.start, period.end), limit),

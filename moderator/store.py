@@ -535,18 +535,6 @@ class Store:
 
     # -- summaries ---------------------------------------------------------------------------
 
-    def counts(self, account: str | None = None) -> dict[str, int]:
-        where, args = ("WHERE account = ?", [account]) if account else ("", [])
-        q = lambda sql: int(self.db.execute(sql.format(where=where), args).fetchone()[0])  # noqa: E731
-        return {
-            "comments": q("SELECT count(*) FROM comments {where}"),
-            "findings": q("SELECT count(*) FROM findings {where}"),
-            "flagged": q("SELECT count(DISTINCT comment_uid) FROM findings {where}"),
-            "actions": q("SELECT count(*) FROM actions {where}"),
-            "queued": q("SELECT count(*) FROM review_queue {where}" +
-                        (" AND" if where else " WHERE") + " status = 'pending'"),
-        }
-
     def decision_counts(self, run_id: int | None = None) -> dict[str, int]:
         where, args = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
         return {action: n for action, n in self.db.execute(
@@ -615,10 +603,6 @@ class Store:
             except ValueError:
                 r["evidence"] = {}
         return rows
-
-    def pending_review_count(self) -> int:
-        row = self.db.execute("SELECT count(*) FROM review_queue WHERE status = 'pending'")
-        return int(row.fetchone()[0])
 
     def digest_errors(self, start: datetime, end: datetime,
                       limit: int = 50) -> list[dict[str, Any]]:
