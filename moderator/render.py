@@ -11,6 +11,11 @@ import html
 import re
 from typing import Any
 
+# Invisible and direction-changing characters can hide a link from a reader or reorder what a
+# reader sees (U+202E turns "moc.live" into "evil.com"): dropped for display with the same set
+# the rules see through.
+from rules.text import strip_invisible
+
 # Scheme URLs, www. hosts, and bare domain-looking tokens (word.word...tld). Linear-time.
 _URLISH = re.compile(
     r"(?i)\b(?:[a-z][a-z0-9+.-]{1,15}://[^\s<>\"']{1,2000}"
@@ -55,9 +60,6 @@ def one_line(text: str, width: int) -> str:
 
 # -- masking and HTML safety (the digest e-mail, any HTML report) ------------------------------
 
-# Invisible and direction-changing characters: they can hide a link from a reader or reorder
-# what a reader sees (U+202E turns "moc.live" into "evil.com"), so they are dropped for display.
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 # Bounded pieces only: linear time on hostile text.
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@((?:[\w-]{1,63}\.){1,10}[\w-]{2,63})")
 # Not starting right after a letter (``abc123456`` reads as an id); a run longer than the
@@ -65,10 +67,6 @@ _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]{1,64})@((?:[\w-]{1,63}\.){1,10}[\w-]{
 _DIGIT_RUN = re.compile(r"(?<![^\W\d])\+?\d(?:[ .\-/()]{0,3}\d){6,40}")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 CARD_DIGITS = 13  # a run this long is treated as a payment card (or account) number
-
-
-def strip_invisible(text: str) -> str:
-    return _INVISIBLE.sub("", text)
 
 
 def mask_email(match: re.Match[str]) -> str:
