@@ -46,6 +46,7 @@ import tldextract
 from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
+from moderator.render import defang_url as defang  # readable, not clickable
 from rules.base import PerCommentRule
 from rules.feeds import FORMATS, FeedIndex, load_feed
 from rules.text import skeleton, strip_invisible
@@ -83,17 +84,6 @@ def split_domain(host: str) -> tuple[str, str, str]:
 def registrable(host: str) -> str:
     _, domain, suffix = split_domain(host)
     return f"{domain}.{suffix}" if domain and suffix else host
-
-
-def defang(url: str) -> str:
-    """``https://evil.com/x`` -> ``hxxps://evil[.]com/x``: readable, not clickable."""
-    if "://" in url:
-        scheme, rest = url.split("://", 1)
-        scheme = scheme.replace("http", "hxxp").replace("ftp", "fxp")
-        head, sep, tail = rest.partition("/")
-        return f"{scheme}://{head.replace('.', '[.]')}{sep}{tail}"
-    head, sep, tail = url.partition("/")
-    return f"{head.replace('.', '[.]')}{sep}{tail}"
 
 
 # --------------------------------------------------------------------------------------------
