@@ -353,12 +353,8 @@ class Store:
                                    dry_run=mode is not Mode.ENFORCE)
 
     def load_comment(self, uid: str) -> Comment | None:
-        row = self.db.execute("SELECT * FROM comments WHERE uid = ?", [uid]).fetchone()
-        if row is None:
-            return None
-        r = dict(zip([d[0] for d in self.db.execute("SELECT * FROM comments LIMIT 0").description],
-                     row))
-        return _comment_from_row(r)
+        rows = list(self.db.query("SELECT * FROM comments WHERE uid = ?", [uid]))
+        return _comment_from_row(rows[0]) if rows else None
 
     def prune_history(self, older_than: float) -> int:
         """Forget records stored more than ``older_than`` seconds ago; returns how many."""
