@@ -468,16 +468,11 @@ class Store:
             where.append("q.created_at >= ?")
             args.append(iso(newer_than))
         return list(self.db.query(
-            f"""SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author_name, c.text,
-                       c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid
-                WHERE {' AND '.join(where)} ORDER BY q.created_at, q.id LIMIT ?""",
+            f"{_QUEUE_ITEMS} WHERE {' AND '.join(where)} ORDER BY q.created_at, q.id LIMIT ?",
             [*args, limit]))
 
     def queue_item(self, item_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query(
-            """SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author_name, c.text,
-                      c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid
-               WHERE q.id = ?""", [item_id]))
+        rows = list(self.db.query(f"{_QUEUE_ITEMS} WHERE q.id = ?", [item_id]))
         return rows[0] if rows else None
 
     def resolve_review(self, item_id: int, status: str, reviewer: str, note: str = "") -> None:
@@ -761,6 +756,11 @@ class Store:
                    count(CASE WHEN v.verdict = 'wrong' THEN 1 END) AS wrong
             FROM flagged f JOIN verdict v ON v.comment_uid = f.comment_uid
             GROUP BY f.rule ORDER BY flagged DESC, f.rule""", args))
+
+
+# A review item with the comment it is about (review list, show, the digest).
+_QUEUE_ITEMS = ("SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author_name, c.text, "
+                "c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid")
 
 
 def idem_key(comment: Comment, action: Action) -> str:
