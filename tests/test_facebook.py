@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import facebook
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for fakes.graph (no package needed)
+from tests.fakes.graph import FakeGraph
+from tests.fakes.harness import Sleeps, read_all
 
-from fakes.graph import FakeGraph  # noqa: E402
-
-from connectors import CONNECTORS  # noqa: E402
-from connectors.base import Connector  # noqa: E402
-from connectors.facebook import FacebookConnector  # noqa: E402
-from connectors.graph import retry_after_from  # noqa: E402
-from connectors.retry import RetryPolicy  # noqa: E402
-from moderator import config  # noqa: E402
-from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,  # noqa: E402
+from connectors import CONNECTORS
+from connectors.base import Connector
+from connectors.facebook import FacebookConnector
+from connectors.graph import retry_after_from
+from connectors.retry import RetryPolicy
+from moderator import config
+from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
 
 TOKEN = "EAAG-page-token-s3cr3t-value"
@@ -40,11 +38,6 @@ def fake():
         yield server
 
 
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def connect(fake: FakeGraph, sleeps: Sleeps | None = None, *, token: str = TOKEN,
             retry: RetryPolicy | None = None, **options) -> FacebookConnector:
     table = {"name": "acme-fb", "platform": "facebook", "api_base": fake.base_url,
@@ -56,12 +49,6 @@ def connect(fake: FakeGraph, sleeps: Sleeps | None = None, *, token: str = TOKEN
                                    max_rate_limit_wait=5),
         sleep=sleeps if sleeps is not None else Sleeps())
 
-
-def read_all(connector, cursor=None, **kw):
-    comments, batches = [], list(connector.fetch(cursor, **kw))
-    for batch in batches:
-        comments.extend(batch.comments)
-    return comments, batches
 
 
 def test_reads_posts_comments_and_replies_oldest_first_with_authors_and_links(fake):

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for fakes.graph (no package needed)
+from tests.fakes.graph import FakeGraph
+from tests.fakes.harness import Sleeps, read_all
 
-from fakes.graph import FakeGraph  # noqa: E402
-
-from connectors import CONNECTORS  # noqa: E402
-from connectors.base import Connector  # noqa: E402
-from connectors.instagram import InstagramConnector  # noqa: E402
-from connectors.retry import RetryPolicy  # noqa: E402
-from moderator import config  # noqa: E402
-from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,  # noqa: E402
+from connectors import CONNECTORS
+from connectors.base import Connector
+from connectors.instagram import InstagramConnector
+from connectors.retry import RetryPolicy
+from moderator import config
+from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
 
 TOKEN = "IGQV-user-token-s3cr3t-value"
@@ -37,11 +34,6 @@ def fake():
         yield server
 
 
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def connect(fake, sleeps: Sleeps | None = None, *, token: str = TOKEN, **options):
     table = {"name": "acme-ig", "platform": "instagram", "api_base": fake.base_url,
              "ig_user_id": IG_USER, "secrets": {"access_token": "ACME_IG_TOKEN"}, **options}
@@ -51,12 +43,6 @@ def connect(fake, sleeps: Sleeps | None = None, *, token: str = TOKEN, **options
         retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_rate_limit_wait=5),
         sleep=sleeps if sleeps is not None else Sleeps())
 
-
-def read_all(connector, cursor=None, **kw):
-    comments, batches = [], list(connector.fetch(cursor, **kw))
-    for batch in batches:
-        comments.extend(batch.comments)
-    return comments, batches
 
 
 def test_reads_media_comments_and_replies_with_handles(fake):

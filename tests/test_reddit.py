@@ -17,6 +17,7 @@ from connectors.retry import RetryPolicy
 from moderator.config import AccountSettings
 from moderator.errors import (AuthFailed, ConfigError, RateLimited, TransientError,
                               UnsupportedAction)
+from tests.fakes.harness import Sleeps, read
 from tests.fakes.reddit import FakeReddit
 
 SECRETS = {"client_id": "cid-7Hq2", "client_secret": "csecret-Zk91xQ",
@@ -31,11 +32,6 @@ def fake():
         yield server
 
 
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def connect(fake: FakeReddit, sleeps: Sleeps | None = None, secrets: dict | None = None,
             **options: Any) -> RedditConnector:
     table = {"subreddits": ["acme"], **options}
@@ -44,11 +40,6 @@ def connect(fake: FakeReddit, sleeps: Sleeps | None = None, secrets: dict | None
     return RedditConnector.open(account, secrets or SECRETS, retry=FAST,
                                 sleep=sleeps if sleeps is not None else Sleeps())
 
-
-def read(connector: RedditConnector, cursor: str | None = None, **kw: Any):
-    batches = list(connector.fetch(cursor, **kw))
-    comments = [c for b in batches for c in b.comments]
-    return comments, (batches[-1].cursor if batches else cursor), batches
 
 
 def test_incremental_reads_oldest_first_with_cursor(fake):

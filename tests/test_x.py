@@ -19,7 +19,7 @@ from connectors.x import QUERY_MAX, XConnector, _conversation_queries
 from moderator.config import AccountSettings
 from moderator.errors import (AuthFailed, ConfigError, RateLimited, TransientError,
                               UnsupportedAction)
-from tests.fakes.harness import serving
+from tests.fakes.harness import Sleeps, read, serving
 from tests.fakes.x import FakeX
 
 TOKEN = "xtok-Qm4LrT92abPZ"
@@ -29,11 +29,6 @@ FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01, max_rate_limit_
 fake = serving(lambda: FakeX(token=TOKEN))
 
 
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def connect(fake: FakeX, sleeps: Sleeps | None = None, token: str = TOKEN,
             **options: Any) -> XConnector:
     account = AccountSettings(name="acme-x", platform="x", api_base=fake.url,
@@ -41,11 +36,6 @@ def connect(fake: FakeX, sleeps: Sleeps | None = None, token: str = TOKEN,
     return XConnector.open(account, {"bearer_token": token}, retry=FAST,
                            sleep=sleeps if sleeps is not None else Sleeps())
 
-
-def read(connector: XConnector, cursor: str | None = None, **kw: Any):
-    batches = list(connector.fetch(cursor, **kw))
-    comments = [c for b in batches for c in b.comments]
-    return comments, (batches[-1].cursor if batches else cursor), batches
 
 
 def test_mentions_and_conversation_replies_oldest_first(fake):

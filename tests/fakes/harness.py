@@ -248,3 +248,26 @@ class Kit:
     reopen: Any  # () -> a fresh connector for the same account (a restart)
     post_malformed: Any = None  # () -> id: an item the connector must skip, or None
     revoke: Any = None  # () -> None: the credentials stop working, or None
+
+
+# -- helpers for connector tests -------------------------------------------------------------
+
+class Sleeps(list):
+    """A ``sleep`` that records what it was asked to wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def read(connector: Any, cursor: str | None = None, **kw: Any):
+    """Everything ``fetch`` yields: (comments, the last cursor, the batches)."""
+    batches = list(connector.fetch(cursor, **kw))
+    comments = [c for b in batches for c in b.comments]
+    return comments, (batches[-1].cursor if batches else cursor), batches
+
+
+def read_all(connector: Any, cursor: str | None = None, **kw: Any):
+    """(comments, batches) of one ``fetch``."""
+    comments, _, batches = read(connector, cursor, **kw)
+    return comments, batches
+
