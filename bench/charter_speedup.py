@@ -21,7 +21,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
-import csv  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
@@ -32,17 +31,6 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "data"
-
-
-def load_texts() -> list[str]:
-    texts = []
-    for path in sorted((SHARED / "youtube_spam").glob("*.csv")):
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            texts += [r["CONTENT"] for r in csv.DictReader(f)]
-    with (SHARED / "offensive_davidson" / "labeled_data.csv").open(encoding="utf-8", newline="") as f:
-        texts += [r["tweet"] for r in csv.DictReader(f)]
-    return texts
 
 
 def worker(tree: str, batch_size: int) -> None:
@@ -52,9 +40,10 @@ def worker(tree: str, batch_size: int) -> None:
     from rules.charter import CharterRule
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from charter import ten_thousand_terms  # the same 10,000-term list as bench/charter.py
+    # The same corpus and 10,000-term list as bench/charter.py.
+    from charter import load_corpus, ten_thousand_terms
 
-    texts = load_texts()
+    texts = load_corpus()
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     comments = [Comment("bench", "acme", str(i), x, author=Author(id=f"u{i % 997}"),
                         created_at=start + timedelta(seconds=i)) for i, x in enumerate(texts)]
@@ -138,7 +127,9 @@ def main() -> None:
             print(f"    {rule:<18} fires on {gained} more and {lost} fewer comments")
         print("    (the rest differ only in evidence, e.g. a model's score)")
     if args.show_differences:
-        texts = load_texts()
+        from charter import load_corpus  # bench/charter.py, beside this script
+
+        texts = load_corpus()
         for i in differ[:args.show_differences]:
             print(f"    {i}: {texts[i][:100]!r}")
 
