@@ -116,7 +116,7 @@ def main() -> None:
         model = fit(sum((v[1] for v in videos), []), np.concatenate([v[2] for v in videos]), threshold)
         model.save(MODEL_PATH)
         # The exported arrays must reproduce scikit-learn's own probabilities.
-        check = SpamModel.load(MODEL_PATH)
+        check = SpamModel.load()
         texts = videos[0][1][:200]
         x = features([prepare(t) for t in texts])
         tfidf = TfidfTransformer(sublinear_tf=True)
