@@ -49,7 +49,6 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# The repository root first: bench/connectors.py would otherwise shadow the connectors package.
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import rules.charter  # noqa: E402

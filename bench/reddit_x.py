@@ -7,7 +7,7 @@ client library, no mapping): the floor set by the fake server itself. Then one i
 that finds one new comment and hides it: the connector's share of the time from a comment
 appearing to its action (the daemon's poll interval comes on top).
 
-    /work/main/.venv/bin/python bench/connectors.py [--comments 20000] [--runs 3]
+    /work/main/.venv/bin/python bench/reddit_x.py [--comments 20000] [--runs 3]
 """
 
 from __future__ import annotations
