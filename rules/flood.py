@@ -9,8 +9,8 @@ Pure: the rule does no I/O, so history comes from the caller. The interface is t
   earlier comments of the batch itself, so it works with no history at all. Records of the
   batch's own comments (same ``uid``, e.g. a batch replayed after a crash) are ignored.
 - ``fingerprint(text) -> str``: the near-duplicate key: folded (case, look-alikes, accents),
-  repeated letters squeezed, digits, punctuation and emoji dropped, words de-duplicated and
-  sorted, hashed.
+  repeated letters squeezed, links, HTML markup, digits, punctuation and emoji dropped, words
+  de-duplicated and sorted, hashed.
   ``""`` for text too short to judge ("lol", "first!" are repeated innocently).
 
 Semantics, per key within ``window`` seconds ending at the comment's time: the comment is
@@ -36,6 +36,9 @@ from rules.termviews import fast_fold
 from rules.text import fold, squeeze
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Links and markup are not the message: a campaign rotates its links (they are counted on their
+# own, as link records) and raw exports keep HTML tags and entities.
+_NOT_PROSE = re.compile(r"<[^<>]{0,300}>|https?://\S*|www\.\S*|[\w.-]+\.[a-z]{2,}/\S*|&#?\w{1,10};")
 _URL = re.compile(r"https?://[^\s<>\"']{1,500}|www\.[^\s<>\"']{1,500}", re.IGNORECASE)
 MAX_FINGERPRINT_CHARS = 5000  # hostile 1 MB comments: the prefix decides
 MIN_CHARS = 15
@@ -82,6 +85,8 @@ def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[s
         folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
             else folded[:MAX_FINGERPRINT_CHARS]
         flat = squeeze(folded, keep=1)
+    if "/" in flat or "<" in flat or "&" in flat or "www." in flat:
+        flat = _NOT_PROSE.sub(" ", flat)
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
     words = sorted(set(_LETTERS.findall(flat)))
     joined = " ".join(words)

@@ -22,6 +22,25 @@ def test_fingerprint_ignores_case_punctuation_digits_and_disguise():
     assert fingerprint("lol") == "" and fingerprint("first!!!") == ""
 
 
+def test_fingerprint_is_the_prose_not_its_links_or_markup():
+    a = fingerprint("Win a free iPhone today, claim it here")
+    assert fingerprint("Win a free iPhone today, claim it here https://bit.ly/3xYz") == a
+    assert fingerprint("Win a free iPhone today, claim it here: www.prize-now.example/a?b=1") == a
+    assert fingerprint("Win a <b>free</b> iPhone today,<br />claim it here&#39; "
+                       "<a href=\"http://evil.example/x\">evil.example/x</a>") == a
+    assert fingerprint("https://bit.ly/3xYz https://evil.example/claim-your-free-prize") == ""
+
+
+def test_rotating_links_do_not_hide_a_campaign():
+    text = "Claim your free crypto airdrop before it ends, verify your wallet at"
+    hosts = ["alpha-drop", "bravo-gift", "delta-claim", "kilo-coins", "oscar-prize"]
+    batch = [comment(i, f"{text} https://{host}.example/claim?id={i}", author=f"u{i}",
+                     minutes=i) for i, host in enumerate(hosts)]
+    hits = check(batch, (), FloodSettings(authors=5))
+    assert [h is not None for h in hits] == [False] * 4 + [True]
+    assert hits[4].kind == "text" and hits[4].authors == 5
+
+
 def test_one_author_repeating_within_a_batch_without_history():
     batch = [comment(i, SPAM + f" {i}", minutes=i) for i in range(5)]
     hits = check(batch, ())
