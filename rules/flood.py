@@ -38,7 +38,8 @@ from rules.text import fold, squeeze
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Links and markup are not the message: a campaign rotates its links (they are counted on their
 # own, as link records) and raw exports keep HTML tags and entities.
-_NOT_PROSE = re.compile(r"<[^<>]{0,300}>|https?://\S*|www\.\S*|[\w.-]+\.[a-z]{2,}/\S*|&#?\w{1,10};")
+_MARKUP = re.compile(r"<[^<>]{0,300}>|&#?\w{1,10};")
+_LINK_WORD = re.compile(r"(?<!\S)\S*?(?:://|www\.|\.[a-z]{2,}/)\S*")  # from word starts only: linear
 _URL = re.compile(r"https?://[^\s<>\"']{1,500}|www\.[^\s<>\"']{1,500}", re.IGNORECASE)
 MAX_FINGERPRINT_CHARS = 5000  # hostile 1 MB comments: the prefix decides
 MIN_CHARS = 15
@@ -85,8 +86,10 @@ def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[s
         folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
             else folded[:MAX_FINGERPRINT_CHARS]
         flat = squeeze(folded, keep=1)
-    if "/" in flat or "<" in flat or "&" in flat or "www." in flat:
-        flat = _NOT_PROSE.sub(" ", flat)
+    if "<" in flat or "&" in flat:
+        flat = _MARKUP.sub(" ", flat)
+    if "/" in flat or "www." in flat:
+        flat = _LINK_WORD.sub(" ", flat)
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
     words = sorted(set(_LETTERS.findall(flat)))
     joined = " ".join(words)

@@ -31,6 +31,15 @@ def test_fingerprint_is_the_prose_not_its_links_or_markup():
     assert fingerprint("https://bit.ly/3xYz https://evil.example/claim-your-free-prize") == ""
 
 
+def test_link_stripping_is_linear_on_hostile_text():
+    import time
+    start = time.perf_counter()
+    for i in range(10):
+        for text in ["/" + "a." * 2500, "/ " + "ab." * 1600 + "c", f"<a {i}" * 1600 + "/"]:
+            fingerprint(text * 20)  # judged on its first MAX_FINGERPRINT_CHARS
+    assert time.perf_counter() - start < 1.0  # a quadratic pattern took ~0.1 s per 5,000 chars
+
+
 def test_rotating_links_do_not_hide_a_campaign():
     text = "Claim your free crypto airdrop before it ends, verify your wallet at"
     hosts = ["alpha-drop", "bravo-gift", "delta-claim", "kilo-coins", "oscar-prize"]
