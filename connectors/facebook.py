@@ -12,21 +12,16 @@ a comment that is already gone counts as done. Pages cannot ban through this API
 
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Iterator, Mapping
+from typing import Any, ClassVar, Iterator, Mapping
 
-from connectors.base import Batch, Capabilities
-from connectors.graph import (GraphClient, GraphOptions, Watermark, id_of, in_batches,
-                              parse_time, read_graph_options, str_or_none, unwrap_facebook_link)
-from connectors.retry import RetryPolicy
-from moderator.errors import ConfigError, UnsupportedAction
+from connectors.base import Batch
+from connectors.graph import (GraphOptions, Watermark, in_batches, parse_time,
+                              read_graph_options, str_or_none, unwrap_facebook_link)
+from connectors.graph_connector import GraphConnector, comment_parts, in_window
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
-
-logger = logging.getLogger(__name__)
 
 COMMENT_FIELDS = ("id,from{id,name},message,created_time,permalink_url,parent{id},"
                   "attachment{type,url,title,target{url}},is_hidden")
@@ -40,15 +35,13 @@ class FacebookOptions:
     graph: GraphOptions = GraphOptions()
 
 
-class FacebookConnector:
+class FacebookConnector(GraphConnector):
     platform: ClassVar[str] = "facebook"
-    capabilities = Capabilities(hide=True, delete=True)
-
-    def __init__(self, account: str, options: FacebookOptions, client: GraphClient):
-        self.account = account
-        self.options = options
-        self.client = client
-        self.where = f"facebook {account}"
+    parent_kind: ClassVar[str] = "post"
+    hidden_field: ClassVar[str] = "is_hidden"
+    token_needs: ClassVar[str] = "a Page access token is required"
+    no_ban: ClassVar[str] = "banning is not supported for Facebook Pages"
+    options: FacebookOptions
 
     @classmethod
     def parse_options(cls, table: Mapping[str, Any], *, path: str) -> FacebookOptions:
@@ -62,19 +55,6 @@ class FacebookConnector:
         graph = read_graph_options(r)
         r.finish()
         return FacebookOptions(page_id=page_id or "", edge=edge, graph=graph)
-
-    @classmethod
-    def open(cls, account: Any, secrets: Mapping[str, str], *, retry: RetryPolicy | None = None,
-             sleep: Callable[[float], None] = time.sleep) -> "FacebookConnector":
-        token = secrets.get("access_token")
-        if not token:
-            raise ConfigError(f"accounts.{account.name}.secrets.access_token: a Page access "
-                              "token is required")
-        options: FacebookOptions = account.options
-        client = GraphClient(where=f"facebook {account.name}", token=token,
-                             api_base=account.api_base, options=options.graph, retry=retry,
-                             sleep=sleep)
-        return cls(account.name, options, client)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -95,22 +75,8 @@ class FacebookConnector:
         yield from in_batches(found, mark, skipped)
 
     def _posts(self, oldest: datetime, until: datetime | None) -> Iterator[dict[str, Any]]:
-        size = self.options.graph.page_size
-        for data in self.client.pages(self.options.page_id, self.options.edge,
-                                      fields=POST_FIELDS, limit=size):
-            for post in data:
-                try:
-                    created = parse_time(post["created_time"])
-                    post_id = str(post["id"])
-                except (TypeError, KeyError, ValueError):
-                    logger.warning("%s: skipped a malformed post %r", self.where,
-                                   id_of(post))
-                    continue
-                if until is not None and created >= until:
-                    continue  # newer than the backfill window: no comment in it can be older
-                if created < oldest:
-                    return  # newest first: everything after this is older still
-                yield {**post, "id": post_id}
+        return self._parents(self.options.page_id, self.options.edge, POST_FIELDS, "created_time",
+                             oldest, until)
 
     def _comments(self, post: Mapping[str, Any], floor: datetime, mark: Watermark,
                   since: datetime | None, until: datetime | None) -> tuple[list[Comment], int]:
@@ -121,36 +87,22 @@ class FacebookConnector:
                                       limit=self.options.graph.page_size):
             older_seen = False
             for item in data:
-                try:
-                    comment = self._to_comment(item, post)
-                except (TypeError, KeyError, ValueError, AttributeError) as e:
-                    logger.warning("%s: skipped malformed comment %r on post %s: %s",
-                                   self.where, id_of(item), post["id"], e)
+                comment = self._comment_or_none(item, post)
+                if comment is None:
                     skipped += 1
                     continue
                 when = comment.created_at
                 if when < floor:
                     older_seen = True
                     continue
-                if (since is None or when >= since) and (until is None or when < until) \
-                        and mark.is_new(when, comment.id):
+                if in_window(when, since, until) and mark.is_new(when, comment.id):
                     found.append(comment)
             if older_seen:
                 break  # newest first: the remaining pages are older than the floor
         return found, skipped
 
     def _to_comment(self, item: Any, post: Mapping[str, Any]) -> Comment:
-        if not isinstance(item, dict):
-            raise TypeError(f"expected an object, got {type(item).__name__}")
-        cid = item["id"]
-        if not isinstance(cid, str) or not cid:
-            raise ValueError("missing id")
-        text = item.get("message", "")
-        if not isinstance(text, str):
-            raise TypeError("message is not a string")
-        who = item.get("from") or {}
-        if not isinstance(who, dict):
-            raise TypeError("from is not an object")
+        cid, text, who = comment_parts(item, "message")
         parent = item.get("parent")
         parent_id = parent.get("id") if isinstance(parent, dict) else None
         return Comment(
@@ -161,22 +113,6 @@ class FacebookConnector:
             permalink=str_or_none(item.get("permalink_url")),
             links=_links(item.get("attachment")), raw=item,
         )
-
-    # -- acting ----------------------------------------------------------------------------
-
-    def hide(self, comment: Comment) -> None:
-        if not self.client.set_hidden(comment.id, "is_hidden", True):
-            logger.info("%s: comment %s was already gone", self.where, comment.id)
-
-    def unhide(self, comment: Comment) -> None:
-        self.client.set_hidden(comment.id, "is_hidden", False)
-
-    def delete(self, comment: Comment) -> None:
-        if not self.client.delete(comment.id, f"delete {comment.id}"):
-            logger.info("%s: comment %s was already gone", self.where, comment.id)
-
-    def ban(self, comment: Comment) -> None:
-        raise UnsupportedAction(f"{self.where}: banning is not supported for Facebook Pages")
 
 
 def _links(attachment: Any) -> tuple[Link, ...]:
