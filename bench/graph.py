@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import requests  # noqa: E402
-from fakes.graph import FakeGraph  # noqa: E402
+from fakes.graph import FakeGraph, graph_time  # noqa: E402
 
 from connectors.facebook import FacebookConnector  # noqa: E402
 from connectors.instagram import InstagramConnector  # noqa: E402
@@ -36,7 +36,7 @@ TEXT = ("Great offer!! claim your reward at https://acme-rewards.example/claim?i
 
 
 def stamp(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return graph_time(NOW - timedelta(minutes=minutes_ago))
 
 
 def fill_facebook(fake: FakeGraph, comments: int, posts: int) -> None:

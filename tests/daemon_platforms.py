@@ -25,6 +25,8 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Protocol
 
+from tests.fakes.graph import graph_time
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Words of the test rules below: high -> hide, critical -> delete, medium -> review queue.
@@ -313,9 +315,6 @@ class InstagramPlatform(FacebookPlatform):
                                    graph_time(self.stamp()), username=author["handle"],
                                    user_id=author["id"])
 
-
-def graph_time(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 # The platforms the end-to-end daemon tests run against; add a fake server's adapter here.

@@ -62,14 +62,14 @@ def graph_kit(platform: str) -> Iterator[Kit]:
     """Facebook Page or Instagram account on tests/fakes/graph.py (its own server)."""
     from connectors.retry import RetryPolicy
     from moderator import config
-    from tests.fakes.graph import FakeGraph
+    from tests.fakes.graph import FakeGraph, graph_time
 
     start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
     minutes = [0]
 
     def stamp() -> str:
         minutes[0] += 1
-        return (start + timedelta(minutes=minutes[0])).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        return graph_time(start + timedelta(minutes=minutes[0]))
 
     with FakeGraph(token="kit-token") as fake:
         if platform == "facebook":

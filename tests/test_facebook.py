@@ -10,7 +10,7 @@ from pathlib import Path
 import facebook
 import pytest
 
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, graph_time
 from tests.fakes.harness import Sleeps, read_all
 
 from connectors import CONNECTORS
@@ -28,7 +28,7 @@ NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def ts(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return graph_time(NOW - timedelta(minutes=minutes_ago))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.fakes.graph import FakeGraph
+from tests.fakes.graph import FakeGraph, graph_time
 from tests.fakes.harness import Sleeps, read_all
 
 from connectors import CONNECTORS
@@ -24,7 +24,7 @@ NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def ts(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return graph_time(NOW - timedelta(minutes=minutes_ago))
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -39,6 +40,11 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
 NESTED_LIMIT = 25  # items inlined by a field expansion such as replies{...}
 _PATH = re.compile(r"^/(v\d+\.\d+)/([^/]+)(?:/([^/]+))?/?$")
+
+
+def graph_time(when: datetime) -> str:
+    """A time as the Graph API writes it: ``2026-11-24T10:05:00+0000``."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 @dataclass
