@@ -15,7 +15,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
-import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import resource  # noqa: E402
@@ -37,10 +36,10 @@ from rules.spam import spam_model  # noqa: E402
 from rules.text import views as views_of_text  # noqa: E402
 from rules.terms import TermList, TermMatcher  # noqa: E402
 from rules.termviews import term_views as _views  # noqa: E402
+from tests import pii_labeled  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
 DAVIDSON = SHARED / "offensive_davidson" / "labeled_data.csv"
-PII_SET = ROOT / "tests" / "data" / "pii_labeled.jsonl"
 
 
 def load_corpus() -> list[str]:
@@ -130,22 +129,8 @@ def bench_ordinary() -> None:
 
 
 def bench_pii() -> None:
-    items = [json.loads(line) for line in PII_SET.read_text(encoding="utf-8").splitlines()]
-    per_kind: dict[str, list[int]] = {}
-    for item in items:
-        text = pii.normalize(item["text"])
-        labels = list(item["pii"])
-        for hit in pii.find_pii(item["text"], pii.PiiOptions(region=item["region"],
-                                                             staff=("Jane Smith",))):
-            match = next((lb for lb in labels if _same(hit, lb, text)), None)
-            counts = per_kind.setdefault(hit.kind, [0, 0, 0])
-            if match:
-                labels.remove(match)
-                counts[0] += 1
-            else:
-                counts[1] += 1
-        for lb in labels:
-            per_kind.setdefault(lb["kind"], [0, 0, 0])[2] += 1
+    items = pii_labeled.load()
+    per_kind = pii_labeled.score(items)
     negatives = sum(1 for i in items if not i["pii"])
     print(f"\nPersonal data: tests/data/pii_labeled.jsonl ({len(items)} comments, {negatives} "
           f"look-alikes without personal data)")
@@ -154,18 +139,6 @@ def bench_pii() -> None:
     for kind, (tp, fp, fn) in sorted(per_kind.items()) + [("ALL", total)]:
         print(f"  {kind:<12} {tp:>4} {fp:>4} {fn:>4} {tp / max(tp + fp, 1):>9.3f} "
               f"{tp / max(tp + fn, 1):>6.3f}")
-
-
-def _same(hit, label, text) -> bool:
-    if hit.kind != label["kind"]:
-        return False
-    if hit.kind == "email":
-        local, domain = label["value"].split("@")
-        return hit.masked == f"{local[0]}***@{domain.casefold()}"
-    if hit.kind == "staff":
-        return pii.compact(hit.masked) == pii.compact(label["value"])
-    found, wanted = pii.compact(text[hit.start:hit.end]), pii.compact(pii.normalize(label["value"]))
-    return wanted in found or found in wanted
 
 
 # -- speed ---------------------------------------------------------------------------------
