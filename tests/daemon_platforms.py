@@ -25,7 +25,7 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Protocol
 
-from tests.fakes.graph import graph_time
+from tests.fakes.graph import FakeGraph, graph_time
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -259,8 +259,6 @@ class FacebookPlatform(_FakeServerPlatform):
     PAGE = "1000"
 
     def start(self, account: str) -> Any:
-        from tests.fakes.graph import FakeGraph
-
         fake = FakeGraph(token="crash-page-token").start()
         fake.add_page(self.PAGE)
         self.parents[account] = fake.add_post(self.PAGE, graph_time(self.stamp()), "Rates")
@@ -299,8 +297,6 @@ class InstagramPlatform(FacebookPlatform):
     IG_USER = "17841400000000000"
 
     def start(self, account: str) -> Any:
-        from tests.fakes.graph import FakeGraph
-
         fake = FakeGraph(token="crash-ig-token").start()
         fake.add_ig_user(self.IG_USER)
         self.parents[account] = fake.add_media(self.IG_USER, graph_time(self.stamp()), "Rates")
