@@ -170,9 +170,9 @@ def youtube_texts(label: str | None = None) -> list[str]:
 
 
 def clear_caches() -> None:
-    from rules import links
+    from rules.links import domains, lookalikes
 
-    for cached in (links._views, links._host_forms, links.split_domain):
+    for cached in (lookalikes._views, domains.host_forms, domains.split_domain):
         cached.cache_clear()
 
 

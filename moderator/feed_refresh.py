@@ -38,7 +38,7 @@ def feed_specs(settings: Settings) -> Iterator[Mapping[str, Any]]:
 
 def refresh_feeds(settings: Settings, session: requests.Session | None = None) -> bool:
     """Fetch every feed with a url; True when at least one file changed. Never raises."""
-    from rules.feeds import load_feed
+    from rules.links.feeds import load_feed
 
     session = session or requests.Session()
     changed = False

@@ -39,7 +39,7 @@ def with_network(rule: Rule) -> Rule:
     links rule resolves shorteners only through a resolver injected here."""
     settings = getattr(rule, "settings", None)
     if getattr(settings, "resolve_shorteners", False) and hasattr(rule, "with_resolver"):
-        from rules.feeds import head_resolver
+        from moderator.resolver import head_resolver
 
         return rule.with_resolver(head_resolver(settings.resolve_timeout,
                                                 settings.resolve_max_hops))

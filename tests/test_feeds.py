@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rules.feeds import FeedIndex, head_resolver, load_feed, normalize_url, parse_feed, sniff_format
+from rules.links.feeds import FeedIndex, load_feed, normalize_url, parse_feed, sniff_format
 
 OPENPHISH = "https://evil-login.net/paypal/\nhttp://secure-id.top/a?b=1\n"
 URLHAUS_CSV = """################################################################
@@ -73,7 +70,7 @@ def test_sniff_format():
 
 def test_truncated_json_yields_what_it_can(caplog):
     truncated = PHISHTANK_JSON[: PHISHTANK_JSON.index("amaz0n") + 3]
-    with caplog.at_level(logging.ERROR, logger="rules.feeds"):
+    with caplog.at_level(logging.ERROR, logger="rules.links.feeds"):
         index = parse_feed(truncated, "phishtank", name="pt")
     assert index.match_url("https://wallet-sync.app/connect")
     assert "does not parse" in caplog.text
@@ -86,7 +83,7 @@ def test_truncated_csv_keeps_complete_rows():
 
 
 def test_wrong_format_logs_and_returns_empty(caplog):
-    with caplog.at_level(logging.WARNING, logger="rules.feeds"):
+    with caplog.at_level(logging.WARNING, logger="rules.links.feeds"):
         index = parse_feed("<html><body>rate limited</body></html>\n", "openphish", name="op")
     assert len(index) == 0
     assert "op" in caplog.text and "wrong format" in caplog.text
@@ -96,7 +93,7 @@ def test_binary_garbage_and_missing_file_do_not_raise(tmp_path, caplog):
     junk = tmp_path / "feed.bin"
     junk.write_bytes(bytes(range(256)) * 50)
     assert len(load_feed(junk)) == 0
-    with caplog.at_level(logging.ERROR, logger="rules.feeds"):
+    with caplog.at_level(logging.ERROR, logger="rules.links.feeds"):
         assert len(load_feed(tmp_path / "missing.txt", "openphish")) == 0
     assert "cannot read" in caplog.text
 
@@ -133,85 +130,6 @@ def test_normalize_url():
 
 
 # --- HEAD resolver against a local server -------------------------------------------------
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_HEAD(self):  # noqa: N802
-        self.server.methods.append(self.command)  # type: ignore[attr-defined]
-        if self.path.startswith("/loop"):
-            n = int(self.path.rsplit("/", 1)[1])
-            self._redirect(f"/loop/{n + 1}")
-        elif self.path == "/short":
-            self._redirect("/hop")
-        elif self.path == "/hop":
-            self._redirect("/final")
-        elif self.path == "/slow":
-            time.sleep(2)
-            self._redirect("/never")
-        else:
-            self.send_response(200)
-            self.end_headers()
-
-    def do_GET(self):  # noqa: N802
-        self.server.methods.append(self.command)  # type: ignore[attr-defined]
-        self.send_response(500)
-        self.end_headers()
-
-    def _redirect(self, location):
-        self.send_response(301)
-        self.send_header("Location", location)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture()
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.methods = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_resolver_follows_redirects_with_head_only(server):
-    httpd, base = server
-    resolve = head_resolver(timeout=3.0, max_hops=5, allow_private=True)
-    assert resolve(f"{base}/short") == f"{base}/final"
-    assert httpd.methods == ["HEAD", "HEAD", "HEAD"]
-
-
-def test_resolver_refuses_private_addresses_by_default(server):
-    httpd, base = server
-    assert head_resolver(timeout=1.0)(f"{base}/short") is None
-    assert httpd.methods == []
-
-
-def test_resolver_stops_after_max_hops(server):
-    httpd, base = server
-    resolve = head_resolver(timeout=3.0, max_hops=3, allow_private=True)
-    assert resolve(f"{base}/loop/0") == f"{base}/loop/4"
-    assert len(httpd.methods) == 4
-
-
-def test_resolver_bounds_time(server):
-    _, base = server
-    resolve = head_resolver(timeout=0.5, max_hops=5, allow_private=True)
-    start = time.monotonic()
-    assert resolve(f"{base}/slow") is None
-    assert time.monotonic() - start < 1.5
-
-
-def test_resolver_on_refused_connection_returns_none():
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    assert head_resolver(timeout=1.0, allow_private=True)(f"http://127.0.0.1:{port}/x") is None
-
 
 def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path):
     path = tmp_path / "feed.txt"

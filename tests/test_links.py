@@ -12,7 +12,6 @@ import pytest
 from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Link, Severity
 from rules import RULES
-from rules.feeds import parse_feed
 from rules.links import LinksRule, defang, extract_links, parse_url
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -182,10 +181,11 @@ def test_brands_file_extends_the_list(tmp_path):
 
 # --- feeds, blocklist, shorteners, signals, mismatch ----------------------------------------
 
-def test_threat_feed_exact_url_and_host(rule):
-    feed = parse_feed("https://evil-phish.net/login\nhttps://docs.google.com/forms/d/abc/viewform\n",
-                      "openphish", name="openphish")
-    r = rule.with_feeds(feed)
+def test_threat_feed_exact_url_and_host(rule, tmp_path):
+    path = tmp_path / "openphish.txt"
+    path.write_text("https://evil-phish.net/login\nhttps://docs.google.com/forms/d/abc/viewform\n")
+    r = LinksRule.from_config({"feeds": [{"name": "openphish", "path": str(path)}]}, ACME,
+                              path="rules.links")
     (exact,) = by_rule(check(r, "https://evil-phish.net/login"), "links.threat_feed")
     assert exact.severity == Severity.CRITICAL and exact.evidence["matched"] == "url"
     (host,) = by_rule(check(r, "http://evil-phish.net/other"), "links.threat_feed")
@@ -193,7 +193,7 @@ def test_threat_feed_exact_url_and_host(rule):
     # A listed URL on a popular host does not condemn the host.
     assert by_rule(check(r, "https://docs.google.com/document/d/xyz"), "links.threat_feed") == []
     assert by_rule(check(r, "https://docs.google.com/forms/d/abc/viewform"), "links.threat_feed")
-    # The original rule is untouched.
+    # Without the feed, nothing is listed.
     assert by_rule(check(rule, "https://evil-phish.net/login"), "links.threat_feed") == []
 
 
@@ -204,7 +204,6 @@ def test_feeds_loaded_from_config(tmp_path):
                                              "format": "openphish"}]}, ACME, path="rules.links")
     (finding,) = by_rule(check(rule, "http://bad-site.net/x"), "links.threat_feed")
     assert finding.evidence["feed"] == "op"
-    assert rule.settings.feed_specs[0]["path"] == str(path)
 
 
 def test_blocklist(rule):
@@ -389,8 +388,11 @@ def test_dnstwist_permutations_are_flagged(rule):
 def test_feed_with_url_may_wait_for_its_first_download(tmp_path):
     spec = {"name": "op", "url": "https://openphish.com/feed.txt", "path": str(tmp_path / "op.txt")}
     rule = LinksRule.from_config({"feeds": [spec]}, ACME, path="rules.links")
-    assert len(rule.feeds) == 0
-    assert rule.settings.feed_specs[0]["url"] == "https://openphish.com/feed.txt"
+    assert by_rule(check(rule, "https://openphish.com/feed.txt"), "links.threat_feed") == []
+    # Once the daemon has downloaded it, a rebuilt rule reads it.
+    (tmp_path / "op.txt").write_text("http://bad-site.net/x\n")
+    rebuilt = LinksRule.from_config({"feeds": [spec]}, ACME, path="rules.links")
+    assert by_rule(check(rebuilt, "http://bad-site.net/x"), "links.threat_feed")
 
 
 def test_x_link_wrappers_are_not_reported_as_shorteners(rule):

@@ -1,10 +1,10 @@
-"""Threat feeds (URLhaus, OpenPhish, PhishTank) as an immutable index of hosts and exact URLs,
-and the bounded HEAD resolver for URL shorteners.
+"""Threat feeds (URLhaus, OpenPhish, PhishTank) as an immutable index of hosts and exact URLs.
 
-The links rule never does I/O while judging comments. It gets a :class:`FeedIndex` when it is
-built, and the daemon swaps in a refreshed one (``LinksRule.with_feeds``). ``load_feed`` reads a
-local file (or takes the text the daemon downloaded); a truncated or wrong-format file logs one
-clear line and yields what it could read, it never raises.
+The links rule never does I/O while judging comments. It loads a :class:`FeedIndex` from each
+feed's local ``path`` when it is built; the daemon's refresh job (``moderator.feed_refresh``)
+downloads feeds into those paths and rebuilds the rules. ``load_feed`` reads a local file (or
+takes the text the daemon downloaded); a truncated or wrong-format file logs one clear line and
+yields what it could read, it never raises.
 
 Formats:
 
@@ -24,12 +24,11 @@ import io
 import json
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 logger = logging.getLogger(__name__)
 
@@ -300,64 +299,3 @@ def _read_hosts(text: str) -> tuple[list[str], list[str], int]:
     for line in _lines(text):
         (urls if "://" in line else hosts).append(line.split()[0])
     return urls, hosts, 0
-
-
-# --- shortener resolution (network I/O: injected into the rule by the daemon, never called by
-# the rule on its own) -----------------------------------------------------------------------
-
-def head_resolver(timeout: float = 3.0, max_hops: int = 5, *, allow_private: bool = False,
-                  user_agent: str = "Moderator link checker") -> Callable[[str], str | None]:
-    """A resolver for ``LinksRule.with_resolver``: follows redirects with HEAD requests only (no
-    body is downloaded), at most ``max_hops`` of them and ``timeout`` seconds in total. Returns the
-    last URL reached, or None when the first request fails.
-
-    Hosts that resolve to private, loopback or link-local addresses are not requested unless
-    ``allow_private`` (a shortened link must not make the server probe its own network).
-    """
-    import requests
-
-    session = requests.Session()
-    session.headers["User-Agent"] = user_agent
-
-    def resolve(url: str) -> str | None:
-        deadline = time.monotonic() + timeout
-        current = url if "://" in url[:12] else "http://" + url
-        reached: str | None = None
-        for _ in range(max_hops + 1):
-            left = deadline - time.monotonic()
-            parts = urlsplit(current)
-            if left <= 0 or parts.scheme not in ("http", "https"):
-                break
-            if not allow_private and _is_private_host(parts.hostname or ""):
-                logger.warning("not resolving %s: private or local address", current)
-                break
-            try:
-                response = session.head(current, allow_redirects=False, timeout=left)
-            except requests.RequestException as e:
-                logger.info("resolving %s: %s", current, e)
-                break
-            reached = current
-            location = response.headers.get("Location")
-            if response.status_code not in (301, 302, 303, 307, 308) or not location:
-                break
-            current = urljoin(current, location)
-            reached = current
-        return reached
-
-    return resolve
-
-
-def _is_private_host(host: str) -> bool:
-    import ipaddress
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return False  # unresolvable: the request fails by itself
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if address.is_private or address.is_loopback or address.is_link_local \
-                or address.is_reserved or address.is_multicast or address.is_unspecified:
-            return True
-    return False

@@ -1,0 +1,90 @@
+"""Weak signals of a malicious link, scored together: each alone is common on honest links,
+several at once are not (raw IP, odd port, ``@`` in the authority, many subdomains, abuse-heavy
+TLD, free hosting, bad IDNA, mixed scripts, executable download, credential wording)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rules.links.domains import ParsedURL
+
+EXECUTABLE = re.compile(r"\.(?:exe|scr|msi|bat|cmd|com|pif|vbs|js|jar|apk|dmg|pkg|iso|img|zip|rar|"
+                         r"7z|tar|gz|xz|lnk|hta|ps1|xll|xlsm|docm)$", re.IGNORECASE)
+CREDENTIALS = re.compile(
+    r"verify (?:your|the) (?:account|identity|wallet|details)|confirm (?:your|the) "
+    r"(?:account|identity|details|payment|wallet)|(?:log|sign) ?in (?:to|now to|here to) "
+    r"(?:avoid|prevent|restore|keep|unlock|claim|secure|verify|confirm)|suspen(?:ded|sion)|"
+    r"(?:account|wallet) (?:is |has been |will be )?(?:locked|limited|disabled|blocked|restricted|"
+    r"compromised)|unlock your|update your (?:payment|billing|account|details|information|card)|"
+    r"reactivate|restore (?:your )?access|unusual (?:activity|sign.?in|login)|security alert|"
+    r"claim your (?:reward|prize|refund|airdrop|gift)|recovery phrase|seed phrase|secret phrase|"
+    r"validate your|connect your wallet|wallet (?:sync|validation|rectification)|"
+    r"enter your (?:password|pin|card)|(?:dm|message|contact) (?:our )?(?:support|help ?desk)",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    score: int
+    reasons: tuple[str, ...]
+
+
+def score_signals(p: ParsedURL, abuse_tlds: frozenset[str], *, hides: bool, credential: bool,
+                  protected: bool) -> Signals:
+    """``hides``: on a free host, form builder or shortener; ``credential``: the comment asks
+    for credentials; ``protected``: a popular or brand-owned domain."""
+    score, reasons = 0, []
+
+    def add(points: int, reason: str) -> None:
+        nonlocal score
+        score += points
+        reasons.append(reason)
+
+    if p.is_ip:
+        add(2, "raw IP address host")
+    if p.port not in (None, 80, 443):
+        add(1, f"non-standard port {p.port}")
+    if p.userinfo:
+        add(3, "'@' in the authority hides the real host")
+    if p.subdomain.count(".") >= 3:
+        add(1, "excessive subdomains")
+    if p.suffix.rsplit(".", 1)[-1] in abuse_tlds and not protected:
+        add(1, f"abuse-heavy TLD .{p.suffix}")
+    if hides:
+        add(1, "free hosting, form builder or URL shortener")
+    if p.bad_idna:
+        add(2, "malformed internationalized domain name")
+    elif not p.unicode_host.isascii() and not protected:
+        mixed = _mixed_scripts(p.unicode_host)
+        if mixed:
+            add(3, f"mixed scripts in one label ({mixed})")
+        else:
+            add(1, "internationalized domain name")
+    if EXECUTABLE.search(p.path.split("?", 1)[0]):
+        add(2, "executable or archive download")
+    if credential and not protected:
+        add(2, "credential wording next to the link")
+    return Signals(score, tuple(reasons))
+
+
+CREDENTIAL_PATH = re.compile(r"log.?in|sign.?in|verif|account|secure|wallet|auth|password|"
+                              r"support|update|confirm|billing|unlock|recover", re.IGNORECASE)
+
+
+_LOOKALIKE_SCRIPTS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+
+
+def _mixed_scripts(host: str) -> str | None:
+    """"Latin + Cyrillic" when one label mixes letters of several scripts (``pаypal``)."""
+    for label in host.split("."):
+        if label.isascii():
+            continue
+        scripts = {unicodedata.name(c, "?").split(" ", 1)[0] for c in label if c.isalpha()}
+        # Only scripts whose letters pass for each other; Japanese mixes kana and kanji freely.
+        scripts &= _LOOKALIKE_SCRIPTS
+        if len(scripts) > 1:
+            return " + ".join(sorted(s.title() for s in scripts))
+    return None
+
