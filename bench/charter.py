@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from moderator.models import Author, Brand, Category, Comment, Severity  # noqa: E402
-from rules import flood, pii  # noqa: E402
-from rules.charter import BUILTIN_LISTS, DATA, CharterRule, _read_terms  # noqa: E402
-from rules.offensive import profanity_scores  # noqa: E402
-from rules.spam import spam_model  # noqa: E402
+from rules.charter import flood, pii  # noqa: E402
+from rules.charter.rule import BUILTIN_LISTS, DATA, CharterRule, _read_terms  # noqa: E402
+from rules.charter.offensive import profanity_scores  # noqa: E402
+from rules.charter.spam import spam_model  # noqa: E402
 from rules.text import views as views_of_text  # noqa: E402
-from rules.terms import TermList, TermMatcher  # noqa: E402
-from rules.termviews import term_views as _views  # noqa: E402
+from rules.charter.terms import TermList, TermMatcher  # noqa: E402
+from rules.charter.termviews import term_views as _views  # noqa: E402
 from tests import pii_labeled  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
@@ -170,7 +170,7 @@ def bench_speed(texts: list[str]) -> None:
     normalize_s = time.perf_counter() - t
     best = min(_timed(lambda: [matcher.search(v) for v in views]) for _ in range(3))
     rate("terms alone, 10,000 terms (views precomputed)", len(texts), best)
-    rate("normalization alone (rules.termviews)", len(texts), normalize_s)
+    rate("normalization alone (rules.charter.termviews)", len(texts), normalize_s)
     t = time.perf_counter()
     [views_of_text(x) for x in texts]
     rate("  (for comparison: rules.text.views)", len(texts), time.perf_counter() - t)

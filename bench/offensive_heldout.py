@@ -21,7 +21,7 @@ Protocol, fixed before the first evaluation run:
   ``TfidfVectorizer(stop_words="english", min_df=0.0001)``, then
   ``CalibratedClassifierCV(LinearSVC(class_weight="balanced", dual=False, tol=1e-2,
   max_iter=100000))`` (5-fold sigmoid calibration). Input: the text folded the way the charter
-  rule folds it before calling the model (``rules.termviews.term_views(text)[0]``).
+  rule folds it before calling the model (``rules.charter.termviews.term_views(text)[0]``).
 - Threshold: the rule flags a comment when the model OR the default term lists (profanity-en,
   scam-en) fire. It is chosen on training data only: out-of-fold scores from a 5-fold split of
   the training part, the lowest threshold (0.20 to 0.95, step 0.01) with model-OR-terms
@@ -59,8 +59,8 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 from moderator.models import Brand  # noqa: E402
 from rules.charter import CharterRule  # noqa: E402
-from rules.offensive import profanity_scores  # noqa: E402
-from rules.termviews import term_views  # noqa: E402
+from rules.charter.offensive import profanity_scores  # noqa: E402
+from rules.charter.termviews import term_views  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
 DAVIDSON = SHARED / "offensive_davidson" / "labeled_data.csv"

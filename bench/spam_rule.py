@@ -9,7 +9,7 @@ protocol fixed in advance (nothing here is tuned; every rule setting is the defa
 
 1. Spam model: what ``train_spam.evaluate()`` does, by import: ``choose_threshold`` on the
    two training videos, then ``fit`` on them with that threshold. The charter rule is made to
-   use it by swapping the module attribute ``rules.charter.spam_model`` for the duration of
+   use it by swapping the module attribute ``rules.charter.rule.spam_model`` for the duration of
    the run (restored afterwards); nothing under ``rules/`` is edited.
 2. Rule: ``CharterRule.from_config({}, Brand(name="Acme"), path="rules.charter")``: builtin
    lists profanity-en + scam-en, offensive, pii, spam and flood on, default settings.
@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-import rules.charter  # noqa: E402
+import rules.charter.rule  # noqa: E402
 import train_spam  # noqa: E402
 from connectors.file import parse_datetime  # noqa: E402
 from moderator.models import Author, Brand, Comment, Finding  # noqa: E402
@@ -111,13 +111,13 @@ def evaluate_video(videos, i: int) -> dict:
 
     comments, undated = load_comments(train_spam.DATA / f"{name}.csv")
     assert [c.text for c in comments] == texts, f"{name}: rows out of step with load_videos"
-    original = rules.charter.spam_model
-    rules.charter.spam_model = lambda: model
+    original = rules.charter.rule.spam_model
+    rules.charter.rule.spam_model = lambda: model
     try:
         rule = CharterRule.from_config({}, Brand(name="Acme"), path="rules.charter")
         findings = run_rule(rule, comments)
     finally:
-        rules.charter.spam_model = original
+        rules.charter.rule.spam_model = original
 
     def flagged(test) -> np.ndarray:
         return np.array([any(test(f) for f in fs) for fs in findings])

@@ -5,7 +5,7 @@ Filtering on YouTube", ICMLA 2015), three of its five videos (Psy, Katy Perry, L
 ``../shared/data/youtube_spam/`` (from wolfgangweintritt/ML_2017W_Ass3 @ 375c524b,
 ``datasets/Youtube0{1,2,3}-*.csv``). Only CONTENT and CLASS are used: DATE must never be a feature.
 
-Method: ``rules.spam.features`` (hashed word 1-2 grams and !?$@# tokens of the prepared text),
+Method: ``rules.charter.spam.features`` (hashed word 1-2 grams and !?$@# tokens of the prepared text),
 sublinear tf-idf, logistic regression (C=10, balanced classes). The decision threshold is chosen
 without looking at the held-out video: leave-one-video-out *within* the training videos, the
 threshold with the best F1 whose pooled false-positive rate is <= 3%.
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sklearn.feature_extraction.text import TfidfTransformer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from rules.spam import MODEL_PATH, SpamModel, features, prepare  # noqa: E402
+from rules.charter.spam import MODEL_PATH, SpamModel, features, prepare  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "data" / "youtube_spam"
 C = 10.0

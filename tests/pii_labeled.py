@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rules.pii import PiiHit, PiiOptions, compact, find_pii, normalize
+from rules.charter.pii import PiiHit, PiiOptions, compact, find_pii, normalize
 
 LABELED = Path(__file__).parent / "data" / "pii_labeled.jsonl"
 STAFF = ("Jane Smith",)

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-import rules.charter as charter
+import rules.charter.rule as charter
 from moderator.errors import ConfigError
 from moderator.models import Author, Brand, Comment, Severity
 from rules import RULES
 from rules.charter import CharterRule
-from rules.flood import FloodRecord
-from rules.spam import MODEL_PATH, spam_model
+from rules.charter.flood import FloodRecord
+from rules.charter.spam import MODEL_PATH, spam_model
 
 ROOT = Path(__file__).resolve().parents[1]
 BRAND = Brand(name="Acme", domains=("acme.com",), staff=("Jane Smith",))
@@ -179,6 +179,6 @@ def test_hostile_batch_is_bounded():
 
 
 def test_profanity_model_is_bundled_and_batched():
-    from rules.offensive import profanity_scores
+    from rules.charter.offensive import profanity_scores
     scores = profanity_scores(["fuck you moron", "have a nice day", ""])
     assert scores[0] > 0.9 and scores[1] < 0.5 and len(scores) == 3

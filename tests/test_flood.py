@@ -2,7 +2,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from moderator.models import Author, Comment, Link
-from rules.flood import FloodRecord, FloodSettings, check, fingerprint, records
+from rules.charter.flood import FloodRecord, FloodSettings, check, fingerprint, records
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc)
 SPAM = "Check out my channel and SUBSCRIBE!!! best vids"

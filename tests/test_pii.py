@@ -1,6 +1,6 @@
 import time
 
-from rules.pii import PiiOptions, allow_key, find_pii
+from rules.charter.pii import PiiOptions, allow_key, find_pii
 from tests.pii_labeled import STAFF, load, score
 
 

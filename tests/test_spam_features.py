@@ -1,8 +1,8 @@
-"""rules.spam.features builds what scikit-learn's HashingVectorizer would, without its analyzer."""
+"""rules.charter.spam.features builds what scikit-learn's HashingVectorizer would, without its analyzer."""
 
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from rules.spam import N_FEATURES, features, prepare
+from rules.charter.spam import N_FEATURES, features, prepare
 
 
 def test_features_equal_the_hashing_vectorizer():

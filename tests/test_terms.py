@@ -3,8 +3,8 @@ import time
 import pytest
 
 from moderator.models import Category, Severity
-from rules.termviews import term_views as _views
-from rules.terms import TermError, TermList, TermMatcher, parse_term
+from rules.charter.termviews import term_views as _views
+from rules.charter.terms import TermError, TermList, TermMatcher, parse_term
 
 
 def matcher(terms, exceptions=(), global_exceptions=()):

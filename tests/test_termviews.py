@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from rules.termviews import fast_fold, term_views
+from rules.charter.termviews import fast_fold, term_views
 from rules.text import fold, views
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -35,7 +35,7 @@ def test_one_letter_squeeze_view():
 
 
 def test_flat_view_is_the_one_letter_squeeze_of_the_folded_text():
-    from rules.termviews import term_views_and_flat
+    from rules.charter.termviews import term_views_and_flat
     from rules.text import squeeze
     for text in corpus() + ["loooool", "aaa bbb", "Ｆｒｅｅｅｅ"]:
         views, flat = term_views_and_flat(text)

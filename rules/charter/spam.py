@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rules.termviews import fast_fold
+from rules.charter.termviews import fast_fold
 
 logger = logging.getLogger(__name__)
 

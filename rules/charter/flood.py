@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
-from rules.termviews import fast_fold
+from rules.charter.termviews import fast_fold
 from rules.text import fold, squeeze
 
 _LETTERS = re.compile(r"[^\W\d_]+")

@@ -3,11 +3,11 @@
 The organization's published social media charter, enforced per account. Each part is its own
 module; this one reads ``[rules.charter]`` and runs them over a batch:
 
-- ``charter.terms``: the charter's word and phrase lists (``rules.terms``, one automaton);
-- ``charter.offensive``: alt-profanity-check's model (``rules.offensive``), one call a batch;
-- ``charter.pii``: e-mails, phones, cards, IBANs, national ids, exposed staff (``rules.pii``);
-- ``charter.spam``: the bundled spam classifier (``rules.spam``), one call a batch;
-- ``charter.flood``: repeated text or links (``rules.flood``), within the batch and against
+- ``charter.terms``: the charter's word and phrase lists (``rules.charter.terms``, one automaton);
+- ``charter.offensive``: alt-profanity-check's model (``rules.charter.offensive``), one call a batch;
+- ``charter.pii``: e-mails, phones, cards, IBANs, national ids, exposed staff (``rules.charter.pii``);
+- ``charter.spam``: the bundled spam classifier (``rules.charter.spam``), one call a batch;
+- ``charter.flood``: repeated text or links (``rules.charter.flood``), within the batch and against
   history the caller passes in (``check_batch(comments, flood_history=...)``).
 """
 
@@ -25,11 +25,11 @@ import phonenumbers
 from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
-from rules import flood, pii
-from rules.offensive import profanity_scores
-from rules.spam import spam_model
-from rules.terms import TermError, TermList, TermMatcher, parse_term
-from rules.termviews import term_views_and_flat
+from rules.charter import flood, pii
+from rules.charter.offensive import profanity_scores
+from rules.charter.spam import spam_model
+from rules.charter.terms import TermError, TermList, TermMatcher, parse_term
+from rules.charter.termviews import term_views_and_flat
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class CharterRule:
     def check_batch(self, comments: Sequence[Comment],
                     flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
         """One list of findings per comment. ``flood_history``: the caller's recent records
-        (see ``rules.flood``); without it, flooding is judged within the batch only."""
+        (see ``rules.charter.flood``); without it, flooding is judged within the batch only."""
         if not comments:
             return []
         capped = self._capped(comments)

@@ -18,7 +18,7 @@ def term_views(text: str) -> tuple[str, ...]:
 
 def term_views_and_flat(text: str) -> tuple[tuple[str, ...], str]:
     """``term_views(text)`` and ``squeeze(fold(text), keep=1)``, which flood fingerprints
-    read (``rules.flood``), both from the steps of ``rules.text.views``."""
+    read (``rules.charter.flood``), both from the steps of ``rules.text.views``."""
     steps = view_steps(text)
     # No run of three left by squeeze(keep=2) means none for keep=1 either.
     single = steps.both if steps.both_squeezed == steps.both else squeeze(steps.both, keep=1)
