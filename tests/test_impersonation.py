@@ -1,4 +1,4 @@
-"""Tests of rules/impersonation.py: impostor names, fake-support replies, config, and quality on data."""
+"""Tests of rules/impersonation/: impostor names, fake-support replies, config, and quality on data."""
 
 from __future__ import annotations
 

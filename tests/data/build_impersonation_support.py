@@ -10,7 +10,7 @@ Provenance of every item (field ``source``):
   Real items are chosen as every comment that mentions help/support/DM/WhatsApp/call/contact/...
   (the hard negatives the real data holds) plus a seeded random sample of the rest; each was read
   and none is a fake-support reply.
-- ``written``: written for this project by the author of rules/impersonation.py, modeled on the
+- ``written``: written for this project by the author of the impersonation rule, modeled on the
   angler-phishing replies described in public security guidance (fake support accounts asking
   customers to DM, WhatsApp/Telegram, call a number, fill a form, give account numbers), and
   hard negatives (real customers asking for help, warnings about scams, praise of support).

@@ -1,0 +1,68 @@
+"""Where a reply sends the reader: phone numbers, e-mail addresses, host names (and defanging them)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Sequence
+
+import phonenumbers
+import tldextract
+
+logger = logging.getLogger(__name__)
+
+EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
+URL_HOST = re.compile(r"(?:https?://|www\.)([\w.-]{1,253})", re.IGNORECASE)
+_BARE_HOST = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}[a-z]{2,24}\b")
+
+
+@lru_cache(maxsize=1)
+def _tld_extract() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # bundled list, no download
+
+
+def bare_hosts(folded: str) -> list[str]:
+    """Host names written without a scheme ("acme-support.com", "bit.ly/x") with a real suffix."""
+    out = []
+    for m in _BARE_HOST.finditer(folded):
+        parts = _tld_extract()(m.group(0))
+        if parts.domain and parts.suffix:
+            out.append(m.group(0))
+        if len(out) >= 5:
+            break
+    return out
+
+
+def phone_numbers(text: str, region: str | None) -> list[str]:
+    out = []
+    try:
+        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE,
+                                                 max_tries=20):
+            out.append(phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164))
+            if len(out) >= 3:
+                break
+    except Exception:  # phonenumbers on hostile text: a missed number, never a crash
+        logger.debug("impersonation: phone number scan failed", exc_info=True)
+    return out
+
+
+def host_of(url: str) -> str:
+    m = URL_HOST.match(url)
+    return m.group(1).lower().rstrip(".") if m else ""
+
+
+def owned(host: str, domains: Sequence[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def defang_name(name: str) -> str:
+    """A display name like "www.acme-help.com" would be a live link in the digest: defang it."""
+    if URL_HOST.search(name) or bare_hosts(name.lower()):
+        return defang(name)
+    return name
+
+
+def defang(value: str) -> str:
+    return value.replace("http", "hxxp").replace(".", "[.]").replace("@", "[@]")
+
