@@ -8,42 +8,28 @@ number and skipped; it never stops the rest of the file.
 
 from __future__ import annotations
 
-import csv
 import fcntl
-import html
 import json
 import logging
-import re
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities
+from connectors.file_records import (COLUMN_KEYS, BadRecord, clean_html, comment_from_record,
+                                     parse_datetime, read_records)
 from moderator.errors import ConnectorError, InputError, UnsupportedAction
-from moderator.models import Author, Comment, Link
+from moderator.models import Comment
 from moderator.options import OptionReader
+
+__all__ = ["BadRecord", "FileConnector", "FileOptions", "clean_html", "comment_from_record",
+           "parse_datetime", "read_records"]
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-COLUMN_KEYS = ("id", "text", "platform", "account", "author_id", "author_handle", "author_name",
-               "author_created_at", "created_at", "thread_id", "parent_id", "permalink")
-_TAG_A = re.compile(r"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)["']?[^>]*>(.*?)</a\s*>""",
-                    re.IGNORECASE | re.DOTALL)
-_TAG_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG_ANY = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
-
-
-class BadRecord(Exception):
-    """One line or row that cannot become a Comment; carries where it was."""
-
-    def __init__(self, where: str, problem: str, *, incomplete: bool = False):
-        super().__init__(f"{where}: {problem}")
-        self.where = where
-        # A malformed last line without its newline is most likely still being written.
-        self.incomplete = incomplete
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,161 +41,6 @@ class FileOptions:
     actions_file: Path | None = None
     latency: float = 0.0  # seconds each action takes, split around the write: a platform's
     #                       response time, for end-to-end tests and benchmarks
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 (``Z`` allowed) or Unix seconds; naive times are taken as UTC."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    if not isinstance(value, str):
-        raise ValueError(f"expected a date, got {type(value).__name__}")
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def clean_html(text: str) -> tuple[str, tuple[Link, ...]]:
-    """Exports like YouTube's carry HTML: keep the visible text, keep the links as Links."""
-    links: list[Link] = []
-
-    def keep_link(m: re.Match[str]) -> str:
-        visible = _TAG_ANY.sub("", m.group(2))
-        links.append(Link(url=html.unescape(m.group(1)), display=html.unescape(visible)))
-        return visible
-
-    text = _TAG_A.sub(keep_link, text)
-    text = _TAG_BR.sub("\n", text)
-    text = _TAG_ANY.sub("", text)
-    return html.unescape(text).replace("\ufeff", "").strip(), tuple(links)
-
-
-def comment_from_record(record: Mapping[str, Any], *, platform: str, account: str,
-                        html_text: bool = False) -> Comment:
-    """A contract-shaped dict -> Comment. Only ``id`` and ``text`` are required."""
-    if not isinstance(record, Mapping):
-        raise ValueError("expected a JSON object")
-    cid, text = record.get("id"), record.get("text")
-    if cid in (None, ""):
-        raise ValueError("missing 'id'")
-    if not isinstance(text, str):
-        raise ValueError("missing 'text'" if text is None else "'text' must be a string")
-    author = record.get("author") or {}
-    if not isinstance(author, Mapping):
-        raise ValueError("'author' must be an object")
-    links = tuple(Link(url=u) if isinstance(u, str) else Link(url=str(u["url"]),
-                  display=u.get("display")) for u in (record.get("links") or ()))
-    if html_text:
-        text, found = clean_html(text)
-        links += found
-    return Comment(
-        platform=str(record.get("platform") or platform),
-        account=str(record.get("account") or account),
-        id=str(cid),
-        text=text,
-        author=Author(
-            id=_opt_str(author.get("id")),
-            handle=_opt_str(author.get("handle")),
-            name=_opt_str(author.get("name")),
-            created_at=parse_datetime(author.get("created_at")),
-        ),
-        created_at=parse_datetime(record.get("created_at")),
-        thread_id=_opt_str(record.get("thread_id")),
-        parent_id=_opt_str(record.get("parent_id")),
-        permalink=_opt_str(record.get("permalink")),
-        links=links,
-        raw=record,
-    )
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def read_records(path: Path, *, platform: str = "file", account: str = "default",
-                 fmt: str = "auto", columns: Mapping[str, str] | None = None,
-                 html_text: bool = False) -> Iterator[Comment | BadRecord]:
-    """Every comment of a file in order; bad lines come out as BadRecord, not exceptions.
-
-    Raises InputError only when the file as a whole cannot be read.
-    """
-    fmt = _detect_format(path, fmt)
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as e:
-        raise InputError(f"{path}: cannot open: {e.strerror}") from None
-    with handle:
-        try:
-            if fmt == "csv":
-                yield from _read_csv(handle, path, platform, account, columns, html_text)
-            else:
-                yield from _read_jsonl(handle, path, platform, account, html_text)
-        except UnicodeDecodeError as e:
-            raise InputError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}); "
-                             "re-export it as UTF-8") from None
-
-
-def _detect_format(path: Path, fmt: str) -> str:
-    if fmt != "auto":
-        return fmt
-    return "csv" if path.suffix.lower() in (".csv", ".tsv") else "jsonl"
-
-
-def _read_jsonl(handle: Any, path: Path, platform: str, account: str,
-                html_text: bool) -> Iterator[Comment | BadRecord]:
-    for number, line in enumerate(handle, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-            yield comment_from_record(record, platform=platform, account=account,
-                                      html_text=html_text)
-        except json.JSONDecodeError as e:
-            yield BadRecord(where, f"malformed JSON ({e.msg} at column {e.colno})",
-                            incomplete=not line.endswith("\n"))
-        except (ValueError, TypeError, KeyError) as e:
-            yield BadRecord(where, str(e))
-
-
-def _read_csv(handle: Any, path: Path, platform: str, account: str,
-              columns: Mapping[str, str] | None, html_text: bool) -> Iterator[Comment | BadRecord]:
-    sample = handle.read(4096)
-    handle.seek(0)
-    dialect = csv.excel_tab if path.suffix.lower() == ".tsv" or (
-        "\t" in sample.split("\n", 1)[0] and "," not in sample.split("\n", 1)[0]) else csv.excel
-    reader = csv.DictReader(handle, dialect=dialect)
-    header = reader.fieldnames or []
-    mapping = dict(columns or {})
-    for key in COLUMN_KEYS:
-        mapping.setdefault(key, key)
-    for required in ("id", "text"):
-        if mapping[required] not in header:
-            raise InputError(f"{path}: no column {mapping[required]!r} for {required!r} "
-                             f"(columns: {', '.join(header) or 'none'}); set columns.{required}")
-    for number, row in enumerate(reader, 2):
-        where = f"{path}:{number}"
-        if None in row:  # more cells than header columns
-            yield BadRecord(where, "more cells than the header has columns")
-            continue
-
-        def cell(key: str) -> str | None:
-            value = row.get(mapping[key])
-            return value if value not in (None, "") else None
-
-        record = {
-            "id": cell("id"), "text": cell("text") or "",
-            "platform": cell("platform"), "account": cell("account"),
-            "author": {"id": cell("author_id"), "handle": cell("author_handle"),
-                       "name": cell("author_name"), "created_at": cell("author_created_at")},
-            "created_at": cell("created_at"), "thread_id": cell("thread_id"),
-            "parent_id": cell("parent_id"), "permalink": cell("permalink"),
-        }
-        try:
-            yield comment_from_record(record, platform=platform, account=account,
-                                      html_text=html_text)
-        except (ValueError, TypeError) as e:
-            yield BadRecord(where, str(e))
 
 
 class FileConnector:
@@ -372,7 +203,5 @@ def _in_range(when: datetime | None, since: datetime | None, until: datetime | N
 
 
 def _with_account(comment: Comment, account: str) -> Comment:
-    from dataclasses import replace
-
     return replace(comment, account=account)
 

@@ -3,7 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.file import BadRecord, FileConnector, clean_html, read_records
+from connectors.file import FileConnector
+from connectors.file_records import BadRecord, clean_html, read_records
 from moderator import config
 from moderator.errors import ConfigError, InputError
 
@@ -44,11 +45,72 @@ def test_bad_lines_are_reported_and_skipped_not_fatal(write_jsonl):
     assert bad[1] == f"{path}:3: missing 'id'"
 
 
-def test_non_utf8_file_is_one_clear_error(tmp_path):
-    path = tmp_path / "latin1.jsonl"
-    path.write_bytes('{"id": "1", "text": "caf\xe9"}\n'.encode("latin-1"))
-    with pytest.raises(InputError, match=r"latin1.jsonl: not UTF-8 text"):
-        list(read_records(path))
+def test_a_non_utf8_line_is_skipped_with_its_number_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"id": "1", "text": "first"}\n'
+                     + '{"id": "2", "text": "caf\xe9"}\n'.encode("latin-1")
+                     + b'{"id": "3", "text": "caf\xc3\xa9 ok"}\n')
+    items = list(read_records(path))
+    assert [i.id for i in items if not isinstance(i, BadRecord)] == ["1", "3"]
+    assert items[2].text == "caf\u00e9 ok"
+    (bad,) = [str(i) for i in items if isinstance(i, BadRecord)]
+    assert bad.startswith(f"{path}:2: not UTF-8 (invalid continuation byte at byte 25 of")
+
+
+def test_json_nested_too_deeply_is_one_skipped_line(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "1", "text": "before"}\n'
+                    + '{"id": "2", "text": "x", "extra": ' + "[" * 2000 + "]" * 2000 + "}\n"
+                    + '{"id": "3", "text": "after"}\n')
+    items = list(read_records(path))
+    assert [i.id for i in items if not isinstance(i, BadRecord)] == ["1", "3"]
+    assert [str(i) for i in items if isinstance(i, BadRecord)] == [
+        f"{path}:2: JSON nested too deeply"]
+
+
+def test_csv_unterminated_quote_is_reported_and_the_lines_after_it_are_read(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('id,text\n1,"fine, quoted\nacross lines"\n3,"never closed\n4,after\n5,fine\n')
+    items = list(read_records(path))
+    assert [(i.id, i.text) for i in items if not isinstance(i, BadRecord)] == [
+        ("1", "fine, quoted\nacross lines"), ("4", "after"), ("5", "fine")]
+    assert [str(i) for i in items if isinstance(i, BadRecord)] == [
+        f"{path}:4: unterminated quote: the field opened here never closes"]
+    # A stray quote that a later line's quote "closes": the row is reported, the rest read.
+    path.write_text('id,text\n1,"stray\n2,after\n3,"quoted" badly\n4,fine\n')
+    items = list(read_records(path))
+    assert [i.id for i in items if not isinstance(i, BadRecord)] == ["2", "4"]
+    assert [str(i) for i in items if isinstance(i, BadRecord)][0].startswith(
+        f"{path}:2: malformed CSV")
+
+
+def test_csv_rows_with_too_few_or_too_many_cells_are_reported(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("id,text,author_name\n1,hello,bob\n2\n3,a,b,c\n4,fine,\n")
+    items = list(read_records(path))
+    assert [i.id for i in items if not isinstance(i, BadRecord)] == ["1", "4"]
+    assert [str(i) for i in items if isinstance(i, BadRecord)] == [
+        f"{path}:3: 1 cells, the header has 3 columns",
+        f"{path}:4: 4 cells, the header has 3 columns"]
+
+
+def test_csv_unknown_column_in_the_mapping_is_an_error(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("COMMENT_ID,CONTENT\n1,hi\n")
+    with pytest.raises(InputError, match=r"export.csv:1: no column 'AUTHR' for 'author_name'"):
+        list(read_records(path, columns={"id": "COMMENT_ID", "text": "CONTENT",
+                                         "author_name": "AUTHR"}))
+    with pytest.raises(InputError, match=r"unknown field 'txt'"):
+        list(read_records(path, columns={"id": "COMMENT_ID", "txt": "CONTENT"}))
+
+
+def test_csv_non_utf8_row_is_skipped_with_its_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"id,text\n1,ok\n2,caf\xe9\n3,fine\n")
+    items = list(read_records(path))
+    assert [i.id for i in items if not isinstance(i, BadRecord)] == ["1", "3"]
+    (bad,) = [str(i) for i in items if isinstance(i, BadRecord)]
+    assert bad.startswith(f"{path}:3: not UTF-8")
 
 
 def test_youtube_csv_as_exported(shared_data):
@@ -128,3 +190,26 @@ def test_file_options_are_validated():
     assert "accounts[0].path: required setting is missing" in problems
     assert any(p.startswith("accounts[0].format: unknown format 'xml'") for p in problems)
     assert any(p.startswith("accounts[0].columns.body: unknown field") for p in problems)
+
+
+def test_backfill_skips_hostile_lines_and_reaches_every_account(tmp_path):
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    (tmp_path / "hostile.jsonl").write_bytes(
+        b'{"id": "1", "text": "good one"}\n'
+        + b'{"id": "2", "text": "deep", "x": ' + b"[" * 2000 + b"]" * 2000 + b"}\n"
+        + b'{"id": "3", "text": "caf\xe9"}\n'
+        + b'{"id": "4", "text": "good two"}\n')
+    (tmp_path / "other.jsonl").write_text('{"id": "o1", "text": "hello"}\n')
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[accounts]]\nname = "hostile"\nplatform = "file"\npath = "hostile.jsonl"\n'
+                   '[[accounts]]\nname = "other"\nplatform = "file"\npath = "other.jsonl"\n')
+    result = CliRunner().invoke(main, ["--config", str(cfg), "backfill"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:]}
+    assert rows["hostile"][2:4] == ["2", "2"] and rows["hostile"][9] == "2"  # fetched, new, bad
+    assert rows["other"][2:4] == ["1", "1"]
+    assert f"hostile.jsonl:2: JSON nested too deeply" in result.stderr
+    assert f"hostile.jsonl:3: not UTF-8" in result.stderr
