@@ -10,7 +10,7 @@ SIGTERM / SIGINT ask every job to finish the batch in hand and commit; the proce
 0. A second signal exits at once (safe: the database is crash-safe, see ``worker``). A file
 lock (``daemon.lock_file``, default ``<database>.lock``) keeps two daemons off one database.
 
-Hook points wired by the caller (see ``cli_daemon.run``):
+Hook points wired by the caller (see ``moderator.cli.service``):
 - ``feed_refresher() -> bool | None``: refresh threat feeds; return True when the rules must
   be rebuilt (each account's pipeline is then rebuilt before its next poll).
 - ``digest_sender(period_start, period_end) -> None``: send the daily digest covering that

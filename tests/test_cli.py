@@ -118,3 +118,20 @@ def test_log_lines_never_carry_a_resolved_secret(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "tok-9f8e7d6c5b" not in err
     assert err.count("***") == 4
+
+
+def test_config_is_accepted_before_or_after_the_subcommand(tmp_path, write_jsonl):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[rules.custom]]\nname = "scam"\nseverity = "high"\nwords = ["free money"]\n')
+    data = write_jsonl([{"id": "c1", "text": "FREE MONEY now"}])
+    before = CliRunner().invoke(main, ["--config", str(cfg), "scan", str(data)])
+    after = CliRunner().invoke(main, ["scan", str(data), "--config", str(cfg)])
+    assert before.exit_code == after.exit_code == 0, after.output
+    assert before.stdout == after.stdout and '"decision": "hide"' in after.stdout
+    checked = CliRunner().invoke(main, ["check-config", "--config", str(cfg)])
+    assert checked.exit_code == 0 and f"{cfg}: OK" in checked.output
+    missing = CliRunner().invoke(main, ["--config", str(cfg), "review", "list", "--config",
+                                        str(tmp_path / "other.toml")])
+    assert missing.exit_code == 1 and "other.toml" in missing.output  # the later one wins
+    for path, command in all_commands():
+        assert "--config" in CliRunner().invoke(main, [*path, "--help"]).output, path

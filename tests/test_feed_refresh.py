@@ -59,7 +59,7 @@ def test_a_download_without_entries_never_replaces_a_good_feed(tmp_path, server)
 
 
 def test_the_daemon_gets_hooks_only_for_what_is_configured(tmp_path, server):
-    from moderator.cli_daemon import _hooks
+    from moderator.cli.service import _hooks
 
     bare = _hooks(config.parse({}))
     assert bare == {"feed_refresher": None, "digest_sender": None}

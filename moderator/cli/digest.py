@@ -6,6 +6,7 @@ import click
 
 from moderator.digest import (DigestError, build_message, collect, resolve_period, send_digest,
                               write_preview)
+from moderator.cli.common import load_settings, open_store, parse_when
 from moderator.errors import ModeratorError
 
 
@@ -33,10 +34,8 @@ def digest(ctx: click.Context, since: str | None, until: str | None, preview: st
         moderator digest --preview /tmp/digest        # /tmp/digest.eml + /tmp/digest.html
         moderator digest --since 2026-11-20 --until 2026-11-24 --dry-run
     """
-    from moderator.cli import _parse_when, load_settings, open_store
-
     settings = load_settings(ctx)
-    start, end = _parse_when(since, "--since"), _parse_when(until, "--until")
+    start, end = parse_when(since, "--since"), parse_when(until, "--until")
     with open_store(settings) as store:
         try:
             period = resolve_period(store, since=start, until=end)

@@ -1,9 +1,8 @@
-"""Commands for running Moderator as a service: run, status, brake, stats."""
+"""Commands for running Moderator as a service: ``run`` and ``status``."""
 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,45 +10,13 @@ import click
 from tabulate import tabulate
 
 from moderator import config
+from moderator.cli.common import load_settings, open_store
 from moderator.daemon import Daemon, DaemonLock, DaemonLocked
 from moderator.errors import ConfigError, ModeratorError
 from moderator.store import Store, now
 
 ATTENTION_EXIT = 1
 EX_CONFIG = 78  # sysexits.h: the unit file tells systemd not to restart on it
-
-
-# cli.py registers these commands at its end; its helpers are imported when a command runs.
-def load_settings(ctx: click.Context) -> config.Settings:
-    from moderator.cli import load_settings as load
-
-    return load(ctx)
-
-
-def open_store(settings: config.Settings) -> Store:
-    from moderator.cli import open_store as open_
-
-    return open_(settings)
-
-
-def reviewer_name(explicit: str | None) -> str:
-    from moderator.cli import reviewer_name as name
-
-    return name(explicit)
-
-
-def parse_age(value: str | None, option: str) -> timedelta | None:
-    """'90s', '30m', '2h', '7d' (or a number of seconds) -> timedelta."""
-    if value is None:
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        if value[-1:] in units:
-            return timedelta(seconds=float(value[:-1]) * units[value[-1]])
-        return timedelta(seconds=float(value))
-    except ValueError:
-        raise click.BadParameter(f"expected an age like 30m, 2h or 7d, got {value!r}",
-                                 param_hint=option) from None
 
 
 def _hooks(settings: config.Settings) -> dict[str, Any]:
@@ -60,7 +27,6 @@ def _hooks(settings: config.Settings) -> dict[str, Any]:
     """
     from moderator import digest
     from moderator.feed_refresh import feed_specs, refresh_feeds
-    from moderator.store import Store
 
     def send(period_start: datetime, period_end: datetime) -> None:
         with Store(settings.store_path) as store:
@@ -200,95 +166,3 @@ def status(ctx: click.Context, as_json: bool, no_daemon_check: bool) -> None:
             click.echo(f"ATTENTION: {problem}")
     if problems:
         ctx.exit(ATTENTION_EXIT)
-
-
-@click.group("brake")
-def brake() -> None:
-    """The per-account brake: review-only mode after too many destructive actions.
-
-    \b
-    Example:
-        moderator brake release acme-facebook --as alice
-    """
-
-
-@brake.command("release")
-@click.argument("account")
-@click.option("--as", "as_name", help="Your name for the audit log (default: "
-              "$MODERATOR_REVIEWER or login).")
-@click.pass_context
-def brake_release(ctx: click.Context, account: str, as_name: str | None) -> None:
-    """Release the brake of ACCOUNT: destructive actions resume at the next poll.
-
-    The brake's window restarts at the release, so the actions that engaged it do not
-    engage it again. Check the review queue first: what the brake held back is there.
-
-    \b
-    Example:
-        moderator brake release acme-facebook --as alice
-    """
-    settings = load_settings(ctx)
-    try:
-        settings.account(account)
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
-    with open_store(settings) as store:
-        released = store.release_brake(account, reviewer_name(as_name))
-    if not released:
-        raise click.ClickException(f"{account}: the brake is not engaged")
-    click.echo(f"{account}: brake released")
-
-
-@brake.command("engage")
-@click.argument("account")
-@click.option("--reason", required=True, help="Why (shown in status and the digest).")
-@click.option("--as", "as_name", help="Your name (default: $MODERATOR_REVIEWER or login).")
-@click.pass_context
-def brake_engage(ctx: click.Context, account: str, reason: str, as_name: str | None) -> None:
-    """Put ACCOUNT in review-only mode by hand (e.g. while a rule is investigated).
-
-    \b
-    Example:
-        moderator brake engage acme-facebook --reason "checking the new charter rule"
-    """
-    settings = load_settings(ctx)
-    try:
-        settings.account(account)
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
-    with open_store(settings) as store, store.atomic():
-        store.engage_brake(account, f"{reason} (by {reviewer_name(as_name)})")
-    click.echo(f"{account}: brake engaged; destructive actions go to the review queue")
-
-
-@click.command("stats")
-@click.option("--since", "since", default="30d", show_default=True,
-              help="Only findings newer than this age (e.g. 7d, 12h).")
-@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
-@click.pass_context
-def stats(ctx: click.Context, since: str, as_json: bool) -> None:
-    """Per rule: how often it fired, what was done, and what reviewers said about it.
-
-    Precision is confirmed / (confirmed + wrong): a reviewer's approval confirms a finding;
-    a rejection or an undo says it was wrong. Items nobody judged do not count.
-
-    \b
-    Example:
-        moderator stats --since 7d
-    """
-    age = parse_age(since, "--since")
-    with open_store(load_settings(ctx)) as store:
-        rows = store.rule_verdicts(now() - age if age else None)
-    for row in rows:
-        judged = row["confirmed"] + row["wrong"]
-        row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    click.echo(tabulate([[r["rule"], r["flagged"], r["acted"], r["queued"], r["confirmed"],
-                          r["wrong"], "-" if r["precision"] is None else f"{r['precision']:.0%}"]
-                         for r in rows],
-                        headers=["rule", "flagged", "acted on", "queued", "confirmed", "wrong",
-                                 "precision"]))
-    if not rows:
-        click.echo("no findings in this period", err=sys.stderr.isatty())

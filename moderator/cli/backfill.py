@@ -1,0 +1,68 @@
+"""``moderator backfill``: read existing comments once, judge, record, act."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from tabulate import tabulate
+
+from moderator import config
+from moderator.cli.common import Progress, load_settings, open_store, parse_when
+from moderator.errors import ConfigError, ModeratorError
+from moderator.worker import open_connector, run_account
+
+
+@click.command()
+@click.option("--account", "account_names", multiple=True,
+              help="Account to backfill (repeatable; default: every enabled account).")
+@click.option("--since", help="Only comments created at or after this date (ISO 8601).")
+@click.option("--until", help="Only comments created before this date (ISO 8601).")
+@click.pass_context
+def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | None,
+             until: str | None) -> None:
+    """Read an account's existing comments once, judge them and record everything.
+
+    Decisions are carried out only for accounts in enforce mode. Comments already recorded
+    are skipped, so a backfill can be repeated safely.
+
+    \b
+    Examples:
+        moderator backfill --account acme-youtube
+        moderator backfill --account acme-reddit --since 2026-11-01 --until 2026-11-08
+    """
+    settings = load_settings(ctx)
+    start, end = parse_when(since, "--since"), parse_when(until, "--until")
+    try:
+        accounts = [settings.account(n) for n in account_names] or \
+            [a for a in settings.accounts if a.enabled]
+        secrets = config.Secrets(settings.secrets_file)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    rows, failed = [], False
+    with open_store(settings) as store:
+        for account in accounts:
+            try:
+                connector = open_connector(account, secrets)
+            except ModeratorError as e:
+                click.echo(f"{account.name}: {e}", err=True)
+                failed = True
+                continue
+            started = time.perf_counter()
+            with Progress(account.name) as progress:
+                summary = run_account(settings, account, connector, store, kind="backfill",
+                                      since=start, until=end, progress=progress.advance)
+            elapsed = time.perf_counter() - started
+            failed |= summary.error is not None
+            rows.append([account.name, account.mode.value, summary.fetched, summary.new,
+                         summary.flagged, summary.decisions.get("review", 0),
+                         summary.decisions.get("hide", 0), summary.decisions.get("delete", 0),
+                         summary.acted, summary.skipped,
+                         "error: " + str(summary.error) if summary.error else
+                         ("BRAKE" if summary.brake_engaged else "ok"),
+                         f"{elapsed:.1f}s"])
+    click.echo(tabulate(rows, headers=["account", "mode", "fetched", "new", "flagged",
+                                       "review", "hide", "delete", "done", "bad lines",
+                                       "status", "time"]))
+    if failed:
+        ctx.exit(1)
