@@ -4,6 +4,7 @@ from connectors.base import Connector
 from connectors.facebook import FacebookConnector
 from connectors.file import FileConnector
 from connectors.instagram import InstagramConnector
+from connectors.mastodon import MastodonConnector
 from connectors.reddit import RedditConnector
 from connectors.x import XConnector
 
@@ -11,6 +12,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     "file": FileConnector,
     "facebook": FacebookConnector,
     "instagram": InstagramConnector,
+    "mastodon": MastodonConnector,
     "reddit": RedditConnector,
     "x": XConnector,
 }

@@ -20,6 +20,7 @@ from connectors.file import FileConnector
 from moderator.config import AccountSettings
 from moderator.errors import AuthFailed, ModeratorError
 from moderator.models import Comment
+from tests.fakes import mastodon as fake_mastodon
 from tests.fakes import reddit as fake_reddit
 from tests.fakes import x as fake_x
 from tests.fakes.harness import Kit
@@ -109,6 +110,7 @@ KITS = {
     "x": fake_x.contract_kit,
     "facebook": lambda tmp_path: graph_kit("facebook"),
     "instagram": lambda tmp_path: graph_kit("instagram"),
+    "mastodon": fake_mastodon.contract_kit,
 }
 
 
