@@ -4,7 +4,7 @@ Reading: the Page's ``posts`` (or ``feed``, which adds visitors' posts) newest f
 ``lookback_days`` before now (or before ``since`` for a backfill); for each post its comments
 and replies in one flat list (``filter=stream``), newest first (``order=reverse_chronological``),
 stopping at the first comment older than the cursor. The cursor is the newest ``created_time``
-delivered plus the ids delivered in the two minutes before it (see ``graph.Watermark``).
+delivered plus the ids delivered in the two minutes before it (see ``watermark.Watermark``).
 
 Writing: hide/unhide is ``POST /{comment-id}`` with ``is_hidden``; delete is ``DELETE``. Deleting
 a comment that is already gone counts as done. Pages cannot ban through this API here.
@@ -17,9 +17,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch
-from connectors.graph import (GraphOptions, Watermark, in_batches, parse_time,
-                              read_graph_options, str_or_none, unwrap_facebook_link)
+from connectors.graph import (GraphOptions, read_graph_options, str_or_none,
+                              unwrap_facebook_link)
 from connectors.graph_connector import GraphConnector, comment_parts, in_window
+from connectors.watermark import Watermark, in_batches, parse_time
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 

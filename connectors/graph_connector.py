@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 from connectors.base import Capabilities
-from connectors.graph import GraphClient, id_of, parse_time
+from connectors.graph import GraphClient, id_of
 from connectors.retry import RetryPolicy
+from connectors.watermark import parse_time
 from moderator.errors import ConfigError, UnsupportedAction
 from moderator.models import Comment
 

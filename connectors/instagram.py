@@ -18,9 +18,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch
-from connectors.graph import (GraphOptions, Watermark, in_batches, parse_time,
-                              read_graph_options, str_or_none)
+from connectors.graph import GraphOptions, read_graph_options, str_or_none
 from connectors.graph_connector import GraphConnector, comment_parts, in_window
+from connectors.watermark import Watermark, in_batches, parse_time
 from moderator.models import Author, Comment
 from moderator.options import OptionReader
 
