@@ -7,6 +7,7 @@ from connectors.instagram import InstagramConnector
 from connectors.mastodon import MastodonConnector
 from connectors.reddit import RedditConnector
 from connectors.x import XConnector
+from connectors.youtube import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "file": FileConnector,
@@ -15,4 +16,5 @@ CONNECTORS: dict[str, type[Connector]] = {
     "mastodon": MastodonConnector,
     "reddit": RedditConnector,
     "x": XConnector,
+    "youtube": YouTubeConnector,
 }

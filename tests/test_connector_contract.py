@@ -23,6 +23,7 @@ from moderator.models import Comment
 from tests.fakes import mastodon as fake_mastodon
 from tests.fakes import reddit as fake_reddit
 from tests.fakes import x as fake_x
+from tests.fakes import youtube as fake_youtube
 from tests.fakes.harness import Kit
 
 
@@ -108,6 +109,7 @@ KITS = {
     "file": file_kit,
     "reddit": fake_reddit.contract_kit,
     "x": fake_x.contract_kit,
+    "youtube": fake_youtube.contract_kit,
     "facebook": lambda tmp_path: graph_kit("facebook"),
     "instagram": lambda tmp_path: graph_kit("instagram"),
     "mastodon": fake_mastodon.contract_kit,
