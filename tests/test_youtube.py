@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from connectors.retry import RetryPolicy
-from connectors.youtube import YouTubeConnector, comment_from_item
+from connectors.youtube import YouTubeConnector, YouTubeOptions, comment_from_item
 from connectors.youtube_quota import QuotaMeter, seconds_to_reset
 from moderator.config import AccountSettings
 from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited, \
@@ -374,3 +374,23 @@ def test_fake_answers_in_the_schema_shapes(fake):
     for comment in (thread["snippet"]["topLevelComment"], thread["replies"]["comments"][0]):
         assert set(comment) <= set(schemas["Comment"]["properties"])
         assert set(comment["snippet"]) <= set(schemas["CommentSnippet"]["properties"])
+
+
+def test_the_example_config_documents_settings_that_all_parse():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from moderator import config
+
+    example = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text()
+    block = example[example.index("# A YouTube channel"):]
+    block = block[:block.index("\n# A ", 10)]
+    # Uncomment every "# key = value" line: each documented setting must parse.
+    text = re.sub(r"^# (\w+ = )", r"\1", block, flags=re.MULTILINE)
+    account = config.parse(tomllib.loads(text)).accounts[0]
+    documented = set(re.findall(r"^(\w+) = ", text, flags=re.MULTILINE))
+    known = set(YouTubeOptions.__dataclass_fields__) | {"name", "platform", "mode",
+                                                        "secrets", "api_base"}
+    assert documented == known
+    assert account.platform == "youtube" and account.options.daily_budget == 10_000
