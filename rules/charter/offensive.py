@@ -1,40 +1,86 @@
-"""The profanity model: alt-profanity-check's bundled tf-idf + calibrated linear SVM.
+"""The profanity model: alt-profanity-check's tf-idf + calibrated linear SVM, as plain arrays.
 
 It was trained on the Davidson et al. tweets (plus Wikipedia comments) and scores *profanity*:
 swearing and insults. It does not understand hate: slurs it never saw, dog whistles, threats
 and dehumanizing sentences written politely score low. That is what the charter's term lists
-are for. The model ships inside the package (no network); importing ``profanity_check`` loads
-it with joblib, so we import it once, on first use, and call the vectorizer and the classifier
-directly on the whole batch (its ``predict_prob`` helper loops in Python).
+are for.
+
+The arrays in ``data/profanity_model.npz`` were exported from the package's pickled
+scikit-learn objects by ``bench/export_profanity.py``; ``tests/test_profanity_model.py`` checks
+that they give the original's probabilities. Scoring them needs numpy only: no scikit-learn,
+no scipy, no pickle (``allow_pickle=False``), and no exact version pins. Loaded once per
+process, on first use.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 import threading
-import warnings
-from typing import Any, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 import numpy as np
-from scipy.special import expit
 
-logger = logging.getLogger(__name__)
+MODEL_PATH = Path(__file__).with_name("data") / "profanity_model.npz"
+# What the shipped TfidfVectorizer reads: words of two or more word characters, lowercased.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@dataclass(frozen=True, slots=True)
+class ProfanityModel:
+    index: dict[str, int]  # word -> feature
+    idf: np.ndarray  # per feature
+    coef: np.ndarray  # features x folds
+    intercept: np.ndarray  # per fold
+    a: np.ndarray  # sigmoid calibration per fold: p = 1 / (1 + exp(a * decision + b))
+    b: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "ProfanityModel":
+        with np.load(path, allow_pickle=False) as data:
+            words = data["vocabulary"].tobytes().decode("utf-8").split("\n")
+            return cls(index={w: i for i, w in enumerate(words)}, idf=data["idf"],
+                       coef=data["coef"], intercept=data["intercept"], a=data["a"], b=data["b"])
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of profanity for each text: the mean over the folds of each fold's
+        sigmoid of its decision on the l2-normalized tf-idf vector, as scikit-learn's
+        ``CalibratedClassifierCV.predict_proba`` computes it."""
+        n = len(texts)
+        index = self.index
+        rows: list[int] = []
+        cols: list[int] = []
+        for row, text in enumerate(texts):
+            found = [j for j in map(index.get, _WORD.findall(text.lower())) if j is not None]
+            rows.extend([row] * len(found))
+            cols.extend(found)
+        decisions = np.tile(self.intercept, (n, 1))
+        if cols:
+            # term counts per (comment, word), then tf * idf, l2 norm, and one dot per fold
+            keys, counts = np.unique(np.array(rows, dtype=np.int64) * len(self.idf) + cols,
+                                     return_counts=True)
+            row_of, col_of = np.divmod(keys, len(self.idf))
+            weights = counts * self.idf[col_of]
+            norms = np.sqrt(np.bincount(row_of, weights * weights, minlength=n))
+            norms[norms == 0] = 1.0
+            for k in range(self.coef.shape[1]):
+                decisions[:, k] += np.bincount(row_of, weights * self.coef[col_of, k],
+                                               minlength=n) / norms
+        probabilities = 1.0 / (1.0 + np.exp(self.a * decisions + self.b))
+        return probabilities.mean(axis=1)
+
 
 _lock = threading.Lock()
-_model: tuple[Any, Any] | None = None  # the vectorizer and the classifier, as shipped
-_linear: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+_model: ProfanityModel | None = None
 
 
-def _load() -> tuple[Any, Any]:
+def profanity_model() -> ProfanityModel:
     global _model
-    with _lock:
-        if _model is None:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                from profanity_check import profanity_check
-            for w in caught:  # e.g. scikit-learn version mismatch of the pickled model
-                logger.warning("profanity model: %s", w.message)
-            _model = (profanity_check.vectorizer, profanity_check.model)
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = ProfanityModel.load()
     return _model
 
 
@@ -46,31 +92,4 @@ def profanity_scores(texts: Sequence[str]) -> np.ndarray:
     """
     if not texts:
         return np.zeros(0)
-    vectorizer, _ = _model or _load()
-    coef, intercept, a, b = _linear or _unpack()
-    x = vectorizer.transform(texts)
-    # What CalibratedClassifierCV.predict_proba computes (the mean over its folds of a sigmoid
-    # of each LinearSVC's decision function), in one product for all folds: scikit-learn's
-    # per-call input validation cost more than the arithmetic on batches of a few hundred.
-    decisions = np.asarray(x @ coef) + intercept
-    mean = np.zeros(decisions.shape[0])
-    for k in range(decisions.shape[1]):
-        mean += expit(-(a[k] * decisions[:, k] + b[k]))
-    mean /= decisions.shape[1]
-    return mean
-
-
-def _unpack() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The calibrated model's parts as arrays: one column of coefficients per fold."""
-    global _linear
-    _, model = _model or _load()
-    folds = model.calibrated_classifiers_
-    if not all(f.method == "sigmoid" and len(f.calibrators) == 1 for f in folds) \
-            or list(model.classes_) != [0, 1]:
-        raise RuntimeError("profanity model: expected binary sigmoid-calibrated folds")
-    coef = np.column_stack([f.estimator.coef_.ravel() for f in folds])
-    intercept = np.array([float(f.estimator.intercept_[0]) for f in folds])
-    a = np.array([float(f.calibrators[0].a_) for f in folds])
-    b = np.array([float(f.calibrators[0].b_) for f in folds])
-    _linear = (coef, intercept, a, b)
-    return _linear
+    return profanity_model().scores(texts)

@@ -3,8 +3,10 @@
 Trained by ``bench/train_spam.py`` on the UCI YouTube Spam Collection (see that script for the
 data's provenance and the evaluation). The model file holds plain arrays (``numpy.savez``, loaded
 with ``allow_pickle=False``), not a pickle: it loads with any scikit-learn version and cannot run
-code. The features come from scikit-learn's stateless ``HashingVectorizer``, so nothing but the
-weights, the idf and the threshold needs to be stored. Loaded once per process, on first use.
+code. The features are what scikit-learn's stateless ``HashingVectorizer`` computes (MurmurHash3
+from ``mmh3``), so nothing but the weights, the idf and the threshold needs to be stored, and
+scoring needs numpy only (scikit-learn trains the model, it does not run it). Loaded once per
+process, on first use.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
+import mmh3
 import numpy as np
 
 from rules.charter.termviews import fast_fold
@@ -54,21 +56,37 @@ def tokens(prepared: str) -> list[str]:
     return _TOKEN.findall(prepared)
 
 
-@lru_cache(maxsize=1)
-def _hasher() -> Any:
-    # scikit-learn is imported on first use: importing it costs a second at CLI start-up.
-    # What HashingVectorizer(ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False,
-    # norm=None, lowercase=False) hashes, given the tokens.
-    from sklearn.feature_extraction import FeatureHasher
-    return FeatureHasher(n_features=N_FEATURES, input_type="string", dtype=np.float64,
-                         alternate_sign=False)
+def _feature(gram: str) -> int:
+    # scikit-learn's FeatureHasher: signed 32-bit MurmurHash3 (seed 0) of the UTF-8 bytes, its
+    # absolute value modulo the number of features. (For -2**31 it defines the index as
+    # (2**31 - 1 - (N - 1)) % N, which is also abs(-2**31) % N when N is a power of two.)
+    return abs(mmh3.hash(gram, 0, signed=True)) % N_FEATURES
+
+
+def feature_counts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashed word 1-2 gram counts: (row, feature, count) arrays, sorted by row then feature,
+    one entry per distinct feature of a row. What scikit-learn's ``HashingVectorizer``
+    (ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False, norm=None,
+    lowercase=False) counts, computed with numpy alone: stateless, nothing to store but the
+    weights."""
+    keys: list[int] = []
+    for row, text in enumerate(prepared):
+        words = _TOKEN.findall(text)
+        base = row * N_FEATURES
+        keys.extend([base + _feature(w) for w in words])
+        keys.extend([base + _feature(f"{a} {b}") for a, b in zip(words, words[1:])])
+    unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
+    rows, cols = np.divmod(unique, N_FEATURES)
+    return rows, cols, counts
 
 
 def features(prepared: Sequence[str]) -> Any:
-    """Hashed word 1-2 gram counts as a scipy CSR matrix (stateless: nothing to store but
-    the weights)."""
-    return _hasher().transform(w + [f"{a} {b}" for a, b in zip(w, w[1:])]
-                               for w in map(tokens, prepared)).tocsr()
+    """The same counts as a scipy CSR matrix, for training (``bench/train_spam.py``) and tests;
+    scipy is a dev dependency, imported here only."""
+    from scipy.sparse import csr_matrix
+    rows, cols, counts = feature_counts(prepared)
+    return csr_matrix((counts.astype(np.float64), (rows, cols)),
+                      shape=(len(prepared), N_FEATURES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +111,14 @@ class SpamModel:
         ``folded``: the texts already folded, if the caller has them."""
         if not texts:
             return np.zeros(0)
-        x = features([prepare(t, None if folded is None else folded[i])
-                      for i, t in enumerate(texts)])
+        n = len(texts)
+        rows, cols, counts = feature_counts(
+            [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)])
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
-        x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]
-        squares = x.copy()
-        squares.data **= 2
-        norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
+        weights = (np.log(counts) + 1.0) * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
         norms[norms == 0] = 1.0
-        logits = (x @ self.coef) / norms + self.intercept
+        logits = np.bincount(rows, weights * self.coef[cols], minlength=n) / norms + self.intercept
         return 1.0 / (1.0 + np.exp(-logits))
 
 
