@@ -14,28 +14,13 @@ from typing import Any
 # Invisible and direction-changing characters can hide a link from a reader or reorder what a
 # reader sees (U+202E turns "moc.live" into "evil.com"): dropped for display with the same set
 # the rules see through.
-from rules.text import strip_invisible
+from rules.text import defang_url, strip_invisible
 
 # Scheme URLs, www. hosts, and bare domain-looking tokens (word.word...tld). Linear-time.
 _URLISH = re.compile(
     r"(?i)\b(?:[a-z][a-z0-9+.-]{1,15}://[^\s<>\"']{1,2000}"
     r"|www\.[^\s<>\"']{1,2000}"
     r"|(?:[a-z0-9](?:[a-z0-9-]{0,62})\.){1,10}[a-z]{2,24}\b(?:/[^\s<>\"']{0,2000})?)")
-_SCHEME = re.compile(r"(?i)^(ht|f)tp(s?)://")
-_BARE_DOT = re.compile(r"(?<!\[)\.(?!\])")
-
-
-def defang_url(url: str) -> str:
-    url = _SCHEME.sub(lambda m: ("hxxp" if m.group(1).lower() == "ht" else "fxp")
-                      + m.group(2) + "://", url)
-    head, sep, rest = url.partition("://")
-    if not sep:
-        head, rest = "", url
-    host, slash, path = rest.partition("/")
-    host = _BARE_DOT.sub("[.]", host)  # idempotent: a defanged host stays as it is
-    return f"{head}{sep}{host}{slash}{path}"
-
-
 def defang_text(text: str) -> str:
     """Every link-like token in free text defanged; everything else unchanged."""
     return _URLISH.sub(lambda m: defang_url(m.group(0)), text)

@@ -234,3 +234,20 @@ def view_steps(text: str) -> ViewSteps:
 def views(text: str) -> tuple[str, ...]:
     """The distinct normalized views of a text that term matchers should search, folded first."""
     return view_steps(text).views
+
+
+# Defanging lives here, below the rules and the core's output alike: the links rule writes
+# defanged URLs into evidence, and every view of comment text defangs what it shows.
+_SCHEME = re.compile(r"(?i)^(ht|f)tp(s?)://")
+_BARE_DOT = re.compile(r"(?<!\[)\.(?!\])")
+
+
+def defang_url(url: str) -> str:
+    url = _SCHEME.sub(lambda m: ("hxxp" if m.group(1).lower() == "ht" else "fxp")
+                      + m.group(2) + "://", url)
+    head, sep, rest = url.partition("://")
+    if not sep:
+        head, rest = "", url
+    host, slash, path = rest.partition("/")
+    host = _BARE_DOT.sub("[.]", host)  # idempotent: a defanged host stays as it is
+    return f"{head}{sep}{host}{slash}{path}"

@@ -13,7 +13,7 @@ import logging
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from moderator.models import Brand, Category, Comment, Finding, Severity
-from moderator.render import defang_url as defang  # readable, not clickable
+from rules.text import defang_url as defang  # readable, not clickable
 from rules.base import PerCommentRule
 from rules.links.domains import ParsedURL, parse_url, read_list, suffix_in
 from rules.links.extraction import MAX_SCAN_CHARS, FoundLink, extract_links
