@@ -11,20 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Protocol, runtime_checkable
 
-from moderator.models import Comment
+# Capabilities is a domain type (the policy reads it); connectors import it from here too.
+from moderator.models import Capabilities, Comment
 
 if TYPE_CHECKING:
     from moderator.config import AccountSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What the platform lets us do to other people's comments."""
-
-    hide: bool = False  # reversible: unhide brings it back
-    delete: bool = False
-    ban: bool = False
-    approve: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,3 +166,13 @@ class ActionResult:
     action: Action
     status: ActionStatus
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the platform lets us do to other people's comments."""
+
+    hide: bool = False  # reversible: unhide brings it back
+    delete: bool = False
+    ban: bool = False
+    approve: bool = False
