@@ -2,7 +2,7 @@
 
 Fills stores with synthetic moderation history (comments spread over 30 days, 4 accounts, a
 share flagged, hidden, queued, with link and impersonation evidence) through the Store's own
-``record_batch``, then times, for a 24-hour period: ``collect`` (all store queries), rendering
+``effects.plan`` + ``effects.commit``, then times, for a 24-hour period: ``collect`` (all store queries), rendering
 (text + HTML + MIME) and the message size. The same store is measured again with the digest's
 time-range indexes (migration 0002) dropped, to show what they buy.
 
@@ -26,8 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from moderator import store as store_module  # noqa: E402
 from moderator.config import Settings, DigestSettings  # noqa: E402
 from moderator.digest import Period, build_message, collect  # noqa: E402
-from moderator.models import (Action, Author, Brand, Category, Comment, Decision,  # noqa: E402
-                              Finding, Mode, Severity)
+from moderator.effects import Brake, commit, plan  # noqa: E402
+from moderator.judge import Judged  # noqa: E402
+from moderator.models import (Action, Author, Brand, Capabilities, Category,  # noqa: E402
+                              Comment, Decision, Finding, Mode, Severity)
 from moderator.store import Recorded, Store  # noqa: E402
 
 DAYS = 30
@@ -45,16 +47,16 @@ def fill(path: Path, n: int, seed: int = 7) -> None:
                 batch_time = END - timedelta(days=DAYS) + step * start
                 store_module.now = lambda t=batch_time: t  # seen_at spread over the days
                 for account in ACCOUNTS:
-                    items, proposed = [], {}
+                    items = []
                     for i in range(start, min(start + 1000, n)):
                         if i % len(ACCOUNTS) != ACCOUNTS.index(account):
                             continue
-                        items.append(_item(rng, account, i))
-                        if items[-1].decision.action is Action.REVIEW:
-                            proposed[items[-1].comment.uid] = Action.HIDE
-                    with store.atomic():
-                        store.record_batch(items, account=account, mode=Mode.ENFORCE,
-                                           run_id=None, proposed=proposed)
+                        r = _item(rng, account, i)
+                        items.append(Judged(r.comment, list(r.findings), r.decision, []))
+                    commit(store, plan(items, account=account, mode=Mode.ENFORCE,
+                                       brake=Brake(False, 10**9, 10**9, 60),
+                                       capabilities=Capabilities(hide=True, delete=True),
+                                       rule_version="bench"))
         finally:
             store_module.now = real_now
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 from moderator.config import AccountSettings, Settings, enabled_options, rule_version
 from moderator.models import Comment, Finding
 from rules import RULES
-from rules.base import Rule
+from rules.base import Rule, memory_window
 
 logger = logging.getLogger(__name__)
 SLOW_BATCH_SECONDS = 5.0
@@ -75,17 +75,22 @@ class Pipeline:
 
     @property
     def history_window(self) -> float | None:
-        """Seconds of history the rules want (flooding), or None when none of them needs any."""
-        windows = [w for r in self.rules if (w := getattr(r, "history_window", None))]
-        return max(windows, default=None)
+        """Seconds of memory the rules want (flooding), or None when none of them needs any."""
+        return max((w for r in self.rules if (w := memory_window(r))), default=None)
+
+    def cap(self, comments: Sequence[Comment]) -> list[Comment]:
+        """The comments as the rules see them: text cut at ``max_text_chars``."""
+        return [self._cap(c) for c in comments]
 
     def remember(self, comments: Sequence[Comment]) -> list[list[Any]]:
         """Per comment, the records that rules judging against the recent past (flooding) want
         kept; their ``key`` values also select the history a batch needs from the store."""
-        capped = [self._cap(c) for c in comments]
+        return self.remember_capped(self.cap(comments))
+
+    def remember_capped(self, capped: Sequence[Comment]) -> list[list[Any]]:
         remembered: list[list[Any]] = [[] for _ in capped]
         for rule in self.rules:
-            if getattr(rule, "history_window", None):
+            if memory_window(rule):
                 try:
                     for slot, records in zip(remembered, rule.flood_records(capped)):
                         slot.extend(records)
@@ -98,14 +103,22 @@ class Pipeline:
         """Judge a batch. ``history``: records of recent comments (from the store) for rules
         that judge against the recent past; ``remembered``: :meth:`remember` of this batch
         when the caller already has it."""
-        capped = [self._cap(c) for c in comments]
+        capped = self.cap(comments)
+        findings, failures = self.check_capped(capped, history)
+        if remembered is None:
+            remembered = self.remember_capped(capped)
+        return PipelineResult(findings, failures, remembered)
+
+    def check_capped(self, capped: Sequence[Comment], history: Iterable[Any] = ()
+                     ) -> tuple[list[list[Finding]], list[RuleFailure]]:
+        """Every rule over comments already capped; a failing rule is recorded and skipped."""
         findings: list[list[Finding]] = [[] for _ in capped]
         failures: list[RuleFailure] = []
         history = list(history)
         for rule in self.rules:
             started = time.perf_counter()
             try:
-                if getattr(rule, "history_window", None):
+                if memory_window(rule):
                     results = rule.check_batch(capped, flood_history=history)
                 else:
                     results = rule.check_batch(capped)
@@ -120,9 +133,7 @@ class Pipeline:
             elapsed = time.perf_counter() - started
             if elapsed > SLOW_BATCH_SECONDS:
                 logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
-        if remembered is None:
-            remembered = self.remember(comments)
-        return PipelineResult(findings, failures, remembered)
+        return findings, failures
 
     def _cap(self, comment: Comment) -> Comment:
         if len(comment.text) <= self.max_text_chars:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from connectors.base import Capabilities
 from moderator.config import PolicySettings
-from moderator.models import Action, Brand, Comment, Decision, Finding
+from moderator.models import Action, Brand, Capabilities, Comment, Decision, Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +48,16 @@ def decide(comment: Comment, findings: Sequence[Finding], policy: PolicySettings
     action = degrade(wanted, context.capabilities)
     return Decision(action, top.severity, reason, findings,
                     degraded_from=wanted if action is not wanted else None)
+
+
+def under_brake(decision: Decision) -> Decision:
+    """``decision`` once the account's brake is engaged: a destructive action the policy wanted
+    (before degrading it to the platform) goes to the review queue instead."""
+    wanted = decision.degraded_from or decision.action
+    if not wanted.destructive:
+        return decision
+    return Decision(Action.REVIEW, decision.severity, f"brake engaged; {decision.reason}",
+                    decision.findings, degraded_from=wanted)
 
 
 def degrade(action: Action, capabilities: Capabilities) -> Action:

@@ -1,6 +1,7 @@
 """The human review queue: list, show, approve, reject, undo.
 
-Approving carries out the proposed action through the platform; rejecting keeps the comment and
+Approving carries out the proposed action through the platform (planned and applied
+through ``moderator.effects``, like the worker's actions); rejecting keeps the comment and
 records the verdict, after which Moderator never acts on that comment again. Every verdict is
 appended to the audit log with the reviewer's name.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from connectors.base import Connector
-from moderator import actions
+from moderator import effects
 from moderator.errors import ModeratorError
 from moderator.models import Action, ActionResult, ActionStatus
 from moderator.store import Store
@@ -68,9 +69,8 @@ def approve(store: Store, item_id: int, reviewer: str,
     if action.destructive:
         # Logged before it is carried out: if this command dies half-way, the daemon
         # finishes the job from the log (and the platform call is idempotent).
-        store.log_action(comment, action, ActionStatus.PLANNED, actor=reviewer)
-        result = actions.carry_out(store, connect(item["account"]), comment, action,
-                                   actor=reviewer)
+        [result] = effects.apply(store, effects.plan_action(comment, action, actor=reviewer),
+                                 connect(item["account"]))
         if result.status is ActionStatus.FAILED:
             raise ReviewError(f"review item {item_id}: {action.value} failed: {result.detail}")
     with store.atomic():
@@ -123,9 +123,8 @@ def undo(store: Store, target: str, reviewer: str, connect: Callable[[str], Conn
     in_effect = store.actions_in_effect(uid)
     if not in_effect:
         raise ReviewError(f"{target}: no hide or removal in effect on comment {comment.id}")
-    connector = connect(comment.account)
-    results = [actions.undo(store, connector, comment, action, actor=reviewer, note=note)
-               for action in in_effect]
+    results = effects.apply(store, effects.plan_undo(comment, in_effect, actor=reviewer,
+                                                     note=note), connect(comment.account))
     undone = [r for r in results if r.status is ActionStatus.UNDONE]
     if undone and item is not None:
         with store.atomic():

@@ -180,7 +180,7 @@ class Recorded:
     findings: Sequence[Finding]
     decision: Decision
     rule_version: str
-    history: Sequence[Any] = ()  # records with author, key, time (see HistoryRecord)
+    memory: Sequence[Any] = ()  # what the rules remember of it (author, key, time: MemoryRow)
 
 
 class Store:
@@ -299,13 +299,11 @@ class Store:
                 out.append(comment)
         return out
 
-    def record_batch(self, items: Sequence[Recorded], *, account: str, mode: Mode,
-                     run_id: int | None, proposed: dict[str, Action]) -> None:
-        """Write comments, findings, decisions and the planned actions / queue entries.
+    def record_batch(self, items: Sequence[Recorded], *, mode: Mode, run_id: int | None) -> None:
+        """Write the batch's comments, findings, decisions and the rules' memory.
 
-        Call inside :meth:`atomic` together with :meth:`set_cursor`, so that a crash either
-        keeps the whole batch or none of it. ``proposed`` maps a queued comment's uid to the
-        action a reviewer's approval would carry out.
+        Called by ``effects.commit`` inside :meth:`atomic`, with the batch's queue entries,
+        audit rows and cursor, so that a crash either keeps the whole batch or none of it.
         """
         stamp = iso(now())
         comment_rows, finding_rows, decision_rows = [], [], []
@@ -341,16 +339,8 @@ class Store:
         self.db.conn.executemany(
             "INSERT INTO history(account, comment_uid, author, key, time, at) "
             "VALUES (?,?,?,?,?,?)",
-            [(item.comment.account, item.comment.uid, h.author, h.key, h.time, now().timestamp())
-             for item in items for h in item.history])
-        for item in items:
-            d, c = item.decision, item.comment
-            if d.action is Action.REVIEW:
-                self.enqueue(c, proposed.get(c.uid, Action.NONE), d, item.rule_version)
-            elif d.action.destructive:
-                status = ActionStatus.PLANNED if mode is Mode.ENFORCE else ActionStatus.DRY_RUN
-                self.append_action(c, d.action, status, rule_version=item.rule_version,
-                                   dry_run=mode is not Mode.ENFORCE)
+            [(item.comment.account, item.comment.uid, m.author, m.key, m.time, now().timestamp())
+             for item in items for m in item.memory])
 
     def load_comment(self, uid: str) -> Comment | None:
         rows = list(self.db.query("SELECT * FROM comments WHERE uid = ?", [uid]))
@@ -483,11 +473,16 @@ class Store:
         self.db.execute("UPDATE review_queue SET first_reviewer = ? WHERE id = ?",
                         [reviewer, item_id])
 
-    def human_approved(self, comment: Comment) -> bool:
-        """A reviewer kept this comment (rejected the proposed action): never act on it again."""
-        row = self.db.execute("SELECT 1 FROM review_queue WHERE comment_uid = ? AND "
-                              "status = 'rejected'", [comment.uid]).fetchone()
-        return row is not None
+    def kept_by_reviewer(self, uids: Iterable[str]) -> set[str]:
+        """Of ``uids``, the comments a reviewer kept (rejected the proposed action): never act
+        on them again."""
+        uids, kept = list(uids), set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            kept.update(uid for (uid,) in self.db.execute(
+                f"SELECT comment_uid FROM review_queue WHERE status = 'rejected' AND "
+                f"comment_uid IN ({','.join('?' * len(chunk))})", chunk))
+        return kept
 
     def findings_for(self, uid: str) -> list[dict[str, Any]]:
         rows = list(self.db.query("SELECT * FROM findings WHERE comment_uid = ? ORDER BY id",

@@ -1,4 +1,4 @@
-"""One pass over one account: fetch -> pipeline -> policy -> record -> act.
+"""One pass over one account: fetch -> judge -> plan -> apply (record, then act).
 
 The daemon and the one-shot backfill share this loop (as rq's ``work(burst=...)`` does). The
 order inside a batch is what makes a crash harmless:
@@ -12,19 +12,20 @@ order inside a batch is what makes a crash harmless:
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Sequence
 
 from connectors.base import Connector
-from moderator import actions, policy
+from moderator import actions
 from moderator.config import AccountSettings, Secrets, Settings
+from moderator.effects import NO_CURSOR, Brake, apply, plan
 from moderator.errors import ConnectorError
-from moderator.models import Action, ActionResult, Mode
+from moderator.judge import Judge
+from moderator.models import Action, ActionResult, ActionStatus, Comment, Decision, Finding
 from moderator.pipeline import Pipeline
-from moderator.store import Recorded, Store
+from moderator.store import Store
 
 logger = logging.getLogger(__name__)
 HISTORY_KEPT_SECONDS = 7 * 86400  # flood history kept at least this long after it was stored
@@ -60,7 +61,7 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
     A ``poll`` moves the account's cursor; a ``backfill`` reads from the start (or the
     since/until range), skips what was already recorded, and leaves the cursor alone.
     """
-    pipeline = pipeline or Pipeline.for_account(settings, account)
+    judge = Judge.for_account(settings, account, connector.capabilities, rules=pipeline)
     summary = PassSummary(account.name, store.start_run(kind, account.name))
     where = f"{account.platform} {account.name}"
     try:
@@ -69,9 +70,8 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         for batch in connector.fetch(cursor, since=since, until=until):
             summary.fetched += len(batch.comments)
             summary.skipped += batch.skipped
-            _judge_and_record(settings, account, connector, store, pipeline, batch.comments,
-                              summary, cursor=batch.cursor if kind == "poll" else None,
-                              move_cursor=kind == "poll")
+            _judge_and_apply(settings, account, connector, store, judge, batch.comments,
+                             summary, batch.cursor if kind == "poll" else NO_CURSOR)
             if progress:
                 progress(len(batch.comments) + batch.skipped)
             if should_stop():
@@ -83,8 +83,8 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         store.record_error(account.name, account.platform, type(e).__name__, str(e),
                            summary.run_id)
     # A daemon must not grow without bound.
-    if pipeline.history_window:
-        store.prune_history(max(2 * pipeline.history_window, HISTORY_KEPT_SECONDS))
+    if judge.memory_window:
+        store.prune_history(max(2 * judge.memory_window, HISTORY_KEPT_SECONDS))
     if kind == "poll":
         store.prune_runs()
     store.finish_run(summary.run_id, summary.status, {
@@ -106,75 +106,56 @@ def _resume_planned(store: Store, connector: Connector, account: AccountSettings
                                           actor=planned.actor))
 
 
-def _judge_and_record(settings: Settings, account: AccountSettings, connector: Connector,
-                      store: Store, pipeline: Pipeline, comments: tuple, summary: PassSummary,
-                      *, cursor: str | None, move_cursor: bool) -> None:
+def _judge_and_apply(settings: Settings, account: AccountSettings, connector: Connector,
+                     store: Store, judge: Judge, comments: Sequence[Comment],
+                     summary: PassSummary, cursor: object) -> None:
     new = store.unseen(comments)
     summary.new += len(new)
-    remembered = pipeline.remember(new)
-    keys = {record.key for records in remembered for record in records}
-    history = []
-    if keys and pipeline.history_window:
-        times = [c.created_at.timestamp() for c in new if c.created_at]
-        since = (min(times) if times else time.time()) - pipeline.history_window
-        history = store.history(account.name, since, keys)
-    result = pipeline.run(new, history, remembered)
-    for failure in result.failures:
+    judgement = judge.judge(new, recall=lambda since, keys: store.history(account.name, since,
+                                                                          keys),
+                            kept=store.kept_by_reviewer(c.uid for c in new))
+    for failure in judgement.failures:
         summary.rule_failures += 1
         store.record_error(account.name, account.platform, "rule", f"{failure.rule}: "
                            f"{failure.error}", summary.run_id)
+    effects = plan(judgement.items, account=account.name, mode=account.mode,
+                   brake=_brake(settings, account, store), capabilities=connector.capabilities,
+                   rule_version=judgement.version)
+    if effects.brake_reason:
+        summary.brake_engaged = True
+        logger.error("%s %s: BRAKE ENGAGED: %s", account.platform, account.name,
+                     effects.brake_reason)
+    for record in effects.records:
+        _log_decision(summary, record.comment, record.findings, record.decision)
+    for result in apply(store, effects, connector, run_id=summary.run_id, cursor=cursor):
+        _count(summary, result)
 
-    enforce = account.mode is Mode.ENFORCE
-    brake = store.brake(account.name) is not None
-    budget = settings.brake.max_actions - store.destructive_count(
+
+def _brake(settings: Settings, account: AccountSettings, store: Store) -> Brake:
+    used = store.destructive_count(
         account.name, store.brake_window_start(account.name, settings.brake.window_minutes))
-    items, proposed, to_carry = [], {}, []
-    for comment, findings, remember in zip(new, result.findings, result.history):
-        if findings:
-            summary.flagged += 1
-        context = policy.Context(connector.capabilities, settings.brand, brake_engaged=brake,
-                                 human_kept=bool(findings) and store.human_approved(comment))
-        decision = policy.decide(comment, findings, account.policy, context)
-        if enforce and decision.action.destructive:
-            if budget <= 0:  # the brake: a bad rule must not wipe a page
-                brake = True
-                reason = (f"more than {settings.brake.max_actions} destructive actions in "
-                          f"{settings.brake.window_minutes:g} minutes; review-only until released")
-                store.engage_brake(account.name, reason)
-                summary.brake_engaged = True
-                logger.error("%s %s: BRAKE ENGAGED: %s", account.platform, account.name, reason)
-                decision = policy.decide(comment, findings, account.policy,
-                                         policy.Context(connector.capabilities, settings.brand,
-                                                        brake_engaged=True))
-            else:
-                budget -= 1
-                to_carry.append((comment, decision.action))
-        if decision.action is Action.REVIEW:
-            proposed[comment.uid] = policy.proposed_for_review(decision, connector.capabilities)
-        summary.decisions[decision.action.value] += 1
-        if decision.action is not Action.NONE or findings:
-            rules = sorted({f.rule for f in findings})
-            logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
-                        comment.id, decision.action.value, ",".join(rules) or "-",
-                        extra={"platform": comment.platform, "account": comment.account,
-                               "comment_id": comment.id, "rules": rules,
-                               "decision": decision.action.value})
-        items.append(Recorded(comment, findings, decision, pipeline.version, remember))
+    return Brake(store.brake(account.name) is not None, settings.brake.max_actions - used,
+                 settings.brake.max_actions, settings.brake.window_minutes)
 
-    with store.atomic():
-        store.record_batch(items, account=account.name, mode=account.mode,
-                           run_id=summary.run_id, proposed=proposed)
-        if move_cursor:
-            store.set_cursor(account.name, cursor)
-    for comment, action in to_carry:
-        _count(summary, actions.carry_out(store, connector, comment, action,
-                                          rule_version=pipeline.version))
+
+def _log_decision(summary: PassSummary, comment: Comment, findings: Sequence[Finding],
+                  decision: Decision) -> None:
+    if findings:
+        summary.flagged += 1
+    summary.decisions[decision.action.value] += 1
+    if decision.action is not Action.NONE or findings:
+        rules = sorted({f.rule for f in findings})
+        logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
+                    comment.id, decision.action.value, ",".join(rules) or "-",
+                    extra={"platform": comment.platform, "account": comment.account,
+                           "comment_id": comment.id, "rules": rules,
+                           "decision": decision.action.value})
 
 
 def _count(summary: PassSummary, result: ActionResult) -> None:
-    if result.status.value == "done":
+    if result.status is ActionStatus.DONE:
         summary.acted += 1
-    elif result.status.value == "failed":
+    elif result.status is ActionStatus.FAILED:
         summary.failed_actions += 1
 
 

@@ -7,7 +7,7 @@ own time per comment (no catastrophic regex, capped input) because comment text 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from moderator.models import Brand, Comment, Finding
 
@@ -27,6 +27,41 @@ class Rule(Protocol):
     def check_batch(self, comments: Sequence[Comment]) -> list[list[Finding]]:
         """One list of findings per comment, in order."""
         ...
+
+
+class MemoryRecord(Protocol):
+    """One thing a rule wants remembered about a comment, stored by the core per account."""
+
+    author: str
+    key: str  # what the core selects remembered records by
+    time: float | None  # the comment's POSIX time, when known
+
+
+@runtime_checkable
+class MemoryRule(Protocol):
+    """Optional: a rule that judges a comment against the account's recent past (flooding).
+
+    Rules keep no memory themselves. The judge asks ``flood_records`` what to remember about a
+    batch, reads the account's records with the same keys from ``history_window`` seconds
+    before the batch, and passes them to ``check_batch(comments, flood_history=...)``; the
+    effects of the batch store the new records with it. ``history_window`` None: the rule's
+    memory is switched off by its config.
+    """
+
+    history_window: float | None
+
+    def flood_records(self, comments: Sequence[Comment]) -> list[list[MemoryRecord]]:
+        """Per comment, the records to remember."""
+        ...
+
+    def check_batch(self, comments: Sequence[Comment],
+                    flood_history: Iterable[MemoryRecord] = ()) -> list[list[Finding]]:
+        ...
+
+
+def memory_window(rule: Rule) -> float | None:
+    """Seconds of memory ``rule`` wants, or None when it wants none."""
+    return rule.history_window if isinstance(rule, MemoryRule) else None
 
 
 class PerCommentRule:

@@ -2,9 +2,11 @@ import sqlite3
 
 import pytest
 
+from moderator.effects import Brake, commit, plan
 from moderator.errors import StoreError
-from moderator.models import (Action, ActionStatus, Author, Category, Comment, Decision, Finding,
-                              Mode, Severity)
+from moderator.judge import Judged
+from moderator.models import (Action, ActionStatus, Author, Capabilities, Category, Comment,
+                              Decision, Finding, Mode, Severity)
 from moderator.store import Recorded, Store
 
 
@@ -16,6 +18,13 @@ def comment(cid="c1", account="acct", text="hello"):
 def flagged(c, action=Action.HIDE):
     finding = Finding("custom.x", Category.CHARTER, Severity.HIGH, "bad", {"match": "x"})
     return Recorded(c, [finding], Decision(action, Severity.HIGH, "bad", (finding,)), "v1")
+
+
+def record(store, items, mode):
+    """Plan and commit a judged batch the way the worker does (enforce: no brake in the way)."""
+    judged = [Judged(r.comment, list(r.findings), r.decision, list(r.memory)) for r in items]
+    commit(store, plan(judged, account="acct", mode=mode, brake=Brake(False, 1000, 1000, 60),
+                       capabilities=Capabilities(hide=True, delete=True), rule_version="v1"))
 
 
 def test_schema_wal_and_migrations_are_applied_once(tmp_path):
@@ -43,13 +52,9 @@ def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
 def test_the_same_comment_is_never_recorded_twice(tmp_path):
     store = Store(tmp_path / "m.db")
     c = comment()
-    with store.atomic():
-        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
-                           proposed={})
+    record(store, [flagged(c)], Mode.ENFORCE)
     assert store.unseen([c, comment("c2"), comment("c2")]) == [comment("c2")]
-    with store.atomic():  # a replayed batch writes nothing new
-        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
-                           proposed={})
+    record(store, [flagged(c)], Mode.ENFORCE)  # a replayed batch writes nothing new
     assert store.db.execute("SELECT count(*) FROM comments").fetchone()[0] == 1
     assert store.db.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
 
@@ -57,9 +62,7 @@ def test_the_same_comment_is_never_recorded_twice(tmp_path):
 def test_audit_log_is_append_only(tmp_path):
     store = Store(tmp_path / "m.db")
     c = comment()
-    with store.atomic():
-        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
-                           proposed={})
+    record(store, [flagged(c)], Mode.ENFORCE)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         store.db.execute("UPDATE actions SET status = 'done'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -69,9 +72,7 @@ def test_audit_log_is_append_only(tmp_path):
 def test_planned_actions_stay_pending_until_an_outcome_is_logged(tmp_path):
     store = Store(tmp_path / "m.db")
     c = comment()
-    with store.atomic():
-        store.record_batch([flagged(c)], account="acct", mode=Mode.ENFORCE, run_id=None,
-                           proposed={})
+    record(store, [flagged(c)], Mode.ENFORCE)
     [pending] = store.pending_actions("acct")
     assert pending.comment == c and pending.action is Action.HIDE
     for _ in range(2):
@@ -88,9 +89,7 @@ def test_dry_run_plans_nothing_and_counts_nothing_for_the_brake(tmp_path):
     from moderator.store import window_start
 
     store = Store(tmp_path / "m.db")
-    with store.atomic():
-        store.record_batch([flagged(comment())], account="acct", mode=Mode.DRY_RUN,
-                           run_id=None, proposed={})
+    record(store, [flagged(comment())], Mode.DRY_RUN)
     assert store.pending_actions("acct") == []
     assert store.destructive_count("acct", window_start(60)) == 0
     [row] = store.actions_for("file:acct:c1")
@@ -100,15 +99,13 @@ def test_dry_run_plans_nothing_and_counts_nothing_for_the_brake(tmp_path):
 def test_review_queue_round_trip(tmp_path):
     store = Store(tmp_path / "m.db")
     c = comment(text="check out my channel")
-    with store.atomic():
-        store.record_batch([flagged(c, Action.REVIEW)], account="acct", mode=Mode.DRY_RUN,
-                           run_id=None, proposed={c.uid: Action.HIDE})
+    record(store, [flagged(c, Action.REVIEW)], Mode.DRY_RUN)
     [item] = store.queue()
     assert item["proposed_action"] == "hide" and item["text"] == "check out my channel"
     assert store.queue(rule="custom.x") and not store.queue(rule="links.lookalike")
     assert store.queue(account="other") == []
     store.resolve_review(item["id"], "rejected", "alice")
-    assert store.human_approved(c)
+    assert store.kept_by_reviewer([c.uid, "file:acct:other"]) == {c.uid}
     assert store.queue() == []
 
 
@@ -118,10 +115,9 @@ def test_history_is_selected_by_key_and_time_and_pruned(tmp_path):
     store = Store(tmp_path / "m.db")
     c = comment()
     item = Recorded(c, [], Decision(Action.NONE), "v1",
-                    history=[HistoryRecord("u1", "t:abc", 1000.0, c.uid),
-                             HistoryRecord("u1", "u:evil", None, c.uid)])
-    with store.atomic():
-        store.record_batch([item], account="acct", mode=Mode.DRY_RUN, run_id=None, proposed={})
+                    memory=[HistoryRecord("u1", "t:abc", 1000.0, c.uid),
+                            HistoryRecord("u1", "u:evil", None, c.uid)])
+    record(store, [item], Mode.DRY_RUN)
     assert [r.key for r in store.history("acct", 500.0, {"t:abc"})] == ["t:abc"]
     assert store.history("acct", 2000.0, {"t:abc"}) == []  # too old
     assert [r.key for r in store.history("acct", 2000.0, {"u:evil"})] == ["u:evil"]  # undated

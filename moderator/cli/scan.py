@@ -9,12 +9,11 @@ from typing import Any
 
 import click
 
-from connectors.base import Capabilities
 from connectors.file import BadRecord, read_records
-from moderator import config, policy
+from moderator import config
 from moderator.cli.common import load_settings
 from moderator.errors import InputError
-from moderator.pipeline import Pipeline
+from moderator.judge import Judge, Judged
 
 SCAN_BATCH = 500
 
@@ -46,8 +45,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         if not sep:
             raise click.BadParameter(f"expected FIELD=COLUMN, got {item!r}", param_hint="--column")
         mapping[field] = column
-    pipelines: dict[str, tuple[Pipeline, config.PolicySettings]] = {}
-    capabilities = Capabilities(hide=True, delete=True)  # the policy's decision, undegraded
+    judges: dict[str, Judge] = {}
     bad = 0
     batch: list[Any] = []
     out = sys.stdout
@@ -58,16 +56,8 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
             by_account.setdefault(comment.account, []).append(comment)
         verdicts = {}
         for account_name, comments in by_account.items():
-            pipeline, account_policy = _scan_pipeline(settings, account_name, pipelines)
-            result = pipeline.run(comments)
-            for comment, findings in zip(comments, result.findings):
-                decision = policy.decide(comment, findings, account_policy,
-                                         policy.Context(capabilities, settings.brand))
-                verdicts[id(comment)] = {
-                    "id": comment.id, "decision": decision.action.value,
-                    "severity": decision.severity.value if decision.severity else None,
-                    "findings": [f.to_json() for f in findings],
-                }
+            for item in _judge(settings, account_name, judges).judge(comments).items:
+                verdicts[id(item.comment)] = verdict(item)
         out.write("".join(json.dumps(verdicts[id(c)], ensure_ascii=False, default=str) + "\n"
                           for c in batch))
         batch.clear()
@@ -89,11 +79,18 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         click.echo(f"{bad} malformed record(s) skipped", err=True)
 
 
-def _scan_pipeline(settings: config.Settings, account_name: str,
-                   cache: dict[str, tuple[Pipeline, config.PolicySettings]]
-                   ) -> tuple[Pipeline, config.PolicySettings]:
+def verdict(item: Judged) -> dict[str, Any]:
+    """The verdict line of the comment file contract (README): keep its shape stable."""
+    decision = item.decision
+    return {"id": item.comment.id, "decision": decision.action.value,
+            "severity": decision.severity.value if decision.severity else None,
+            "findings": [f.to_json() for f in item.findings]}
+
+
+def _judge(settings: config.Settings, account_name: str, cache: dict[str, Judge]) -> Judge:
+    """The account's judge (the default policy for an unknown account), built once, kept off
+    the network (scan has no side effects) and deciding before any platform's limits."""
     if account_name not in cache:
         account = next((a for a in settings.accounts if a.name == account_name), None)
-        cache[account_name] = (Pipeline.for_account(settings, account, network=False),
-                               account.policy if account else settings.policy)
+        cache[account_name] = Judge.for_account(settings, account, network=False)
     return cache[account_name]

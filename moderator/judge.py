@@ -1,0 +1,89 @@
+"""The one judge: comments (+ the rules' memory) -> judged items (comment, findings, decision).
+
+The worker, ``scan`` and the benchmarks all call it; nothing else runs rules or the policy.
+It is pure apart from what the caller hands in: ``recall`` reads the rules' memory (flood
+history) from wherever the caller keeps it, and ``kept`` names the comments a reviewer kept.
+Text is capped once here, before any rule sees it. ``decide`` runs once per comment; what the
+mode and the brake make of the decision is planned afterwards (``moderator.effects``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Collection, Iterable, Sequence
+
+from moderator import policy
+from moderator.config import AccountSettings, PolicySettings, Settings
+from moderator.models import Brand, Capabilities, Comment, Decision, Finding
+from moderator.pipeline import Pipeline, RuleFailure
+
+# recall(since, keys) -> the remembered records with one of ``keys`` from POSIX time ``since``.
+Recall = Callable[[float, Collection[str]], Iterable[Any]]
+
+# ``scan`` shows the policy's decision before it is degraded to a platform's capabilities.
+EVERYTHING = Capabilities(hide=True, delete=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    comment: Comment  # as read (the rules saw its text capped)
+    findings: list[Finding]
+    decision: Decision
+    memory: list[Any]  # what the rules want remembered about this comment (flooding)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    items: list[Judged]
+    failures: list[RuleFailure]  # rules that failed on this batch (the others still ran)
+    version: str  # hash of the rules' configuration and the brand
+
+
+class Judge:
+    """An account's rules (built once per configuration version) and its policy."""
+
+    def __init__(self, rules: Pipeline, policy_settings: PolicySettings, brand: Brand,
+                 capabilities: Capabilities = EVERYTHING):
+        self.rules = rules
+        self.policy = policy_settings
+        self.brand = brand
+        self.capabilities = capabilities
+
+    @classmethod
+    def for_account(cls, settings: Settings, account: AccountSettings | None,
+                    capabilities: Capabilities = EVERYTHING, *, network: bool = True,
+                    rules: Pipeline | None = None) -> "Judge":
+        """The judge of ``account`` (None: the default policy and the global rules)."""
+        rules = rules or Pipeline.for_account(settings, account, network=network)
+        return cls(rules, account.policy if account else settings.policy, settings.brand,
+                   capabilities)
+
+    @property
+    def version(self) -> str:
+        return self.rules.version
+
+    @property
+    def memory_window(self) -> float | None:
+        return self.rules.history_window
+
+    def judge(self, comments: Sequence[Comment], *, recall: Recall | None = None,
+              kept: Collection[str] = ()) -> Judgement:
+        """Judge a batch. ``recall``: the rules' memory of the account's recent comments;
+        ``kept``: uids of comments a reviewer kept (never acted on again)."""
+        capped = self.rules.cap(comments)
+        remembered = self.rules.remember_capped(capped)
+        history: list[Any] = []
+        keys = {record.key for records in remembered for record in records}
+        if recall is not None and keys and self.memory_window:
+            times = [c.created_at.timestamp() for c in comments if c.created_at]
+            since = (min(times) if times else time.time()) - self.memory_window
+            history = list(recall(since, keys))
+        findings, failures = self.rules.check_capped(capped, history)
+        items = []
+        for comment, found, memory in zip(comments, findings, remembered):
+            context = policy.Context(self.capabilities, self.brand,
+                                     human_kept=bool(found) and comment.uid in kept)
+            items.append(Judged(comment, found, policy.decide(comment, found, self.policy,
+                                                              context), memory))
+        return Judgement(items, failures, self.version)
