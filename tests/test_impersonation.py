@@ -11,12 +11,14 @@ from pathlib import Path
 
 import dnstwist
 import idna
+import phonenumbers
 import pytest
 
 from moderator.errors import ConfigError
 from moderator.models import Author, Brand, Category, Comment, Link, Severity
 from rules import RULES
 from rules.impersonation import ImpersonationRule, distance, support_signals
+from rules.impersonation.contacts import enough_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -302,6 +304,54 @@ def test_fake_support_quality_on_the_held_out_split():
         fp += predicted and not item["label"]
         fn += (not predicted) and item["label"]
     assert tp / (tp + fp) >= 0.9 and tp / (tp + fn) >= 0.9, (tp, fp, fn)
+
+
+def _disguised(text: str) -> list[str]:
+    """The text and what an attacker adds to it: spaced letters, a phone number, a host, an
+    e-mail address, upper case."""
+    return [text, text.upper(), " ".join(text), text + " W h a t s A p p +44 7911 123456",
+            text + " call 800-555-0199", text + " acme-help.co", text + " help@acme-care.net"]
+
+
+def test_the_screen_leaves_the_signals_unchanged_where_they_fire():
+    """SupportScreen skips the signals only where they cannot fire, and runs only the patterns
+    that could match: on every labeled item (and disguised copies) the findings are the same."""
+    r = rule()
+    items = _labeled("test") + _labeled("dev") + _labeled("dev1")
+    fired = 0
+    for item in items:
+        for text in _disguised(item["text"]):
+            full = support_signals(text, brand_domains=r.domains, phone_region=r.phone_region,
+                                   brand_claim=r.brand_claim)
+            possible = r.support_screen.patterns_to_run(text)
+            if full.fires:
+                fired += 1
+                assert possible, text
+                assert support_signals(text, brand_domains=r.domains, phone_region=r.phone_region,
+                                       brand_claim=r.brand_claim, only=possible) == full, text
+    assert fired > 300
+
+
+def test_too_few_digits_means_no_phone_number_in_any_region():
+    """The digit count that lets the phone scan be skipped: every example number of every region,
+    in its national and international form, read with that region and with the US as default."""
+    checked = 0
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        if example is None:
+            continue
+        for form in (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL):
+            text = "call " + phonenumbers.format_number(example, form)
+            for default in (region, "US", None):
+                found = list(phonenumbers.PhoneNumberMatcher(text, default, leniency=phonenumbers.Leniency.POSSIBLE))
+                if found:
+                    checked += 1
+                    assert enough_digits(text, default), (text, default)
+    for short in ("+1 12", "+7 12", "12", "123", "+49 12", "911"):
+        for default in ("DE", "US", "GB", None):
+            if list(phonenumbers.PhoneNumberMatcher(short, default, leniency=phonenumbers.Leniency.POSSIBLE)):
+                assert enough_digits(short, default), (short, default)
+    assert checked > 500
 
 
 def test_labeled_set_items_all_carry_provenance():

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}")
 URL_HOST = re.compile(r"(?:https?://|www\.)([\w.-]{1,253})", re.IGNORECASE)
-_BARE_HOST = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}[a-z]{2,24}\b")
+BARE_HOST = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}[a-z]{2,24}\b")
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +25,7 @@ def _tld_extract() -> tldextract.TLDExtract:
 def bare_hosts(folded: str) -> list[str]:
     """Host names written without a scheme ("acme-support.com", "bit.ly/x") with a real suffix."""
     out = []
-    for m in _BARE_HOST.finditer(folded):
+    for m in BARE_HOST.finditer(folded):
         parts = _tld_extract()(m.group(0))
         if parts.domain and parts.suffix:
             out.append(m.group(0))
@@ -35,6 +35,8 @@ def bare_hosts(folded: str) -> list[str]:
 
 
 def phone_numbers(text: str, region: str | None) -> list[str]:
+    if not enough_digits(text, region):
+        return []  # the same answer, without the matcher's work
     out = []
     try:
         for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE,
@@ -66,3 +68,34 @@ def defang_name(name: str) -> str:
 def defang(value: str) -> str:
     return value.replace("http", "hxxp").replace(".", "[.]").replace("@", "[@]")
 
+
+
+_DIGIT = re.compile(r"\d")  # what phonenumbers reads as a digit: any Unicode decimal digit
+
+
+def enough_digits(text: str, region: str | None) -> bool:
+    """Whether ``text`` holds enough digits for phonenumbers to find a possible number in it."""
+    if text.isascii():
+        digits = sum(text.count(d) for d in "0123456789")
+    else:
+        digits = len(_DIGIT.findall(text))
+    return digits >= min_phone_digits(region)
+
+
+# phonenumbers refuses national numbers shorter than two digits, and country codes have at least
+# one: a number written with its country code holds at least three digits.
+_SHORTEST_WITH_COUNTRY_CODE = 3
+
+
+@lru_cache(maxsize=None)
+def min_phone_digits(region: str | None) -> int:
+    """The fewest digits of a text in which phonenumbers finds a possible number: a number in
+    the default region's own format needs that region's shortest possible length, any other its
+    country code too. National prefixes and extensions only add digits."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    if meta is None:
+        return _SHORTEST_WITH_COUNTRY_CODE
+    desc = meta.general_desc
+    lengths = [n for n in (*(desc.possible_length or ()), *(desc.possible_length_local_only or ()))
+               if n > 0]
+    return min(_SHORTEST_WITH_COUNTRY_CODE, *lengths)

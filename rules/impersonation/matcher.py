@@ -112,7 +112,7 @@ class NameMatcher:
                 piece_keys.setdefault(piece, set()).add(key)
         self.gate_pieces = sorted(piece_keys)
         self.gate_keys = [frozenset(piece_keys[p]) for p in self.gate_pieces]
-        self.gate = ahocorasick_rs.AhoCorasick(self.gate_pieces)
+        self.gate = ahocorasick_rs.AhoCorasick(self.gate_pieces, implementation=ahocorasick_rs.Implementation.DFA)
         # Bigram filter: a name within `edits` of a key keeps all but 3 * edits of its bigrams
         # (a transposition breaks three).
         self.key_bigrams = {k: (frozenset(_bigrams(k.translate(COARSE))),

@@ -15,6 +15,7 @@ from rules.base import PerCommentRule
 from rules.impersonation.contacts import defang_name
 from rules.impersonation.matcher import MAX_NAME_CHARS, NameMatch, NameMatcher
 from rules.impersonation.normalize import compact, strip_prefix
+from rules.impersonation.screen import SupportScreen
 from rules.impersonation.support import SupportSignals, brand_claim_pattern, support_signals
 from rules.impersonation.targets import build_targets, bundled_affixes
 from rules.text import fold
@@ -56,6 +57,7 @@ class ImpersonationRule(PerCommentRule):
         self.official_phones = frozenset(official_phones)  # E.164, as parsed by from_config
         self.domains = tuple(d.lower() for d in brand.domains)
         self.brand_claim = brand_claim_pattern(brand)
+        self.support_screen = SupportScreen(self.brand_claim, phone_region)
         self.judge_author = lru_cache(maxsize=cache_size)(self._judge_author)
 
     @classmethod
@@ -115,12 +117,14 @@ class ImpersonationRule(PerCommentRule):
         for field, match in (("handle", verdict.handle), ("display_name", verdict.name)):
             if match is not None:
                 findings.append(self._name_finding(comment, field, match, young, age))
-        if self.fake_support:
+        link_urls = [link.url for link in comment.links]
+        possible = self.support_screen.patterns_to_run(comment.text, link_urls) if self.fake_support \
+            else frozenset()
+        if possible:
             signals = support_signals(comment.text, brand_domains=self.domains,
                                       phone_region=self.phone_region,
                                       official_phones=self.official_phones,
-                                      link_urls=[link.url for link in comment.links],
-                                      brand_claim=self.brand_claim)
+                                      link_urls=link_urls, brand_claim=self.brand_claim, only=possible)
             if signals.fires:
                 imitated = verdict.handle or verdict.name
                 findings.append(self._support_finding(signals, imitated, young, age))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Container, Sequence
 
 import regex
 
@@ -89,7 +89,7 @@ _CREDENTIAL = {
                    r"username)\b|\blast (?:4|four) digits\b|\bregistered (?:phone|mobile|email)\b"
                    r"|\b(?:email|e-mail) linked to\b",
 }
-_GROUPS = {
+GROUPS = {
     name: {label: regex.compile(pattern) for label, pattern in group.items()}
     for name, group in (("claim", _CLAIM), ("offer", _OFFER), ("redirect", _REDIRECT),
                         ("credential", _CREDENTIAL))
@@ -97,6 +97,7 @@ _GROUPS = {
 REGEX_TIMEOUT = 0.05
 
 
+BRAND_CLAIM = "speaks as the brand"  # the label of the brand's own claim pattern
 CONCRETE_CHANNELS = frozenset({"messenger app", "phone number", "e-mail address", "form", "link"})
 
 
@@ -154,16 +155,21 @@ def brand_claim_pattern(brand: Brand) -> Any | None:
 
 def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_region: str | None = "US",
                     link_urls: Sequence[str] = (), brand_claim: Any | None = None,
-                    official_phones: frozenset[str] = frozenset()) -> SupportSignals:
+                    official_phones: frozenset[str] = frozenset(),
+                    only: Container[str] | None = None) -> SupportSignals:
+    """``only``: the labels of the patterns that could match (SupportScreen); the others are
+    not searched. None searches them all."""
     text = text[:MAX_TEXT_CHARS]
     folded = fold(text)
     searched = [folded]
     joined = unspace(folded)  # "W h a t s A p p"
     if joined != folded:
         searched.append(joined)
-    found: dict[str, list[str]] = {g: [] for g in _GROUPS}
-    for group, patterns in _GROUPS.items():
+    found: dict[str, list[str]] = {g: [] for g in GROUPS}
+    for group, patterns in GROUPS.items():
         for label, pattern in patterns.items():
+            if only is not None and label not in only:
+                continue
             for view in searched:
                 try:
                     if pattern.search(view, timeout=REGEX_TIMEOUT):
@@ -172,8 +178,9 @@ def support_signals(text: str, *, brand_domains: Sequence[str] = (), phone_regio
                 except TimeoutError:
                     logger.warning("impersonation: pattern %s timed out; treated as no match", label)
                     break
-    if brand_claim is not None and any(_search(brand_claim, view) for view in searched):
-        found["claim"].append("speaks as the brand")
+    if brand_claim is not None and (only is None or BRAND_CLAIM in only) \
+            and any(_search(brand_claim, view) for view in searched):
+        found["claim"].append(BRAND_CLAIM)
     contacts: list[str] = []
     phones = [p for p in phone_numbers(text, phone_region) if p not in official_phones]
     if phones:
