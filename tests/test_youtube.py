@@ -394,3 +394,28 @@ def test_the_example_config_documents_settings_that_all_parse():
                                                         "secrets", "api_base"}
     assert documented == known
     assert account.platform == "youtube" and account.options.daily_budget == 10_000
+
+
+def test_check_config_names_the_youtube_keys(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    account = ('[[accounts]]\nname = "acme-yt"\nplatform = "youtube"\n{}'
+               'secrets = {{ client_id = "YT_ID", client_secret = "YT_SECRET", '
+               'refresh_token = "YT_REFRESH" }}\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(account.format('channel_id = "acme"\ndaily_budget = 0\n'))
+    result = CliRunner().invoke(main, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "accounts[0].channel_id: expected the channel's id" in result.output
+    assert "accounts[0].daily_budget: must be at least 10" in result.output
+    good = tmp_path / "good.toml"
+    good.write_text(account.format('channel_id = "UCacmeBankOfficial00000x"\n'))
+    monkeypatch.setenv("YT_ID", "id.apps.googleusercontent.com")
+    monkeypatch.setenv("YT_SECRET", "yt-s3cret-value")
+    monkeypatch.delenv("YT_REFRESH", raising=False)
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert "accounts.acme-yt.secrets.refresh_token: YT_REFRESH is not set" in result.output
+    assert "yt-s3cret-value" not in result.output
