@@ -313,9 +313,43 @@ class InstagramPlatform(FacebookPlatform):
 
 
 
+class YouTubePlatform(_FakeServerPlatform):
+    """Each account's channel on its own fake Data API: even comments open threads on a video,
+    odd ones reply to the channel's own thread (read through the reply counts). Quota is no
+    limit here: the daemon tests are about crashes (tests/test_youtube.py covers the quota)."""
+
+    name = "youtube"
+    env_prefix = "CRASH_YT"
+    secrets = {"client_id": "crash-yt.apps.googleusercontent.com",
+               "client_secret": "crash-yt-secret", "refresh_token": "1//crash-yt-refresh"}
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.youtube import FakeYouTube
+
+        fake = FakeYouTube(client_id=self.secrets["client_id"],
+                           client_secret=self.secrets["client_secret"],
+                           refresh_token=self.secrets["refresh_token"],
+                           daily_quota=10**9).start()
+        self.parents[account] = fake.add_comment("Rates update: ask us anything",
+                                                 author=fake.owner, when=self.stamp())
+        return fake
+
+    def keys(self, account: str) -> str:
+        fake = self.fake(account)
+        return (f'channel_id = "{fake.channel_id}"\ntoken_uri = "{fake.url}/token"\n'
+                "daily_budget = 1000000000\n")
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        author, when = record["author"]["handle"], self.stamp()
+        if len(fake.comments) % 2:
+            return fake.add_comment(record["text"], author=author, when=when)
+        return fake.add_reply(self.parents[account], record["text"], author=author, when=when)
+
+
 # The platforms the end-to-end daemon tests run against; add a fake server's adapter here.
 PLATFORMS: dict[str, type] = {"file": FilePlatform, "reddit": RedditPlatform, "x": XPlatform,
-                              "facebook": FacebookPlatform, "instagram": InstagramPlatform}
+                              "facebook": FacebookPlatform, "instagram": InstagramPlatform,
+                              "youtube": YouTubePlatform}
 
 
 def make_comments(rng: random.Random, start: int, count: int, prefix: str = "c") -> list[dict]:
