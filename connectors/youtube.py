@@ -7,7 +7,11 @@ Reading: ``commentThreads.list`` with ``allThreadsRelatedToChannelId`` (newest t
 ``totalReplyCount`` is larger and changed since the last poll, ``comments.list(parentId)``
 reads them all. Replies come to old threads too, so threads younger than
 ``reply_window_days`` are read again on every poll and their reply counts remembered in the
-cursor; a reply to an older thread is not seen (the API cannot list replies by time).
+cursor; a reply to an older thread is not seen (the API cannot list replies by time). A count
+is a weak signal: when a reply leaves a thread (we hid it, or its author deleted it) and a new
+one arrives before the next poll, the count is unchanged. The threads we acted in are read
+again for that reason (remembered in memory, not across a restart); a deletion by someone else
+cancelled out by a new reply is missed while the thread has more replies than it carries.
 
 Text: ``textOriginal`` (what the author typed) when the API gives it, else the text of
 ``textDisplay``; links are the ``<a href>`` targets of ``textDisplay``, the HTML YouTube shows,
@@ -115,6 +119,9 @@ class YouTubeConnector:
         self.where = f"youtube {account}"
         self.capabilities = Capabilities(hide=True, delete=True, ban=options.allow_ban)
         self._authors: dict[str, Mapping[str, Any]] = {}  # channel id -> snippet, bounded
+        # Threads where we took a reply out of view: their count dropped, so a new reply
+        # may bring it back to the remembered one; their replies are read again.
+        self._touched: set[str] = set()
 
     # -- configuration -------------------------------------------------------------------------
     @classmethod
@@ -221,8 +228,10 @@ class YouTubeConnector:
                 continue  # its comments and replies are all newer than the window
             items.append((top, tid))
             replies: Iterable[Any] = inline
-            if total > len(inline) and (backfill or known.get(tid) != total):
+            if total > len(inline) and (backfill or known.get(tid) != total
+                                        or tid in self._touched):
                 replies = self._replies(tid)
+            self._touched.discard(tid)
             items.extend((reply, tid) for reply in replies)
             if published >= reply_floor and len(counts) < REMEMBERED_THREADS:
                 counts[tid] = total
@@ -303,6 +312,8 @@ class YouTubeConnector:
         what = f"{'ban the author of' if ban else 'set ' + status + ' on'} {comment.id}"
         params = {"id": comment.id, "moderationStatus": status,
                   **({"banAuthor": True} if ban else {})}
+        if comment.parent_id and status != "published":
+            self._touched.add(comment.parent_id)
         done = self.client.execute(what, lambda s: s.comments().setModerationStatus(**params),
                                    missing_ok=gone_is_done)
         if done is None:
@@ -343,14 +354,13 @@ def comment_from_item(item: Any, *, account: str, thread_id: str | None = None,
     shown_name = snippet.get("authorDisplayName")
     handle = shown_name[1:] if isinstance(shown_name, str) and shown_name.startswith("@") \
         else None
-    created = channel.get("publishedAt")
     video = snippet.get("videoId")
     return Comment(
         platform="youtube", account=account, id=cid,
         text=original if isinstance(original, str) else shown,
         author=Author(id=author_id, handle=handle,
                       name=_str(channel.get("title")) or _str(shown_name),
-                      created_at=parse_time(created) if isinstance(created, str) else None),
+                      created_at=_time_or_none(channel.get("publishedAt"))),
         created_at=parse_time(snippet["publishedAt"]),
         thread_id=_str(video) or thread_id,
         parent_id=_str(snippet.get("parentId")),
@@ -399,6 +409,14 @@ def _author_id(item: Any) -> str | None:
     except (KeyError, TypeError):
         return None
     return value if isinstance(value, str) and value else None
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    """A channel's creation date; a broken one is no reason to drop the comment."""
+    try:
+        return parse_time(value)
+    except ValueError:
+        return None
 
 
 def _id_of(item: Any) -> Any:

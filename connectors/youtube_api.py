@@ -39,6 +39,7 @@ API_BASE = "https://youtube.googleapis.com/"  # the bundled discovery document's
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 GONE_REASONS = frozenset({"commentNotFound", "notFound"})
+SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 
 
 class Gone(ConnectorError):
@@ -145,6 +146,9 @@ class YouTubeClient:
         if status == 401:
             return AuthFailed(f"{detail}; the credentials were refused (authorize the account "
                               "again)")
+        if reasons & SCOPE_REASONS:
+            return AuthFailed(f"{detail}; the grant lacks the youtube.force-ssl scope "
+                              "(authorize the account again with it)")
         if status == 404 and (reasons & GONE_REASONS or not reasons):
             return Gone(detail)
         if status >= 500:

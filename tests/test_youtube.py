@@ -419,3 +419,32 @@ def test_check_config_names_the_youtube_keys(tmp_path, monkeypatch):
     assert result.exit_code == 0 and "OK (1 accounts)" in result.output
     assert "accounts.acme-yt.secrets.refresh_token: YT_REFRESH is not set" in result.output
     assert "yt-s3cret-value" not in result.output
+
+
+def test_a_grant_without_the_moderation_scope_is_an_auth_failure(fake):
+    fake.add_comment("scam", author="mallory")
+    connector = connect(fake)
+    comment = read(connector)[0][0]
+    fake.read_only = True
+    with pytest.raises(AuthFailed, match="youtube.force-ssl"):
+        connector.hide(comment)
+    assert fake.actions == []
+
+
+def test_a_broken_channel_date_keeps_the_comment(fake):
+    channel = fake.add_channel("odd", "Odd Channel")
+    fake.channels[channel]["publishedAt"] = "not a date"
+    fake.add_comment("hello", author="odd")
+    (comment,) = read(connect(fake))[0]
+    assert comment.author.name == "Odd Channel" and comment.author.created_at is None
+
+
+def test_a_new_reply_after_we_hid_one_is_not_hidden_by_the_unchanged_count(fake):
+    top = fake.add_comment("Thread", author="alice")
+    for i in range(INLINE_REPLIES + 2):
+        fake.add_reply(top, f"early {i}", author=f"user{i}")
+    connector = connect(fake)
+    comments, cursor, _ = read(connector)
+    connector.hide(comments[-1])  # the count drops by one...
+    late = fake.add_reply(top, "a new reply", author="mallory")  # ...and is back where it was
+    assert [c.id for c in read(connector, cursor)[0]] == [late]

@@ -83,18 +83,22 @@ class FakeYouTube(FakeServer):
         self.banned: set[str] = set()
         self.actions: list[tuple[str, str]] = []  # (hide|unhide|delete|ban, comment id)
         self.raw_threads: list[tuple[datetime, Any]] = []  # malformed items served as they are
+        self.read_only = False  # the grant lacks youtube.force-ssl: moderation is refused
         self._seq = 0
         self.owner = "AcmeBank"  # the channel's own @handle: its comments are not moderated
         self.channels[channel_id] = self._channel(self.owner, "Acme Bank",
                                                   datetime(2009, 3, 1, tzinfo=timezone.utc))
+        self._by_handle = {"@acmebank": channel_id}
         self._clock = (datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0)
 
     # -- state set-up ----------------------------------------------------------------------
     def add_channel(self, handle: str, title: str | None = None, *,
                     created_at: datetime | None = None) -> str:
         with self.lock:
-            cid = "UC" + base64.urlsafe_b64encode(f"{handle:<16}"[:16].encode()).decode()[:22]
+            serial = f"channel{len(self.channels):09d}".encode()  # 16 bytes: 22 characters
+            cid = "UC" + base64.urlsafe_b64encode(serial).decode()[:22]
             self.channels[cid] = self._channel(handle, title, created_at)
+            self._by_handle[self.channels[cid]["customUrl"]] = cid
             return cid
 
     @staticmethod
@@ -111,10 +115,8 @@ class FakeYouTube(FakeServer):
         return f"{parent}.{stem[:22]}" if parent else f"Ugz{stem}4AaABAg"
 
     def _author(self, handle: str) -> str:
-        for cid, snippet in self.channels.items():
-            if snippet["customUrl"] == f"@{handle.lower()}":
-                return cid
-        return self.add_channel(handle)
+        known = self._by_handle.get(f"@{handle.lower()}")
+        return known if known is not None else self.add_channel(handle)
 
     def add_comment(self, text: str, *, video: str = "dQw4w9WgXcQ", author: str = "viewer",
                     when: datetime | None = None, parent: str | None = None) -> str:
@@ -203,7 +205,8 @@ class FakeYouTube(FakeServer):
         return thread
 
     def _page(self, items: list[Any], request: Request, kind: str, maximum: int = 100,
-              default: int = 20) -> Reply:
+              default: int = 20, render: Any = None) -> Reply:
+        """One page of ``items`` (``render`` turns the page's keys into resources)."""
         q = request.query
         try:
             size = int(q.get("maxResults") or default)
@@ -219,7 +222,8 @@ class FakeYouTube(FakeServer):
         body: dict[str, Any] = {"kind": f"youtube#{kind}ListResponse", "etag": "fake-etag",
                                 "pageInfo": {"totalResults": len(items),
                                              "resultsPerPage": size},
-                                "items": items[offset:offset + size]}
+                                "items": [render(i) if render else i
+                                          for i in items[offset:offset + size]]}
         if offset + size < len(items):
             body["nextPageToken"] = base64.urlsafe_b64encode(
                 str(offset + size).encode()).decode()
@@ -286,12 +290,14 @@ class FakeYouTube(FakeServer):
                                            "retrieve the specified comment threads.", "forbidden"))
         status = q.get("moderationStatus") or "published"
         parts = set((q.get("part") or "").split(","))
-        tops = [t for t in self.threads if self.status.get(t) == status]
-        keyed: list[tuple[str, Any]] = [(self._time(t), self._thread_item(t, parts, q.get(
-            "textFormat") == "plainText")) for t in tops]
-        keyed += [(yt_time(when), item) for when, item in self.raw_threads]
+        plain = q.get("textFormat") == "plainText"
+        keyed: list[tuple[str, Any]] = [(self._time(t), t) for t in self.threads
+                                        if self.status.get(t) == status]
+        keyed += [(yt_time(when), (item,)) for when, item in self.raw_threads]
         keyed.sort(key=lambda pair: pair[0], reverse=True)  # order=time: newest first
-        return self._page([item for _, item in keyed], request, "commentThread")
+        return self._page([key for _, key in keyed], request, "commentThread",
+                          render=lambda key: key[0] if isinstance(key, tuple)
+                          else self._thread_item(key, parts, plain))
 
     def _list_comments(self, request: Request) -> Reply:
         q = request.query
@@ -316,6 +322,9 @@ class FakeYouTube(FakeServer):
 
     def _moderate(self, request: Request) -> Reply:
         q = request.query
+        if self.read_only:
+            return Reply(403, google_error(403, "Request had insufficient authentication "
+                                           "scopes.", "insufficientPermissions", "global"))
         status, ban = q.get("moderationStatus"), q.get("banAuthor") == "true"
         if status not in ACTIONS:
             return Reply(400, google_error(400, f"Invalid value '{status}'.",
