@@ -1,11 +1,11 @@
 """Time from a comment appearing on a platform to its action, through the daemon, per platform.
 
 The daemon runs as a real subprocess (``python -m moderator run``); each platform is its fake
-server from tests/fakes/ (Reddit, X, and the Graph API for Facebook and Instagram) running in
-this process on 127.0.0.1, reached through the account's ``api_base``, answered by the real
-client library (praw, tweepy, requests for the Graph API). A probe is a hide-worthy comment
-posted on the fake at a random moment; it is "acted on" when the fake receives the hide (the
-time is taken inside the fake, when it applies the action).
+server from tests/fakes/ (Reddit, X, YouTube, and the Graph API for Facebook and Instagram)
+running in this process on 127.0.0.1, reached through the account's ``api_base``, answered by
+the real client library (praw, tweepy, google-api-python-client, requests for the Graph API).
+A probe is a hide-worthy comment posted on the fake at a random moment; it is "acted on" when
+the fake receives the hide (the time is taken inside the fake, when it applies the action).
 
 For each probe: ``total`` = appear -> action; ``wait`` = appear -> start of the poll that read it
 (``runs.started_at``); ``work`` = that poll's start -> the action (fetch through the client,
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from daemon_platforms import (PLATFORMS, make_comments, moderator_cmd,  # noqa: E402
                               query, wait_started, write_config)
 
-FAKES = ("reddit", "x", "facebook", "instagram")
+FAKES = ("reddit", "x", "facebook", "instagram", "youtube")
 DEFAULT_POLL, DEFAULT_JITTER = 300.0, 10.0  # moderator/config.py defaults
 
 
@@ -127,13 +127,14 @@ def short_interval(name: str, poll_every: float, samples: int) -> list[tuple[flo
             platform.close()
 
 
-def default_interval(minutes: float, every: tuple[float, float]) -> dict[str, list]:
+def default_interval(minutes: float, every: tuple[float, float],
+                     names: tuple[str, ...] = FAKES) -> dict[str, list]:
     """One daemon, one account per fake, default poll_every and jitter; probes posted on each
     fake at random moments (independent of the polls) for ``minutes``."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        platforms = {name: PLATFORMS[name](root / name) for name in FAKES}
-        for name in FAKES:
+        platforms = {name: PLATFORMS[name](root / name) for name in names}
+        for name in names:
             (root / name).mkdir()
         try:
             tables, environ = [], {}
@@ -141,14 +142,14 @@ def default_interval(minutes: float, every: tuple[float, float]) -> dict[str, li
                 tables.append(f'\n[[accounts]]\nname = "acme-{name}"\nmode = "enforce"\n'
                               f"{platform.account_keys(f'acme-{name}')}")
                 environ.update(platform.environ())
-            config = write_config(root, platforms["reddit"], {}, extra="".join(tables))
+            config = write_config(root, platforms[names[0]], {}, extra="".join(tables))
             text = config.read_text().replace("jitter = 0\n", "")  # the defaults apply
             config.write_text(text)
             assert "poll_every" not in text and "jitter" not in text
             actions = {name: timed(p, f"acme-{name}") for name, p in platforms.items()}
             log = root / "daemon.log"
             proc = start_daemon(config, log, environ)
-            results: dict[str, list] = {name: [] for name in FAKES}
+            results: dict[str, list] = {name: [] for name in names}
             end = time.monotonic() + minutes * 60
 
             def probes(name: str, seed: int) -> None:
@@ -175,7 +176,7 @@ def default_interval(minutes: float, every: tuple[float, float]) -> dict[str, li
                         raise RuntimeError(f"{name}: probes never acted on: {pending}")
 
             threads = [threading.Thread(target=probes, args=(name, i)) for i, name
-                       in enumerate(FAKES)]
+                       in enumerate(names)]
             try:
                 for t in threads:
                     t.start()
@@ -236,7 +237,8 @@ def main() -> None:
     if args.default:
         print(f"\n3. probes at the real default interval, {args.default:g} minutes")
         print(HEADER)
-        for name, values in default_interval(args.default, (20.0, 60.0)).items():
+        names = tuple(p for p in args.platforms.split(",") if p)
+        for name, values in default_interval(args.default, (20.0, 60.0), names).items():
             print(row(name, values) if values else f"  {name:<10} no samples", flush=True)
 
 
