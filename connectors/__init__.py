@@ -1,6 +1,7 @@
 """Platform connectors, keyed by the ``platform`` setting of an account."""
 
 from connectors.base import Connector
+from connectors.bluesky import BlueskyConnector
 from connectors.facebook import FacebookConnector
 from connectors.file import FileConnector
 from connectors.instagram import InstagramConnector
@@ -10,6 +11,7 @@ from connectors.x import XConnector
 from connectors.youtube import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
+    "bluesky": BlueskyConnector,
     "file": FileConnector,
     "facebook": FacebookConnector,
     "instagram": InstagramConnector,

@@ -20,6 +20,7 @@ from connectors.file import FileConnector
 from moderator.config import AccountSettings
 from moderator.errors import AuthFailed, ModeratorError
 from moderator.models import Comment
+from tests.fakes import bluesky as fake_bluesky
 from tests.fakes import mastodon as fake_mastodon
 from tests.fakes import reddit as fake_reddit
 from tests.fakes import x as fake_x
@@ -106,6 +107,7 @@ def graph_kit(platform: str) -> Iterator[Kit]:
 
 
 KITS = {
+    "bluesky": fake_bluesky.contract_kit,
     "file": file_kit,
     "reddit": fake_reddit.contract_kit,
     "x": fake_x.contract_kit,
