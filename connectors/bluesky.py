@@ -35,11 +35,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
-
-from atproto import Client, models
-from atproto_client import exceptions as at
-from atproto_client.request import Request
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from connectors.base import Batch, Capabilities
 from connectors.bluesky_posts import (advance, comment_from_post, decode_cursor, delivered,
@@ -49,6 +45,10 @@ from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimit
                               TransientError, UnsupportedAction)
 from moderator.models import Comment
 from moderator.options import OptionReader
+
+if TYPE_CHECKING:  # the SDK is imported when an account is opened: it takes seconds to load
+    from atproto import Client
+    from atproto_client import exceptions as at
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,11 +62,11 @@ REASONS = ("reply", "quote", "mention")
 REPORT_REASONS = ("spam", "violation", "misleading", "sexual", "rude", "other")
 THREADGATE, POSTGATE = "app.bsky.feed.threadgate", "app.bsky.feed.postgate"
 PARAMS = {  # the SDK's parameter models: checked against the lexicons before sending
-    "app.bsky.notification.listNotifications": models.AppBskyNotificationListNotifications.Params,
-    "app.bsky.feed.getAuthorFeed": models.AppBskyFeedGetAuthorFeed.Params,
-    "app.bsky.feed.getPostThread": models.AppBskyFeedGetPostThread.Params,
-    "app.bsky.actor.getProfile": models.AppBskyActorGetProfile.Params,
-    "com.atproto.repo.getRecord": models.ComAtprotoRepoGetRecord.Params,
+    "app.bsky.notification.listNotifications": "AppBskyNotificationListNotifications",
+    "app.bsky.feed.getAuthorFeed": "AppBskyFeedGetAuthorFeed",
+    "app.bsky.feed.getPostThread": "AppBskyFeedGetPostThread",
+    "app.bsky.actor.getProfile": "AppBskyActorGetProfile",
+    "com.atproto.repo.getRecord": "ComAtprotoRepoGetRecord",
 }
 
 
@@ -130,6 +130,9 @@ class BlueskyConnector:
                                "(the account's handle and an app password)" for k in missing])
         base = (account.api_base or DEFAULT_PDS).rstrip("/")
         options: BlueskyOptions = account.options
+        from atproto import Client
+        from atproto_client.request import Request
+
         # The SDK passes these to its httpx client: a timeout, and no proxy to a local server.
         client = Client(base_url=base, request=Request(timeout=options.timeout,
                                                        trust_env=not is_loopback(base)))
@@ -161,6 +164,8 @@ class BlueskyConnector:
 
     def _translate(self, label: str, call: Callable[[], T],
                    forbidden: type[ConnectorError]) -> T:
+        from atproto_client import exceptions as at
+
         try:
             return call()
         except at.RateLimitExceededError as e:
@@ -194,7 +199,10 @@ class BlueskyConnector:
 
     def _query(self, nsid: str, what: str, **params: Any) -> dict[str, Any]:
         """One XRPC query through the SDK, its JSON as it came (checked item by item)."""
-        typed = PARAMS[nsid](**{k: v for k, v in params.items() if v is not None})
+        from atproto import models
+
+        typed = getattr(models, PARAMS[nsid]).Params(
+            **{k: v for k, v in params.items() if v is not None})
         response = self._call(what, lambda: self.client.invoke_query(
             nsid, params=typed, output_encoding="application/json"))
         content = response.content
@@ -312,6 +320,8 @@ class BlueskyConnector:
 
     def _edit_gate(self, collection: str, post: str, field: str, uri: str,
                    present: bool) -> None:
+        from atproto import models
+
         me = self.me()
         what = f"{'hide' if present else 'unhide'} {uri}"
         try:
@@ -341,6 +351,8 @@ class BlueskyConnector:
 
     def ban(self, comment: Comment) -> None:
         """Block the author (once: a block that exists is left as it is)."""
+        from atproto import models
+
         author = self._author(comment)
         profile = self._query("app.bsky.actor.getProfile", f"who wrote {comment.id}",
                               actor=author)
@@ -354,12 +366,16 @@ class BlueskyConnector:
 
     def mute(self, comment: Comment) -> None:
         """Only the account stops seeing the author; nobody else is affected."""
+        from atproto import models
+
         author = self._author(comment)
         self._call(f"mute the author of {comment.id}", lambda: self.client.app.bsky.graph.
                    mute_actor(models.AppBskyGraphMuteActor.Data(actor=author)))
 
     def report(self, comment: Comment, reason: str, reason_type: str = "other") -> None:
         """Report the post to the moderation service named by ``report_service``."""
+        from atproto import models
+
         if reason_type not in REPORT_REASONS:
             raise ValueError(f"report reason {reason_type!r} not in {REPORT_REASONS}")
         cid = (comment.raw or {}).get("cid") if comment.raw else None

@@ -28,10 +28,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
-from typing import Any, Callable, ClassVar, Iterator, Mapping, TypeVar
-
-import mastodon as mastodon_py
-from mastodon import Mastodon
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from connectors.base import Batch, Capabilities
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
@@ -39,6 +36,9 @@ from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimit
                               TransientError, UnsupportedAction)
 from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
+
+if TYPE_CHECKING:  # Mastodon.py is imported when an account is opened (a second to load)
+    from mastodon import Mastodon
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -197,6 +197,8 @@ class MastodonConnector:
         if not account.api_base:
             raise ConfigError(f"accounts.{account.name}.api_base: required for Mastodon (the "
                               "instance, e.g. https://mastodon.social)")
+        from mastodon import Mastodon
+
         options: MastodonOptions = account.options
         client = Mastodon(api_base_url=account.api_base, ratelimit_method="throw",
                           request_timeout=options.timeout, version_check_mode="none",
@@ -215,6 +217,8 @@ class MastodonConnector:
 
     def _translate(self, label: str, call: Callable[[], T],
                    forbidden: type[ConnectorError]) -> T:
+        import mastodon as mastodon_py
+
         try:
             return call()
         except mastodon_py.MastodonRatelimitError:
