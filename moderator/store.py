@@ -344,7 +344,7 @@ class Store:
 
     def load_comment(self, uid: str) -> Comment | None:
         rows = list(self.db.query("SELECT * FROM comments WHERE uid = ?", [uid]))
-        return _comment_from_row(rows[0]) if rows else None
+        return comment_from_row(rows[0]) if rows else None
 
     def prune_history(self, older_than: float) -> int:
         """Forget records stored more than ``older_than`` seconds ago; returns how many."""
@@ -762,7 +762,7 @@ def idem_key(comment: Comment, action: Action) -> str:
     return f"{comment.platform}:{comment.account}:{comment.id}:{action.value}"
 
 
-def _comment_from_row(r: dict[str, Any]) -> Comment:
+def comment_from_row(r: dict[str, Any]) -> Comment:
     return Comment(
         platform=r["platform"], account=r["account"], id=r["comment_id"], text=r["text"],
         author=Author(id=r["author_id"], handle=r["author_handle"], name=r["author_name"],
