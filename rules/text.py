@@ -34,7 +34,11 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
 
 _HAS_LEET = re.compile("[" + re.escape("".join(map(chr, _LEET))) + "]")
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
+# Every run _SPACED matches holds this (separator, letter, separator, letter, separator), which is
+# several times quicker to look for; most comments have neither.
+_SPACED_HINT = re.compile(r"[ .\-_*]\w[ .\-_*]\w[ .\-_*]")
 _REPEATS = re.compile(r"(.)\1{2,}")
+_REPEATS_HINT = re.compile(r"(.)\1\1")  # the same test without building a substitute
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -167,6 +171,8 @@ def unspace(text: str, *, split_one_letter_word: bool = False) -> str:
     a leading one-letter word is ambiguous (``a f u c k`` is "a fuck", ``a s s h o l e`` is
     one word): the letters are joined (``afuck``), and ``split_one_letter_word=True`` gives
     the other reading (``a fuck``), which ``views`` adds as one more view."""
+    if not _SPACED_HINT.search(text):
+        return text
     return _SPACED.sub(_split_first if split_one_letter_word else _join_spaced, text)
 
 
@@ -197,6 +203,8 @@ def _split_first(m: re.Match) -> str:
 
 def squeeze(text: str, keep: int = 2) -> str:
     """Collapse runs of one character: ``freeeee`` -> ``free`` (``keep`` copies stay)."""
+    if not _REPEATS_HINT.search(text):
+        return text
     return _REPEATS.sub(lambda m: m.group(1) * keep, text)
 
 
@@ -210,9 +218,22 @@ class ViewSteps(NamedTuple):
     views: tuple[str, ...]
 
 
+# Several rule families search the views of the same comment in the same batch (the custom rules,
+# the charter's terms): the views of the last texts are kept, so each comment is normalized once.
+# Only short texts are kept, which bounds the memory (about 1,024 x 1,000 characters x 8 views).
+_VIEW_CACHE_ENTRIES = 1_024
+_VIEW_CACHE_CHARS = 1_000
+
+
 def view_steps(text: str) -> ViewSteps:
     """:func:`views` with its steps. Each step runs once and is skipped when its input is
     unchanged: most comments have no spaced letters, leetspeak or repeated letters."""
+    if len(text) <= _VIEW_CACHE_CHARS:
+        return _cached_view_steps(text)
+    return _view_steps(text)
+
+
+def _view_steps(text: str) -> ViewSteps:
     folded = fold(text)
     spaced = unspace(folded)
     leet = deleet(folded)
@@ -229,6 +250,9 @@ def view_steps(text: str) -> ViewSteps:
         if view not in out:
             out.append(view)
     return ViewSteps(folded, squeezed, both, both_squeezed, tuple(out))
+
+
+_cached_view_steps = lru_cache(maxsize=_VIEW_CACHE_ENTRIES)(_view_steps)
 
 
 def views(text: str) -> tuple[str, ...]:
