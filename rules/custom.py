@@ -30,6 +30,7 @@ from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
 from rules.base import PerCommentRule
+from rules.prefilter import Prefilter
 from rules.text import fold, views
 
 logger = logging.getLogger(__name__)
@@ -50,17 +51,39 @@ class CustomCheck:
     patterns: tuple[Any, ...]  # compiled regex.Pattern
     unless_words: re.Pattern[str] | None
     unless_patterns: tuple[Any, ...]
+    # Screens (one Aho-Corasick pass over the literals a pattern requires, rules/prefilter.py):
+    # the words pattern runs only on views holding one of the words, and only the regexes that
+    # could match run. Case-insensitive regexes are screened on the casefolded text.
+    words_screen: Prefilter | None = None
+    regex_screen: Prefilter | None = None
+    case_sensitive: bool = False
 
     def match(self, field_text: str, field_views: Sequence[str]) -> str | None:
         """The matched span if this check fires on one field, else None."""
-        hit = _first_word(self.words, field_views) or _first_contains(self.contains, field_views) \
-            or _first_regex(self.patterns, field_text, field_views, self.name)
+        hit = _first_word(self.words, self._word_views(field_views)) \
+            or _first_contains(self.contains, field_views) \
+            or _first_regex(self._possible_patterns(field_text, field_views), field_text, field_views,
+                            self.name)
         if hit is None:
             return None
         if _first_word(self.unless_words, field_views) or \
                 _first_regex(self.unless_patterns, field_text, field_views, self.name):
             return None
         return hit
+
+    def _word_views(self, field_views: Sequence[str]) -> Sequence[str]:
+        if self.words_screen is None:
+            return field_views
+        return [view for view in field_views if self.words_screen.matching(view)]
+
+    def _possible_patterns(self, text: str, field_views: Sequence[str]) -> tuple[Any, ...]:
+        if self.regex_screen is None or not self.patterns:
+            return self.patterns
+        folded = field_views[0] if field_views else ""
+        possible = self.regex_screen.matching(text if self.case_sensitive else text.casefold(), folded)
+        if not possible:
+            return ()
+        return tuple(p for i, p in enumerate(self.patterns) if i in possible)
 
 
 def _first_word(pattern: re.Pattern[str] | None, field_views: Sequence[str]) -> str | None:
@@ -182,10 +205,15 @@ def _parse_check(table: Any, path: str) -> CustomCheck:
     if not (words or contains or r.has("regex")):
         r.problem("words", "a custom rule needs at least one of words, contains or regex")
     r.finish()
+    word_pattern = _word_pattern(words)
     return CustomCheck(
         name=name, category=category, severity=severity, reason=reason, fields=fields,
-        words=_word_pattern(words), contains=contains, patterns=patterns,
+        words=word_pattern, contains=contains, patterns=patterns,
         unless_words=_word_pattern(unless_words), unless_patterns=unless_patterns,
+        words_screen=Prefilter({"words": word_pattern.pattern}) if word_pattern else None,
+        regex_screen=Prefilter({i: p.pattern for i, p in enumerate(patterns)},
+                               ignore_case=not case_sensitive),
+        case_sensitive=case_sensitive,
     )
 
 

@@ -16,7 +16,7 @@ prefilter pass every text (``always``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Hashable, Iterable, Mapping
 
 import ahocorasick_rs
 
@@ -43,16 +43,24 @@ _ANY = _Info(None, None)
 _EMPTY = _Info(frozenset({""}), None)
 
 
-def required_literals(pattern: str) -> frozenset[str] | None:
-    """Strings one of which every match of ``pattern`` (``re`` syntax, no flags) contains, or
-    None when the analysis finds no such set (the pattern may match text without any)."""
+def required_literals(pattern: str, *, ignore_case: bool = False) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains, or None when the analysis finds
+    no such set (the pattern may match text without any).
+
+    ``pattern`` is in ``re`` syntax; the ``regex`` module's extensions either fail to parse (then
+    None) or, for fuzzy matching (``(?:abc){e<=1}``), would parse as a literal brace, so a brace
+    in a required literal also gives None. ``ignore_case``: the pattern is compiled with
+    IGNORECASE; the literals are casefolded, and the caller must casefold the texts it checks."""
     try:
         parsed = sre_parse.parse(pattern)
     except Exception:  # not re syntax (a regex-module extension): nothing known
         return None
     if parsed.state.flags & C.SRE_FLAG_IGNORECASE:
         return None
-    return _info(parsed).required
+    required = _info(parsed).required
+    if required is None or any("{" in s or "}" in s for s in required):
+        return None
+    return frozenset(s.casefold() for s in required) if ignore_case else required
 
 
 def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
@@ -136,13 +144,14 @@ class Prefilter:
     """One automaton over the required literals of many named patterns.
 
     ``matching(*texts)`` names the patterns that could match one of the texts: a pattern left
-    out cannot. A pattern without required literals is always named."""
+    out cannot. A pattern without required literals is always named. With ``ignore_case`` the
+    texts given to ``matching`` must be casefolded."""
 
-    def __init__(self, patterns: Mapping[str, str]):
-        owners: dict[str, set[str]] = {}
+    def __init__(self, patterns: Mapping[Hashable, str], *, ignore_case: bool = False):
+        owners: dict[str, set[Hashable]] = {}
         always = set()
         for name, pattern in patterns.items():
-            required = required_literals(pattern)
+            required = required_literals(pattern, ignore_case=ignore_case)
             if required is None:
                 always.add(name)
                 continue
@@ -155,7 +164,7 @@ class Prefilter:
         self._automaton = ahocorasick_rs.AhoCorasick(
             self.literals, implementation=ahocorasick_rs.Implementation.DFA) if self.literals else None
 
-    def matching(self, *texts: str) -> set[str]:
+    def matching(self, *texts: str) -> set[Hashable]:
         found = set(self.always)
         if self._automaton is None:
             return found

@@ -1,10 +1,15 @@
+import csv
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from moderator.errors import ConfigError
 from moderator.models import Author, Brand, Comment, Severity
 from rules.custom import CustomRule
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def rule(*tables):
@@ -52,3 +57,32 @@ def test_bad_rules_name_their_key():
     assert any(p.startswith("rules.custom[0].fields: unknown field 'body'") for p in problems)
     assert any(p.startswith("rules.custom[0].severity: unknown value") for p in problems)
     assert "rules.custom[1].name: required setting is missing" in problems
+
+
+def _unscreened(r: CustomRule) -> CustomRule:
+    return CustomRule([replace(check, words_screen=None, regex_screen=None) for check in r.checks])
+
+
+def test_screens_change_no_verdict():
+    """The screens skip a words pattern or a regex only where it cannot match: the same findings
+    as without them, on real comments and on disguised, cased and Unicode-cased variants."""
+    r = rule({"name": "gift", "words": ["free gift card", "double your bitcoin"],
+              "regex": [r"\bwin\s+an?\s+iphone\b", r"(?:dm|inbox) me", r"\d{3}-\d{4}"],
+              "unless_words": ["scam warning"]},
+             {"name": "cased", "regex": ["ACME[- ]?Support", r"(?:abc){e<=1}"], "case_sensitive": True},
+             {"name": "handles", "words": ["support"], "fields": ["author.handle"]})
+    plain = _unscreened(r)
+    texts = ["WIN AN IPHONE today", "win a iphone", "ſupport", "fr33 g1ft c4rd", "f r e e gift card",
+             "DM ME now", "dm  me", "call 555-0199", "ACME Support", "acme support", "abd", "xabcx",
+             "free gift card, scam warning", "doubleee your bitcoin", "W\u0130N AN \u0130PHONE"]
+    for name in sorted(SHARED.glob("youtube_spam/*.csv")):
+        with name.open(encoding="utf-8") as f:
+            texts += [row["CONTENT"] for row in csv.DictReader(f)]
+    fired = 0
+    for text in texts:
+        for handle in (None, "acme_support", "Supp0rt"):
+            comment = c(text, handle=handle)
+            expected = plain.check(comment)
+            assert r.check(comment) == expected, (text, handle)
+            fired += bool(expected)
+    assert fired > 10
