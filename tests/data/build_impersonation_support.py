@@ -18,6 +18,9 @@ Provenance of every item (field ``source``):
   measurement (precision 1.00, recall 0.65) showed gaps, so it became development data. ``test``
   (the TEST2 lists) was then written and committed before the patterns were changed, and is
   measured once after tuning on ``dev``/``dev1``. Real items are split at random into dev/test.
+  ``test3``/``dev3`` (issue #14, security alerts such as "your card is blocked, call 1-800..."):
+  ``test3`` written and committed before the patterns were changed for it, with brands that
+  neither the patterns nor ``dev3`` name; tuned on ``dev3`` only.
 """
 
 from __future__ import annotations
@@ -192,6 +195,70 @@ WRITTEN_DEV_NEG = [
 ]
 
 
+# Issue #14: security-alert fake support ("your card is blocked, call 1-800..."). TEST3 was
+# written and committed before any pattern was changed for it and uses brands (Contoso, Globex,
+# Fabrikam) that the patterns and DEV3 never name; DEV3 (Northwind, Acme) is what was tuned on.
+WRITTEN_TEST3_POS = [
+    "Security alert: your card has been blocked due to suspicious activity. Call 1-800-555-0199 immediately to unblock it.",
+    "Your Contoso account is temporarily suspended. To restore access call our fraud department at +1 888 555 0147.",
+    "We detected unusual activity on your account. Please call this number now: (866) 555-0123",
+    "Fraud alert! A payment of $950 was flagged on your card. Reply or call 1 (877) 555-0110 to cancel it.",
+    "Hello, your debit card is locked for your protection. Verify your identity at globex-verify.com to unlock it.",
+    "Your account will be closed within 24 hours unless you verify it here: fabrikam-secure-login.net",
+    "Hi, this is the Globex security desk. Your card was compromised, call us back on +44 20 7946 0321.",
+    "Urgent: suspicious login detected on your wallet. Contact our security team on Telegram @globex_secure",
+    "Your card ending 4417 has been frozen. Text YES to +1 202 555 0186 to reactivate.",
+    "Our records show your account has been restricted. Please WhatsApp our verification team: +234 803 555 0199",
+    "We noticed a fraudulent transaction on your account, call the number 1-855-555-0134 so we can reverse it.",
+    "Account locked. Call 800-555-0177 to speak to an agent and unlock it today.",
+    "Dear customer, your online banking has been disabled. Reactivate it at www.contoso-reactivate.com",
+    "Your payment was declined and your card blocked. DM us your card number and expiry date to fix it.",
+    "Due to a security breach your account is on hold. Call our helpline 0800 555 0188 right away.",
+    "ALERT: unauthorized access to your account. Call immediately 1-844-555-0166",
+    "Your card has been suspended for verification. Please call +1-646-555-0102 to verify your identity.",
+    "Suspicious activity was detected on your card. Our fraud team is waiting for your call at 1 800 555 0143",
+    "Hi there, your account has been flagged. To avoid suspension contact verification@contoso-alerts.com",
+    "Your Fabrikam card was used in another country. If this wasn't you call us now on 888-555-0155.",
+]
+WRITTEN_TEST3_NEG = [
+    "My card got blocked again while travelling, had to call the number on the back of the card. Annoying.",
+    "PSA: the bank will never call you to 'unblock' your card. Hang up and call the number on their website.",
+    "Got a text saying my account was suspended, call 1-800-555-0100. Obviously a scam, reported it.",
+    "Is anyone else's card blocked today? The app says 'suspicious activity'.",
+    "Fraud alert texts from Contoso are legit, I checked with the branch.",
+    "They blocked my card for suspicious activity and I had to wait 40 minutes on the phone.",
+    "Call me when you land, my number is still 555-0142",
+    "My account was locked after three wrong passwords, reset it in the app, took 2 minutes.",
+    "Security tip: never share your one-time code with anyone, not even someone who says they are from the bank.",
+    "The store's card machine was down, call ahead before you go: 415-555-0133",
+    "Why does my card get frozen every time I buy something online?? Ridiculous.",
+    "Our team's new security blog post is out, link in bio",
+    "If you see unusual activity, report it in the app under Help > Report fraud.",
+    "Account suspended on Twitter for a joke lol",
+    "Verified my account finally, the security questions were easy.",
+]
+WRITTEN_DEV3_POS = [
+    "Northwind security here: your card is blocked, call 1-800-555-0100 to unblock.",
+    "Your account has been suspended due to suspicious activity. Call this number to restore it: 1-888-555-0122",
+    "Fraud alert: your card was used for a $600 purchase. Call us at (800) 555-0111 if this wasn't you.",
+    "Your card is blocked. Verify your details at northwind-verify.com",
+    "Unusual sign-in detected. Please call our security team now on +1 415 555 0199.",
+    "Your Acme account has been locked. DM us your login to unlock it.",
+    "Security notice: your account will be disabled today unless you call 877-555-0103.",
+    "We've put a hold on your card. To remove it, reach our fraud unit on WhatsApp +1 305 555 0177.",
+]
+WRITTEN_DEV3_NEG = [
+    "My card is blocked, I called 1-800 number on the back and they fixed it.",
+    "Never call a number someone posts in the replies, Northwind will never ask.",
+    "Fraud alert from Northwind saved me today, they blocked a fake purchase.",
+    "Account suspended again?? what did I do",
+    "The security guard at the branch was super helpful.",
+    "Call this number if you want pizza: 555-0100",
+    "Your card is blocked? Same here, their system is down.",
+    "I got a 'your account is locked' email, deleted it, it was phishing.",
+]
+
+
 def real_items() -> list[dict]:
     rng = random.Random(44)
     items = []
@@ -219,7 +286,9 @@ def main() -> None:
         out.append({"id": f"real-{i}", "label": 0, "split": rng.choice(("dev", "test")), **item})
     for split, pos, neg in (("dev1", WRITTEN_TEST_POS, WRITTEN_TEST_NEG),
                             ("test", WRITTEN_TEST2_POS, WRITTEN_TEST2_NEG),
-                            ("dev", WRITTEN_DEV_POS, WRITTEN_DEV_NEG)):
+                            ("dev", WRITTEN_DEV_POS, WRITTEN_DEV_NEG),
+                            ("test3", WRITTEN_TEST3_POS, WRITTEN_TEST3_NEG),
+                            ("dev3", WRITTEN_DEV3_POS, WRITTEN_DEV3_NEG)):
         for label, texts in ((1, pos), (0, neg)):
             for i, text in enumerate(texts):
                 out.append({"id": f"{split}-{'pos' if label else 'neg'}-{i}", "label": label,
