@@ -317,7 +317,7 @@ def test_the_screen_leaves_the_signals_unchanged_where_they_fire():
     """SupportScreen skips the signals only where they cannot fire, and runs only the patterns
     that could match: on every labeled item (and disguised copies) the findings are the same."""
     r = rule()
-    items = _labeled("test") + _labeled("dev") + _labeled("dev1")
+    items = _labeled("test") + _labeled("dev") + _labeled("dev1") + _labeled("test3") + _labeled("dev3")
     fired = 0
     for item in items:
         for text in _disguised(item["text"]):
@@ -354,8 +354,39 @@ def test_too_few_digits_means_no_phone_number_in_any_region():
     assert checked > 500
 
 
+def test_security_alert_from_a_security_themed_handle_is_fake_support():
+    """Issue #14: "Northwind_Security" replying "your card is blocked, call 1-800..."."""
+    r = ImpersonationRule.from_config({}, Brand("Northwind", ("northwind.com",), ("Northwind",)),
+                                      path="rules.impersonation")
+    findings = r.check(comment("Your card is blocked due to unusual activity, call 1-800-555-0100 now.",
+                               handle="Northwind_Security"))
+    assert rules_of(findings) == {"impersonation.handle", "impersonation.fake_support"}
+    [support] = [f for f in findings if f.rule == "impersonation.fake_support"]
+    assert "security alert" in support.evidence["claims"] and support.severity >= Severity.HIGH
+    for handle in ("Northwind.Alerts", "verify_northwind", "NorthwindFraudAlerts"):
+        assert rules_of(r.check(comment(handle=handle))) == {"impersonation.handle"}, handle
+    # A customer telling of their own blocked card, or warning others, is not support.
+    for text in ("My card got blocked, I called 1-800-555-0100 on the back and they fixed it.",
+                 "PSA: the bank never asks you to call a number to unblock your card."):
+        assert "impersonation.fake_support" not in rules_of(r.check(comment(text))), text
+
+
+def test_security_alert_quality_on_the_held_out_split():
+    """test3: written before the patterns were changed for security alerts, with brands the
+    patterns never name (measured: 18 of 20 found, 0 of 15 hard negatives)."""
+    r = rule()
+    tp = fp = fn = 0
+    for item in _labeled("test3"):
+        predicted = any(f.rule == "impersonation.fake_support"
+                        for f in r.check(comment(item["text"], handle="someone123", platform="youtube")))
+        tp += predicted and item["label"]
+        fp += predicted and not item["label"]
+        fn += (not predicted) and item["label"]
+    assert fp == 0 and tp / (tp + fn) >= 0.85, (tp, fp, fn)
+
+
 def test_labeled_set_items_all_carry_provenance():
-    for item in _labeled("test") + _labeled("dev") + _labeled("dev1"):
+    for item in _labeled("test") + _labeled("dev") + _labeled("dev1") + _labeled("test3") + _labeled("dev3"):
         assert item["source"] == "written" or item["source"].startswith(("youtube_spam/", "offensive_davidson/"))
 
 

@@ -34,6 +34,21 @@ _CLAIM = {
                    r"(?:agent|representative|rep|support|admin|moderator|customer care|specialist|officer)\b"
                    r"|\bour (?:\w+ )?(?:agents?|representatives?|specialists?|advisors?|staff|support|"
                    r"help ?desk|helpline|hotline)\b",
+    # Security alerts speak with the bank's authority ("your card is blocked", "unusual activity
+    # was detected", "fraud alert:"): issue #14. In the second person only: customers say "my".
+    "security alert": r"\b(?:your|the) (?:\w+ )?(?:account|card|wallet|banking|access|profile|payment|"
+                      r"login|transfer)(?: \w+)? (?:has been|have been|was|is|will be|got|is being) "
+                      r"(?:temporarily |permanently |now |currently )?(?:blocked|suspended|locked|frozen|"
+                      r"restricted|disabled|flagged|compromised|closed|deactivated|on hold|limited|"
+                      r"terminated|hacked|used)\b"
+                      r"|\b(?:suspicious|unusual|unauthori[sz]ed|fraudulent) (?:activity|login|sign.in|access|"
+                      r"transaction|payment|charge|purchase)s? (?:was |were |has been |have been )?"
+                      r"(?:detected|noticed|flagged|found|spotted|on your)\b"
+                      r"|\b(?:we|our \w+) (?:detected|noticed|found|flagged) (?:an? |some )?(?:suspicious|unusual|"
+                      r"unauthori[sz]ed|fraudulent)\b"
+                      r"|^(?:security|fraud|account)? ?(?:alert|notice|warning)\b"
+                      r"|\b(?:security|fraud) (?:alert|notice|warning)\s*[:!]"
+                      r"|\bput (?:a|an) (?:hold|block|freeze|restriction) on your\b",
 }
 _OFFER = {
     "apology": r"\b(?:sorry|apologi[sz]e|apologies|regret) (?:for|about|to|that)? ?(?:the|any|this|that|your|"
@@ -70,7 +85,7 @@ _REDIRECT = {
                      r"get in touch with|respond to) (?:our|the|this|my|an|a|us|me|him|her) "
                      r"(?:\w+ )?(?:\w+ )?(?:agents?|support|team|representative|rep|manager|admin|help ?desk|"
                      r"hotline|helpline|specialist|officer|department|unit|hacker|expert|channel|email|"
-                     r"mailbox|account|line|on|at|via|back)\b"
+                     r"mailbox|account|line|number|on|at|via|back)\b"
                      r"|\b(?:reach|contact|text|call|email) (?:us|me|them|him|her) (?:on|at|via|through|by)\b"
                      r"|\b(?:reach|contact|email|call|text) (?:us|me|him|her)\b"
                      r"|\b(?:send|forward) (?:a |an |your )?(?:\w+ )?(?:mail|email|e-mail|details)\b"
