@@ -60,5 +60,5 @@ def test_a_prefilter_never_rules_out_a_text_a_pattern_matches():
                 assert label in named, (label, text)
             elif label not in named:
                 ruled_out += 1
-    assert matched > 500  # the texts exercise the patterns
+    assert matched > 300  # the texts exercise the patterns
     assert ruled_out > matched  # and the prefilter rules most pairs out
