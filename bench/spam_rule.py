@@ -112,7 +112,7 @@ def evaluate_video(videos, i: int) -> dict:
     comments, undated = load_comments(train_spam.DATA / f"{name}.csv")
     assert [c.text for c in comments] == texts, f"{name}: rows out of step with load_videos"
     original = rules.charter.rule.spam_model
-    rules.charter.rule.spam_model = lambda: model
+    rules.charter.rule.spam_model = lambda *_: model
     try:
         rule = CharterRule.from_config({}, Brand(name="Acme"), path="rules.charter")
         findings = run_rule(rule, comments)

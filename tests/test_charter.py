@@ -182,3 +182,37 @@ def test_profanity_model_is_bundled_and_batched():
     from rules.charter.offensive import profanity_scores
     scores = profanity_scores(["fuck you moron", "have a nice day", ""])
     assert scores[0] > 0.9 and scores[1] < 0.5 and len(scores) == 3
+
+
+def test_spam_severity_follows_confidence(tmp_path):
+    """Confident spam is hidden (high), uncertain spam queued for review (medium), by default."""
+    model = spam_model()
+    texts = ["Check out my channel and subscribe!! http://bit.ly/x free giftcards",
+             "nice video, i like it", "I love this song so much"]
+    scores = model.scores(texts)
+    assert scores[0] >= model.confident_threshold  # what the test relies on
+    low, middle, high = sorted(scores)
+    review, confident = (low + middle) / 2, (middle + high) / 2  # one text in each band
+    r = rule(builtin_lists=[], offensive={"enabled": False}, pii={"enabled": False},
+             flood={"enabled": False}, spam={"threshold": review, "confident_threshold": confident})
+    found = r.check_batch([comment(i, t) for i, t in enumerate(texts)])
+    bands = [(f[0].severity if f else None) for f in found]
+    expected = [Severity.HIGH if s >= confident else Severity.MEDIUM if s >= review else None
+                for s in scores]
+    assert bands == expected and sorted(bands, key=str) == sorted([Severity.HIGH, Severity.MEDIUM, None], key=str)
+    default = rule(builtin_lists=[], offensive={"enabled": False})
+    [[finding]] = default.check_batch([comment(0, texts[0])])
+    assert finding.severity == Severity.HIGH and "confident" in finding.reason
+    assert finding.evidence["threshold"] == model.confident_threshold
+
+
+def test_spam_model_file_is_validated_and_used(tmp_path):
+    with pytest.raises(ConfigError, match=r"rules\.charter\.spam\.model_file"):
+        rule(spam={"model_file": str(tmp_path / "missing.npz")})
+    model = spam_model()
+    strict = type(model)(idf=model.idf, coef=model.coef, intercept=model.intercept,
+                         threshold=1.0, confident_threshold=1.0)
+    strict.save(tmp_path / "strict.npz")
+    r = rule(builtin_lists=[], offensive={"enabled": False},
+             spam={"model_file": str(tmp_path / "strict.npz")})
+    assert r.check_batch([comment(0, "Check out my channel and subscribe!! free giftcards")]) == [[]]

@@ -15,6 +15,7 @@ from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Severity
 from moderator.options import OptionReader
 from rules.charter import flood, pii
+from rules.charter.spam import spam_model
 from rules.charter.terms import TermError, TermList, TermMatcher, parse_term
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,20 @@ BUILTIN_LISTS: dict[str, tuple[str, Severity, str]] = {
 @dataclass(frozen=True, slots=True)
 class ModelPart:
     enabled: bool
-    threshold: float | None  # None: the model's own (spam)
+    threshold: float
     severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class SpamPart:
+    """Severity follows the classifier's confidence: from ``threshold`` a comment is queued for
+    review (``severity``), from ``confident_threshold`` it is hidden (``confident_severity``)."""
+    enabled: bool
+    threshold: float | None  # None: the model's own
+    severity: Severity
+    confident_threshold: float | None  # None: the model's own
+    confident_severity: Severity
+    model_file: Path | None  # None: the bundled model
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +65,7 @@ class FloodPart:
 class CharterConfig:
     matcher: TermMatcher
     offensive: ModelPart
-    spam: ModelPart
+    spam: SpamPart
     pii_enabled: bool
     pii_options: pii.PiiOptions
     flood_part: FloodPart
@@ -90,7 +103,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
         r.problem("lists", f"more than {MAX_TERMS:,} terms in all")
 
     offensive = _model_part(r, "offensive", 0.5, Severity.MEDIUM)
-    spam = _model_part(r, "spam", None, Severity.LOW)
+    spam = _spam_part(r)
     pii_enabled, pii_options = _pii_part(r, brand)
     flood_part = _flood_part(r, brand)
 
@@ -175,7 +188,7 @@ def _term_problem(term: str) -> str | None:
     return None
 
 
-def _model_part(r: OptionReader, key: str, threshold: float | None,
+def _model_part(r: OptionReader, key: str, threshold: float,
                 severity: Severity) -> ModelPart:
     sub = OptionReader(r.table_of(key), r.key(key))
     enabled = sub.bool("enabled", True)
@@ -183,6 +196,31 @@ def _model_part(r: OptionReader, key: str, threshold: float | None,
     if value is not None and value > 1:
         sub.problem("threshold", f"must be between 0 and 1, got {value}")
     part = ModelPart(enabled, value, sub.enum("severity", Severity, severity))
+    try:
+        sub.finish()
+    except ConfigError as e:
+        r.absorb(e)
+    return part
+
+
+def _spam_part(r: OptionReader) -> SpamPart:
+    sub = OptionReader(r.table_of("spam"), r.key("spam"))
+    enabled = sub.bool("enabled", True)
+    thresholds = {}
+    for key in ("threshold", "confident_threshold"):
+        thresholds[key] = sub.number(key, None, minimum=0.0)
+        if thresholds[key] is not None and thresholds[key] > 1:
+            sub.problem(key, f"must be between 0 and 1, got {thresholds[key]}")
+    model_file = sub.str("model_file", None)
+    path = Path(model_file).expanduser() if model_file else None
+    if path is not None:
+        try:
+            spam_model(path)
+        except (OSError, KeyError, ValueError) as e:
+            sub.problem("model_file", f"cannot load a spam model from {model_file}: {e}")
+    part = SpamPart(enabled, thresholds["threshold"], sub.enum("severity", Severity, Severity.MEDIUM),
+                    thresholds["confident_threshold"],
+                    sub.enum("confident_severity", Severity, Severity.HIGH), path)
     try:
         sub.finish()
     except ConfigError as e:

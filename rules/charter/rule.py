@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Iterable, Sequence
 
 from moderator.models import Brand, Comment, Finding
 from rules.charter import flood, pii
-from rules.charter.config import FloodPart, ModelPart, read_config
+from rules.charter.config import FloodPart, ModelPart, SpamPart, read_config
 from rules.charter.findings import flood_finding, model_finding, pii_finding, term_finding
 from rules.charter.offensive import profanity_scores
 from rules.charter.spam import spam_model
@@ -26,7 +26,7 @@ from rules.charter.termviews import term_views_and_flat
 class CharterRule:
     family: ClassVar[str] = "charter"
 
-    def __init__(self, *, matcher: TermMatcher, offensive: ModelPart, spam: ModelPart,
+    def __init__(self, *, matcher: TermMatcher, offensive: ModelPart, spam: SpamPart,
                  pii_enabled: bool, pii_options: pii.PiiOptions, flood_part: FloodPart,
                  max_text_chars: int = 20_000):
         self.matcher = matcher
@@ -79,13 +79,9 @@ class CharterRule:
                 if found:
                     out[i].append(pii_finding(found))
         if self.spam.enabled:
-            model = spam_model()
-            threshold = model.threshold if self.spam.threshold is None else self.spam.threshold
-            for i, score in enumerate(model.scores(texts, folded)):
-                if score >= threshold:
-                    out[i].append(model_finding(
-                        "charter.spam", "Spam or self-promotion (spam classifier)",
-                        self.spam.severity, score, threshold))
+            for i, finding in enumerate(self._spam_findings(texts, folded)):
+                if finding:
+                    out[i].append(finding)
         if self.flood.enabled:
             hits = flood.check(capped, flood_history, self.flood.settings, folded,
                                keyed=[keyed for _, keyed in prepared])
@@ -93,6 +89,26 @@ class CharterRule:
                 if hit is not None:
                     out[i].append(flood_finding(hit, self.flood.settings.per_author,
                                                 self.flood.severity))
+        return out
+
+    def _spam_findings(self, texts: Sequence[str], folded: Sequence[str]) -> list[Finding | None]:
+        """Confident spam at ``confident_severity`` (hidden by default), the uncertain band
+        above ``threshold`` at ``severity`` (queued for review)."""
+        part, model = self.spam, spam_model(self.spam.model_file)
+        review = model.threshold if part.threshold is None else part.threshold
+        confident = model.confident_threshold if part.confident_threshold is None \
+            else part.confident_threshold
+        confident = max(confident, review)  # a stricter review threshold raises both
+        out: list[Finding | None] = []
+        for score in model.scores(texts, folded):
+            if score >= confident:
+                out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
+                                         "confident)", part.confident_severity, score, confident))
+            elif score >= review:
+                out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier)",
+                                         part.severity, score, review))
+            else:
+                out.append(None)
         return out
 
     def flood_records(self, comments: Sequence[Comment]) -> list[list[flood.FloodRecord]]:

@@ -94,17 +94,24 @@ class SpamModel:
     idf: np.ndarray  # one per feature
     coef: np.ndarray
     intercept: float
-    threshold: float  # chosen by the training script (see bench/charter.md)
+    threshold: float  # from here: spam, for review; chosen by the training script (bench/charter.md)
+    confident_threshold: float  # from here: confident spam, hidden by default; the same way
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "SpamModel":
         with np.load(path, allow_pickle=False) as data:
+            threshold = float(data["threshold"])
+            # A model file from before the confident band has none: everything is reviewed.
+            confident = float(data["confident_threshold"]) if "confident_threshold" in data \
+                else float("inf")
             return cls(idf=data["idf"].astype(np.float64), coef=data["coef"].astype(np.float64),
-                       intercept=float(data["intercept"]), threshold=float(data["threshold"]))
+                       intercept=float(data["intercept"]), threshold=threshold,
+                       confident_threshold=confident)
 
     def save(self, path: Path) -> None:
         np.savez_compressed(path, idf=self.idf.astype(np.float32), coef=self.coef.astype(np.float32),
-                            intercept=np.float64(self.intercept), threshold=np.float64(self.threshold))
+                            intercept=np.float64(self.intercept), threshold=np.float64(self.threshold),
+                            confident_threshold=np.float64(self.confident_threshold))
 
     def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None) -> np.ndarray:
         """Spam probability of each raw comment text (one vectorized call for the batch).
@@ -122,24 +129,19 @@ class SpamModel:
         return 1.0 / (1.0 + np.exp(-logits))
 
 
-class _Lazy:
-    """One model per process, loaded on first use by whichever thread gets there first."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._model: SpamModel | None = None
-
-    def get(self) -> SpamModel:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = SpamModel.load()
-                    logger.debug("spam model loaded from %s", MODEL_PATH)
-        return self._model
+_lock = threading.Lock()
+_models: dict[Path, SpamModel] = {}
 
 
-_MODEL = _Lazy()
-
-
-def spam_model() -> SpamModel:
-    return _MODEL.get()
+def spam_model(path: Path | None = None) -> SpamModel:
+    """The model at ``path`` (default: the bundled one), loaded once per process by whichever
+    thread gets there first."""
+    path = MODEL_PATH if path is None else path
+    model = _models.get(path)
+    if model is None:
+        with _lock:
+            model = _models.get(path)
+            if model is None:
+                model = _models[path] = SpamModel.load(path)
+                logger.debug("spam model loaded from %s", path)
+    return model

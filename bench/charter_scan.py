@@ -1,0 +1,185 @@
+"""What a page owner gets from the charter: decisions of the default config through `moderator scan`.
+
+Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench/charter.md):
+
+1. Spam, leave-one-video-out on ``../shared/data/youtube_spam`` (Psy, KatyPerry, LMFAO): for each
+   video, the spam model is retrained on the two others (``bench/train_spam.py``: recipe and both
+   thresholds chosen on those two only) and written to a temporary file; the held-out video is
+   judged by ``moderator scan`` (a subprocess) with ``config.example.toml`` as shipped, except
+   ``[rules.charter.spam] model_file`` pointing at that model. Columns as in ``scan --help``:
+   id=COMMENT_ID, text=CONTENT, author_name=AUTHOR, ``--html``. Acted on = a decision other
+   than ``none``. Reported twice: for any reason (profanity in a ham comment counts against
+   us), and for spam reasons only (the decision the findings other than offensive language and
+   personal data would give: the spam, flood, scam-term, link and custom findings).
+2. Casual messages: the ham of the UCI SMS Spam Collection (Almeida & Hidalgo 2011; a copy in
+   GitHub hamzaaacodes/sms-spam-collection @ f3e73e1e, file ``SMSSpamCollection``, not in this
+   repository: pass its path). Its 4,827 ham messages in file order: even positions are the
+   tuning half (their findings may be read), odd positions the held-out half (only counted).
+   Judged by ``moderator scan`` with ``config.example.toml`` as shipped (bundled models).
+   Acted on = review or more.
+
+    .venv/bin/python bench/charter_scan.py --sms PATH/SMSSpamCollection [--show-tuning 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import train_spam  # noqa: E402
+
+EXAMPLE = ROOT / "config.example.toml"
+OFFENCE_RULES = ("charter.offensive", "charter.pii")
+RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+def config_with(tmp: Path, model_file: Path | None) -> Path:
+    text = EXAMPLE.read_text()
+    if model_file is not None:
+        text, n = re.subn(r"(?m)^\[rules\.charter\.spam\][^\n]*\n",
+                          lambda m: m.group(0) + f'model_file = "{model_file}"\n', text)
+        assert n == 1, "no [rules.charter.spam] table in config.example.toml"
+    path = tmp / "moderator.toml"
+    path.write_text(text)
+    return path
+
+
+def scan(config: Path, file: Path, *args: str) -> list[dict]:
+    out = subprocess.run([sys.executable, "-m", "moderator", "--config", str(config), "scan",
+                          *args, str(file)], capture_output=True, text=True, cwd=ROOT, check=True,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def is_offence(finding: dict) -> bool:
+    return finding["rule"] in OFFENCE_RULES or (
+        finding["rule"] == "charter.terms" and finding["evidence"].get("list", "").startswith("profanity"))
+
+
+def spam_reason_action(verdict: dict, policy: dict) -> str:
+    """The action the findings other than offensive language and personal data call for."""
+    rest = [f for f in verdict["findings"] if not is_offence(f)]
+    if not rest:
+        return "none"
+    return policy[max((f["severity"] for f in rest), key=RANK.get)]
+
+
+def counts(labels: np.ndarray, acted: np.ndarray) -> dict:
+    tp, fp = int((acted & labels).sum()), int((acted & ~labels).sum())
+    fn = int((~acted & labels).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1,
+            "ham_acted": fp / int((~labels).sum()), "fp": fp}
+
+
+def spam_lovo(policy: dict) -> None:
+    videos = train_spam.load_videos()
+    if not videos:
+        print("no youtube_spam data: spam part skipped")
+        return
+    print("Spam, leave one video out, decision of the default config through `moderator scan`")
+    print(f"{'held-out':<20} {'thr':>4} {'conf':>5} | any reason: {'P':>5} {'R':>5} {'F1':>5} "
+          f"{'ham':>6} | spam reasons: {'P':>5} {'R':>5} {'F1':>5} {'ham':>6} | hidden spam / ham")
+    pooled: dict[str, list] = collections.defaultdict(list)
+    for i, (name, texts, y) in enumerate(videos):
+        train = [v for j, v in enumerate(videos) if j != i]
+        threshold, confident = train_spam.choose_thresholds(train)
+        model = train_spam.fit(sum((v[1] for v in train), []),
+                               np.concatenate([v[2] for v in train]), threshold, confident)
+        with tempfile.TemporaryDirectory() as tmp:
+            model_file = Path(tmp) / "spam_model.npz"
+            model.save(model_file)
+            verdicts = scan(config_with(Path(tmp), model_file), train_spam.DATA / f"{name}.csv",
+                            "--html", "--column", "id=COMMENT_ID", "--column", "text=CONTENT",
+                            "--column", "author_name=AUTHOR")
+        assert len(verdicts) == len(texts), f"{name}: {len(verdicts)} verdicts for {len(texts)} rows"
+        labels = y == 1
+        any_reason = np.array([v["decision"] != "none" for v in verdicts])
+        spam_reason = np.array([spam_reason_action(v, policy) != "none" for v in verdicts])
+        hidden = np.array([v["decision"] in ("hide", "delete", "ban") for v in verdicts])
+        a, s = counts(labels, any_reason), counts(labels, spam_reason)
+        for key, value in (("labels", labels), ("any", any_reason), ("spam", spam_reason),
+                           ("hidden", hidden)):
+            pooled[key].append(value)
+        print(f"{name:<20} {threshold:>4.2f} {confident:>5.2f} | {'':>11} {a['precision']:>5.3f} "
+              f"{a['recall']:>5.3f} {a['f1']:>5.3f} {a['ham_acted']:>6.3f} | {'':>13} "
+              f"{s['precision']:>5.3f} {s['recall']:>5.3f} {s['f1']:>5.3f} {s['ham_acted']:>6.3f} | "
+              f"{int((hidden & labels).sum())} / {int((hidden & ~labels).sum())}")
+    labels = np.concatenate(pooled["labels"])
+    a = counts(labels, np.concatenate(pooled["any"]))
+    s = counts(labels, np.concatenate(pooled["spam"]))
+    hidden = np.concatenate(pooled["hidden"])
+    print(f"{'pooled':<20} {'':>4} {'':>5} | {'':>11} {a['precision']:>5.3f} {a['recall']:>5.3f} "
+          f"{a['f1']:>5.3f} {a['ham_acted']:>6.3f} | {'':>13} {s['precision']:>5.3f} "
+          f"{s['recall']:>5.3f} {s['f1']:>5.3f} {s['ham_acted']:>6.3f} | "
+          f"{int((hidden & labels).sum())} / {int((hidden & ~labels).sum())}")
+
+
+def sms_ham(path: Path) -> tuple[list[str], list[str]]:
+    """(tuning half, held-out half) of the collection's ham, in file order."""
+    ham = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        label, _, text = line.partition("\t")
+        if label == "ham":
+            ham.append(text)
+    return ham[0::2], ham[1::2]
+
+
+def casual(path: Path, show: int) -> None:
+    tuning, held_out = sms_ham(path)
+    print(f"\nCasual messages: SMS Spam Collection ham, {len(tuning)} tuning / {len(held_out)} "
+          "held out, default config through `moderator scan`")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = config_with(Path(tmp), None)
+        for label, texts in (("tuning half", tuning), ("held-out half", held_out)):
+            file = Path(tmp) / "sms.jsonl"
+            file.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                                    for i, t in enumerate(texts)))
+            verdicts = scan(config, file)
+            assert len(verdicts) == len(texts)
+            acted = [v for v in verdicts if v["decision"] != "none"]
+            by_rule = collections.Counter(
+                f["rule"] + (f"[{f['evidence']['list']}]" if f["rule"] == "charter.terms" else "")
+                for v in acted for f in v["findings"])
+            print(f"  {label}: acted on {len(acted)} of {len(texts)} = "
+                  f"{len(acted) / len(texts):.2%}; findings among them: {dict(by_rule)}")
+            if label == "tuning half":
+                for v in acted[:show]:
+                    print(f"      {texts[int(v['id'])][:70]!r} -> "
+                          f"{[(f['rule'], f['evidence'].get('term') or f['evidence'].get('score')) for f in v['findings']]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sms", type=Path, help="the SMS Spam Collection file (see above)")
+    parser.add_argument("--show-tuning", type=int, default=0,
+                        help="print this many acted-on messages of the tuning half")
+    parser.add_argument("--no-spam", action="store_true", help="skip the spam part")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    policy = tomllib.loads(EXAMPLE.read_text())["policy"]
+    if not args.no_spam:
+        spam_lovo(policy)
+    if args.sms:
+        casual(args.sms, args.show_tuning)
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
