@@ -9,31 +9,21 @@ each configuration agrees with them.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Collection, Iterable, Iterator, Sequence
-from urllib.parse import quote
+from typing import Any, Collection, Iterable, Sequence
 
 from moderator.config import Settings
-from moderator.errors import ModeratorError
 from moderator.judge import Judge, Judged
 from moderator.models import Action, Comment
-from moderator.render import defang_text, one_line
-from moderator.store import comment_from_row, iso
+from moderator.render import defang_text, one_line, terminal_text
+from moderator.readonly import CONFIRMED, open_readonly, reviewer_verdicts, stored_comments
 
 BATCH = 500
 EXAMPLES_PER_TRANSITION = 3
-CONFIRMED, KEPT = "confirmed", "kept"
-# review_queue statuses -> what the reviewer said about acting on the comment
-VERDICTS = {"approved": CONFIRMED, "rejected": KEPT, "undone": KEPT}
-
-
-class ReplayError(ModeratorError):
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +157,7 @@ def _compare(report: ReplayReport, old: Judged, new: Judged, verdict: str | None
                       if old_rules.get(r) != new_rules.get(r)} or old_rules.keys() | new_rules.keys())
         comment = old.comment
         change = Change(comment.uid, comment.id, comment.account, before.value, after.value,
-                        tuple(sorted(differing)), one_line(printable(defang_text(comment.text)), 80))
+                        tuple(sorted(differing)), one_line(terminal_text(defang_text(comment.text)), 80))
         report.changed.append(change)
         report.transitions[f"{before.value} -> {after.value}"] += 1
         report.by_rule.update(change.rules)
@@ -180,12 +170,6 @@ def _compare(report: ReplayReport, old: Judged, new: Judged, verdict: str | None
                                                              rule in new_rules)
 
 
-def printable(text: str) -> str:
-    """Comment text for a terminal: no control, bidi or other invisible format characters
-    (an escape sequence in a comment must not reach the reviewer's terminal)."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
 def _severities(item: Judged) -> dict[str, str]:
     """Rule -> the highest severity it found (a rule whose severity changed explains a change
     of decision as much as one that appeared or disappeared)."""
@@ -194,51 +178,3 @@ def _severities(item: Judged) -> dict[str, str]:
         if f.rule not in found or f.severity.rank > found[f.rule].rank:
             found[f.rule] = f.severity
     return {rule: severity.value for rule, severity in found.items()}
-
-
-def open_readonly(path: Path) -> sqlite3.Connection:
-    """The database, read-only: replay must leave the file byte for byte as it was (a
-    read-write connection could checkpoint the WAL into it on close)."""
-    if not Path(path).is_file():
-        raise ReplayError(f"{path}: no database here (run a backfill first)")
-    try:
-        db = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
-        db.row_factory = sqlite3.Row
-        db.execute("SELECT uid FROM comments LIMIT 1")
-    except sqlite3.Error as e:
-        raise ReplayError(f"{path}: cannot read as Moderator's database ({e})") from None
-    return db
-
-
-def stored_comments(db: sqlite3.Connection, *, since: datetime | None, until: datetime | None,
-                    account: str | None) -> Iterator[tuple[str, list[Comment]]]:
-    """Per account (sorted by name), its stored comments in the order they were written, from
-    ``since`` up to ``until`` (by the comment's date, else the date it was stored)."""
-    where, args = ["1 = 1"], []
-    when = "COALESCE(created_at, seen_at)"
-    if since:
-        where.append(f"{when} >= ?")
-        args.append(iso(since))
-    if until:
-        where.append(f"{when} < ?")
-        args.append(iso(until))
-    if account:
-        where.append("account = ?")
-        args.append(account)
-    rows = db.execute(f"SELECT * FROM comments WHERE {' AND '.join(where)} "
-                      f"ORDER BY account, {when}, rowid", args)
-    current, comments = None, []
-    for row in rows:
-        if row["account"] != current and comments:
-            yield current, comments
-            comments = []
-        current = row["account"]
-        comments.append(comment_from_row(dict(row)))
-    if comments:
-        yield current, comments
-
-
-def reviewer_verdicts(db: sqlite3.Connection) -> dict[str, str]:
-    """Comment uid -> CONFIRMED or KEPT, for the queue items a reviewer resolved."""
-    return {uid: VERDICTS[status] for uid, status in db.execute(
-        "SELECT comment_uid, status FROM review_queue") if status in VERDICTS}

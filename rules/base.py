@@ -7,6 +7,7 @@ own time per comment (no catastrophic regex, capped input) because comment text 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from moderator.models import Brand, Comment, Finding
@@ -74,3 +75,18 @@ class PerCommentRule:
 
     def check_batch(self, comments: Sequence[Comment]) -> list[list[Finding]]:
         return [self.check(comment) for comment in comments]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One thing a rule examined and what it concluded, for ``moderator explain``: the
+    reasons behind a finding, or how close a rule that did not fire came to firing."""
+
+    subject: str  # what was examined: "link hxxps://evil[.]com", "spam model", "handle @x"
+    conclusion: str  # what came of it, with the numbers and thresholds
+    fired: bool = False  # it is behind one of the comment's findings
+    detail: Mapping[str, Any] = field(default_factory=dict)  # the same, for --json
+
+    def to_json(self) -> dict[str, Any]:
+        return {"subject": self.subject, "conclusion": self.conclusion, "fired": self.fired,
+                "detail": dict(self.detail)}

@@ -29,7 +29,7 @@ import regex
 from moderator.errors import ConfigError
 from moderator.models import Brand, Category, Comment, Finding, Severity
 from moderator.options import OptionReader
-from rules.base import PerCommentRule
+from rules.base import Observation, PerCommentRule
 from rules.prefilter import Prefilter
 from rules.text import fold, views
 
@@ -226,3 +226,36 @@ def _compile_all(r: OptionReader, key: str, case_sensitive: bool) -> tuple[Any, 
         except regex.error as e:
             r.problem(f"{key}[{i}]", f"regex does not compile: {e}")
     return tuple(compiled)
+
+
+def explain_custom(rule: CustomRule, comment: Comment,
+                   findings: Sequence[Finding],
+                   memory: Sequence[Any] = ()) -> list[Observation]:
+    """Each custom rule: what it matched, or that an ``unless`` excused the match."""
+    fired = {f.rule: f for f in findings}
+    fields = {"text": comment.text, "author.handle": comment.author.handle or "",
+              "author.name": comment.author.name or ""}
+    out = []
+    for check in rule.checks:
+        name = f"custom.{check.name}"
+        if name in fired:
+            evidence = fired[name].evidence
+            out.append(Observation(name, f"matched {evidence.get('match')!r} in "
+                                         f"{evidence.get('field')}: {check.severity.value}",
+                                   True, dict(evidence)))
+            continue
+        excused = None
+        for field_name in check.fields:
+            text = fields[field_name]
+            field_views = views(text) if text else ()
+            hit = text and (_first_word(check.words, field_views)
+                            or _first_contains(check.contains, field_views)
+                            or _first_regex(check.patterns, text, field_views, check.name))
+            if hit:
+                excused = (field_name, hit)
+                break
+        conclusion = (f"matched {excused[1]!r} in {excused[0]}, but an 'unless' word or pattern "
+                      f"excused it" if excused else
+                      f"nothing matched in {', '.join(check.fields)}")
+        out.append(Observation(name, conclusion))
+    return out

@@ -10,8 +10,8 @@ from __future__ import annotations
 import click
 
 from moderator import __version__
-from moderator.cli import (backfill, brake, check, demo, digest, replay, review, scan, service,
-                           stats)
+from moderator.cli import (backfill, brake, check, demo, digest, explain, replay, review, scan,
+                           service, stats)
 from moderator.cli.common import CONFIG_HELP, accept_config_anywhere, set_config_file
 from moderator.cli.logs import setup_logging
 
@@ -39,7 +39,8 @@ def main(ctx: click.Context, config_file: str | None, log_level: str, log_format
 # One line per command (group); each module holds one group of commands.
 for _command in (check.check_config, scan.scan, backfill.backfill, review.review_group,
                  demo.demo, service.run, service.status, brake.brake, stats.stats,
-                 digest.digest, replay.replay_command):
+                 digest.digest, replay.replay_command,
+                 explain.explain_command):
     main.add_command(_command)
 for _command in main.commands.values():
     accept_config_anywhere(_command)
