@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from moderator import store as store_module  # noqa: E402
+from moderator.store import clock as store_clock  # noqa: E402
 from moderator.config import Settings, DigestSettings  # noqa: E402
 from moderator.digest import Period, build_message, collect  # noqa: E402
 from moderator.effects import Brake, commit, plan  # noqa: E402
@@ -39,13 +39,13 @@ END = datetime(2026, 11, 25, 7, 0, tzinfo=timezone.utc)
 
 def fill(path: Path, n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
-    real_now = store_module.now
+    real_now = store_clock.now
     step = timedelta(days=DAYS) / n
     with Store(path) as store:
         try:
             for start in range(0, n, 1000):
                 batch_time = END - timedelta(days=DAYS) + step * start
-                store_module.now = lambda t=batch_time: t  # seen_at spread over the days
+                store_clock.now = lambda t=batch_time: t  # seen_at spread over the days
                 for account in ACCOUNTS:
                     items = []
                     for i in range(start, min(start + 1000, n)):
@@ -58,7 +58,7 @@ def fill(path: Path, n: int, seed: int = 7) -> None:
                                        capabilities=Capabilities(hide=True, delete=True),
                                        rule_version="bench"))
         finally:
-            store_module.now = real_now
+            store_clock.now = real_now
 
 
 def _item(rng: random.Random, account: str, i: int) -> Recorded:

@@ -1,0 +1,30 @@
+"""The database: SQLite through sqlite-utils, the only package that touches it.
+
+A plain reader and writer, split by concern: ``schema`` (migrations), ``comments`` (comments,
+findings, decisions, the rules' memory), ``audit`` (the append-only action log), ``queue`` (the
+review queue), ``runs`` (runs, errors, events, cursors, brakes), ``reports`` (status, stats
+and digest queries). WAL and a busy timeout let the daemon and a reviewer's CLI share one file.
+What to write is decided elsewhere (``moderator.effects``); a batch is written in one
+transaction (``atomic``).
+"""
+
+from moderator.store.audit import MAX_ACTION_ATTEMPTS, AuditLog, PlannedAction, idem_key
+from moderator.store.base import BUSY_TIMEOUT_MS
+from moderator.store.clock import iso, now, parse_iso, window_start
+from moderator.store.comments import Comments, HistoryRecord, Recorded, comment_from_row
+from moderator.store.queue import ReviewQueue
+from moderator.store.reports import Reports
+from moderator.store.runs import RUNS_KEPT_DAYS, Runs
+from moderator.store.schema import migrations
+
+
+class Store(Comments, AuditLog, ReviewQueue, Runs, Reports):
+    """One SQLite file: open it with ``Store(path)`` (migrations are applied on open)."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+
+__all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "HistoryRecord",
+           "PlannedAction", "Recorded", "Store", "comment_from_row", "idem_key", "iso",
+           "migrations", "now", "parse_iso", "window_start"]

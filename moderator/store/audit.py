@@ -1,0 +1,111 @@
+"""The append-only audit log of actions: planned, done, failed, undone, dry-run.
+
+An action is carried out once: ``idem_key`` (platform:account:comment id:action) is checked
+against the log before acting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from moderator.models import Action, ActionStatus, Comment
+from moderator.store import clock
+from moderator.store.base import StoreBase
+
+MAX_ACTION_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """An action logged as planned and not yet carried out (or failed and worth a retry)."""
+
+    comment: Comment
+    action: Action
+    rule_version: str | None
+    actor: str
+
+
+class AuditLog(StoreBase):
+    def append_action(self, comment: Comment, action: Action, status: ActionStatus, *,
+                      rule_version: str | None = None, dry_run: bool = False,
+                      actor: str = "moderator", detail: str = "") -> None:
+        self.db.execute(
+            "INSERT INTO actions(comment_uid, account, platform, action, status, dry_run, "
+            "rule_version, actor, detail, idem_key, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [comment.uid, comment.account, comment.platform, action.value, status.value,
+             int(dry_run), rule_version, actor, detail[:2000], idem_key(comment, action),
+             clock.iso(clock.now())])
+
+    def log_action(self, comment: Comment, action: Action, status: ActionStatus,
+                   **kwargs: Any) -> None:
+        """Append one audit row in its own transaction."""
+        with self.atomic():
+            self.append_action(comment, action, status, **kwargs)
+
+    def action_done(self, comment: Comment, action: Action) -> bool:
+        """True if this action on this comment is already in effect (done and not undone)."""
+        row = self.db.execute(
+            "SELECT status FROM actions WHERE idem_key = ? AND status IN (?, ?) "
+            "ORDER BY id DESC LIMIT 1",
+            [idem_key(comment, action), ActionStatus.DONE.value, ActionStatus.UNDONE.value]
+        ).fetchone()
+        return bool(row and row[0] == ActionStatus.DONE.value)
+
+    def pending_actions(self, account: str) -> list[PlannedAction]:
+        """Planned actions with no outcome yet: after a crash these are carried out first.
+
+        A failed action is retried up to MAX_ACTION_ATTEMPTS times in later passes.
+        """
+        rows = self.db.execute(
+            """SELECT p.comment_uid, p.action, p.rule_version, p.actor FROM actions p
+               WHERE p.account = ? AND p.status = 'planned' AND p.id = (
+                   SELECT max(id) FROM actions q WHERE q.idem_key = p.idem_key
+                   AND q.status = 'planned')
+               AND NOT EXISTS (SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key
+                   AND d.id > p.id AND d.status IN ('done', 'skipped'))
+               AND (SELECT count(*) FROM actions f WHERE f.idem_key = p.idem_key
+                   AND f.id > p.id AND f.status = 'failed') < ?
+               ORDER BY p.id""", [account, MAX_ACTION_ATTEMPTS]).fetchall()
+        out = []
+        for uid, action, version, actor in rows:
+            comment = self.load_comment(uid)
+            if comment is not None:
+                out.append(PlannedAction(comment, Action(action), version, actor))
+        return out
+
+    def destructive_count(self, account: str, since: datetime) -> int:
+        """Destructive actions planned in enforce mode for the account since ``since``."""
+        row = self.db.execute(
+            "SELECT count(*) FROM actions WHERE account = ? AND at >= ? AND status = 'planned' "
+            "AND dry_run = 0 AND action IN ('hide', 'delete', 'ban') AND actor = 'moderator'",
+            [account, clock.iso(since)]).fetchone()
+        return int(row[0])
+
+    def pending_count(self, account: str) -> int:
+        """Planned actions not carried out yet (after a crash, or waiting for a retry)."""
+        return int(self.db.execute(
+            """SELECT count(DISTINCT p.idem_key) FROM actions p WHERE p.account = ?
+               AND p.status = 'planned' AND NOT EXISTS (SELECT 1 FROM actions d
+               WHERE d.idem_key = p.idem_key AND d.id > p.id AND d.status IN ('done', 'skipped'))
+            """, [account]).fetchone()[0])
+
+    def actions_for(self, uid: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM actions WHERE comment_uid = ? ORDER BY id",
+                                  [uid]))
+
+    def actions_in_effect(self, uid: str) -> list[Action]:
+        """Destructive actions done on a comment and not undone, latest first."""
+        rows = self.db.execute(
+            """SELECT action, status FROM actions WHERE comment_uid = ? AND
+               status IN ('done', 'undone') AND action IN ('hide', 'delete', 'ban')
+               ORDER BY id""", [uid]).fetchall()
+        state: dict[str, bool] = {}
+        for action, status in rows:
+            state[action] = status == ActionStatus.DONE.value
+        return [Action(a) for a in ("ban", "delete", "hide") if state.get(a)]
+
+
+def idem_key(comment: Comment, action: Action) -> str:
+    return f"{comment.platform}:{comment.account}:{comment.id}:{action.value}"

@@ -1,0 +1,135 @@
+"""Comments, findings, decisions and the rules' memory of them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, NamedTuple, Sequence
+
+from moderator.models import Author, Comment, Decision, Finding, Link, Mode
+from moderator.store import clock
+from moderator.store.base import StoreBase
+
+
+class HistoryRecord(NamedTuple):
+    """One remembered key of a comment, in the shape rules.flood.FloodRecord has."""
+
+    author: str
+    key: str
+    time: float | None
+    uid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One judged comment, ready to be written with its batch."""
+
+    comment: Comment
+    findings: Sequence[Finding]
+    decision: Decision
+    rule_version: str
+    memory: Sequence[Any] = ()  # what the rules remember of it (author, key, time: MemoryRow)
+
+
+class Comments(StoreBase):
+    def unseen(self, comments: Sequence[Comment]) -> list[Comment]:
+        """The comments not recorded yet (a replayed batch after a crash skips the rest)."""
+        if not comments:
+            return []
+        uids = [c.uid for c in comments]
+        seen: set[str] = set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            seen.update(r[0] for r in self.db.execute(
+                f"SELECT uid FROM comments WHERE uid IN ({marks})", chunk))
+        out, batch_seen = [], set()
+        for comment in comments:
+            if comment.uid not in seen and comment.uid not in batch_seen:
+                batch_seen.add(comment.uid)
+                out.append(comment)
+        return out
+
+    def record_batch(self, items: Sequence[Recorded], *, mode: Mode, run_id: int | None) -> None:
+        """Write the batch's comments, findings, decisions and the rules' memory.
+
+        Called by ``effects.commit`` inside :meth:`atomic`, with the batch's queue entries,
+        audit rows and cursor, so that a crash either keeps the whole batch or none of it.
+        """
+        stamp = clock.iso(clock.now())
+        comment_rows, finding_rows, decision_rows = [], [], []
+        for item in items:
+            c = item.comment
+            comment_rows.append((
+                c.uid, c.platform, c.account, c.id, c.thread_id, c.parent_id,
+                c.author.id, c.author.handle, c.author.name, clock.iso(c.author.created_at),
+                c.text, clock.iso(c.created_at), c.permalink,
+                json.dumps([{"url": link.url, "display": link.display} for link in c.links]),
+                stamp, run_id))
+            for f in item.findings:
+                finding_rows.append((c.uid, c.account, f.rule, f.category.value, f.severity.value,
+                                     f.reason, json.dumps(dict(f.evidence), default=str),
+                                     item.rule_version, stamp))
+            d = item.decision
+            decision_rows.append((c.uid, c.account, d.action.value,
+                                  d.severity.value if d.severity else None, d.reason,
+                                  d.degraded_from.value if d.degraded_from else None,
+                                  mode.value, item.rule_version, stamp, run_id))
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO comments(uid, platform, account, comment_id, thread_id, "
+            "parent_id, author_id, author_handle, author_name, author_created_at, text, "
+            "created_at, permalink, links, seen_at, run_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", comment_rows)
+        self.db.conn.executemany(
+            "INSERT INTO findings(comment_uid, account, rule, category, severity, reason, "
+            "evidence, rule_version, created_at) VALUES (?,?,?,?,?,?,?,?,?)", finding_rows)
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO decisions(comment_uid, account, action, severity, reason, "
+            "degraded_from, mode, rule_version, decided_at, run_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            decision_rows)
+        self.db.conn.executemany(
+            "INSERT INTO history(account, comment_uid, author, key, time, at) "
+            "VALUES (?,?,?,?,?,?)",
+            [(item.comment.account, item.comment.uid, m.author, m.key, m.time, clock.now().timestamp())
+             for item in items for m in item.memory])
+
+    def load_comment(self, uid: str) -> Comment | None:
+        rows = list(self.db.query("SELECT * FROM comments WHERE uid = ?", [uid]))
+        return comment_from_row(rows[0]) if rows else None
+
+    def comment_uid(self, account: str, comment_id: str) -> str | None:
+        row = self.db.execute("SELECT uid FROM comments WHERE account = ? AND comment_id = ?",
+                              [account, comment_id]).fetchone()
+        return row[0] if row else None
+
+    def prune_history(self, older_than: float) -> int:
+        """Forget records stored more than ``older_than`` seconds ago; returns how many."""
+        with self.atomic():
+            cur = self.db.execute("DELETE FROM history WHERE at < ?",
+                                  [clock.now().timestamp() - older_than])
+        return cur.rowcount
+
+    def history(self, account: str, since: float, keys: Iterable[str]) -> list[HistoryRecord]:
+        """The account's remembered records with one of ``keys``, from POSIX time ``since`` on
+        (undated ones too), for rules that judge a comment against the recent past."""
+        keys = list(keys)
+        out: list[HistoryRecord] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            out.extend(HistoryRecord(*row) for row in self.db.execute(
+                f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
+                f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
+                f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
+        return out
+
+
+def comment_from_row(r: dict[str, Any]) -> Comment:
+    return Comment(
+        platform=r["platform"], account=r["account"], id=r["comment_id"], text=r["text"],
+        author=Author(id=r["author_id"], handle=r["author_handle"], name=r["author_name"],
+                      created_at=clock.parse_iso(r["author_created_at"])),
+        created_at=clock.parse_iso(r["created_at"]), thread_id=r["thread_id"],
+        parent_id=r["parent_id"], permalink=r["permalink"],
+        links=tuple(Link(url=link["url"], display=link.get("display"))
+                    for link in json.loads(r["links"] or "[]")),
+    )

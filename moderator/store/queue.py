@@ -1,0 +1,92 @@
+"""The human review queue and what a reviewer sees of an item."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+
+from moderator.models import Action, ActionStatus, Comment, Decision
+from moderator.store import clock
+from moderator.store.base import StoreBase
+
+# A review item with the comment it is about (review list, show, the digest).
+_QUEUE_ITEMS = ("SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author_name, c.text, "
+                "c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid")
+
+
+class ReviewQueue(StoreBase):
+    def enqueue(self, comment: Comment, proposed: Action, decision: Decision,
+                rule_version: str | None) -> None:
+        rules = ",".join(sorted({f.rule for f in decision.findings}))
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO review_queue(comment_uid, account, proposed_action, severity, "
+            "reason, rules, created_at) VALUES (?,?,?,?,?,?,?)",
+            [comment.uid, comment.account, proposed.value,
+             decision.severity.value if decision.severity else None, decision.reason, rules,
+             clock.iso(clock.now())])
+        if cur.rowcount:
+            self.append_action(comment, Action.REVIEW, ActionStatus.QUEUED,
+                               rule_version=rule_version, detail=f"proposed {proposed.value}")
+
+    def queue(self, *, status: str | None = "pending", account: str | None = None,
+              rule: str | None = None, older_than: datetime | None = None,
+              newer_than: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, args = ["1 = 1"], []
+        if status:
+            where.append("q.status = ?")
+            args.append(status)
+        if account:
+            where.append("q.account = ?")
+            args.append(account)
+        if rule:
+            where.append("(',' || q.rules || ',') LIKE ?")
+            args.append(f"%,{rule}%")
+        if older_than:
+            where.append("q.created_at <= ?")
+            args.append(clock.iso(older_than))
+        if newer_than:
+            where.append("q.created_at >= ?")
+            args.append(clock.iso(newer_than))
+        return list(self.db.query(
+            f"{_QUEUE_ITEMS} WHERE {' AND '.join(where)} ORDER BY q.created_at, q.id LIMIT ?",
+            [*args, limit]))
+
+    def queue_item(self, item_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query(f"{_QUEUE_ITEMS} WHERE q.id = ?", [item_id]))
+        return rows[0] if rows else None
+
+    def resolve_review(self, item_id: int, status: str, reviewer: str, note: str = "") -> None:
+        self.db.execute("UPDATE review_queue SET status = ?, resolved_at = ?, reviewer = ?, "
+                        "note = ? WHERE id = ?", [status, clock.iso(clock.now()), reviewer, note, item_id])
+
+    def set_first_reviewer(self, item_id: int, reviewer: str) -> None:
+        self.db.execute("UPDATE review_queue SET first_reviewer = ? WHERE id = ?",
+                        [reviewer, item_id])
+
+    def kept_by_reviewer(self, uids: Iterable[str]) -> set[str]:
+        """Of ``uids``, the comments a reviewer kept (rejected the proposed action): never act
+        on them again."""
+        uids, kept = list(uids), set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            kept.update(uid for (uid,) in self.db.execute(
+                f"SELECT comment_uid FROM review_queue WHERE status = 'rejected' AND "
+                f"comment_uid IN ({','.join('?' * len(chunk))})", chunk))
+        return kept
+
+    def findings_for(self, uid: str) -> list[dict[str, Any]]:
+        rows = list(self.db.query("SELECT * FROM findings WHERE comment_uid = ? ORDER BY id",
+                                  [uid]))
+        for row in rows:
+            row["evidence"] = json.loads(row["evidence"])
+        return rows
+
+    def review_item_for(self, uid: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT id FROM review_queue WHERE comment_uid = ?",
+                              [uid]).fetchone()
+        return self.queue_item(int(row[0])) if row else None
+
+    def queue_size(self) -> int:
+        return int(self.db.execute(
+            "SELECT count(*) FROM review_queue WHERE status = 'pending'").fetchone()[0])

@@ -1,0 +1,120 @@
+"""The schema: sqlite-utils migrations, applied in order when a store is opened.
+
+Tables: comments seen, findings, decisions, the append-only audit log of actions, the human
+review queue, per-account cursors, runs, errors, brake state and events, digests sent, and the
+rules' memory (``history``). A schema change is a new migration at the end, never an edit.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("moderator")
+
+INITIAL = """
+    CREATE TABLE comments (
+        uid TEXT PRIMARY KEY, platform TEXT NOT NULL, account TEXT NOT NULL,
+        comment_id TEXT NOT NULL, thread_id TEXT, parent_id TEXT,
+        author_id TEXT, author_handle TEXT, author_name TEXT, author_created_at TEXT,
+        text TEXT NOT NULL, created_at TEXT, permalink TEXT, links TEXT NOT NULL DEFAULT '[]',
+        seen_at TEXT NOT NULL, run_id INTEGER
+    );
+    CREATE INDEX comments_account_seen ON comments(account, seen_at);
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY, comment_uid TEXT NOT NULL REFERENCES comments(uid),
+        account TEXT NOT NULL, rule TEXT NOT NULL, category TEXT NOT NULL,
+        severity TEXT NOT NULL, reason TEXT NOT NULL, evidence TEXT NOT NULL,
+        rule_version TEXT, created_at TEXT NOT NULL
+    );
+    CREATE INDEX findings_comment ON findings(comment_uid);
+    CREATE INDEX findings_created ON findings(created_at);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY, comment_uid TEXT NOT NULL UNIQUE REFERENCES comments(uid),
+        account TEXT NOT NULL, action TEXT NOT NULL, severity TEXT, reason TEXT NOT NULL,
+        degraded_from TEXT, mode TEXT NOT NULL, rule_version TEXT, decided_at TEXT NOT NULL,
+        run_id INTEGER
+    );
+    CREATE INDEX decisions_account ON decisions(account, decided_at);
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY, comment_uid TEXT NOT NULL, account TEXT NOT NULL,
+        platform TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+        dry_run INTEGER NOT NULL, rule_version TEXT, actor TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '', idem_key TEXT NOT NULL, at TEXT NOT NULL
+    );
+    CREATE INDEX actions_idem ON actions(idem_key, status);
+    CREATE INDEX actions_account ON actions(account, at);
+    CREATE TRIGGER actions_append_only_update BEFORE UPDATE ON actions
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER actions_append_only_delete BEFORE DELETE ON actions
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE review_queue (
+        id INTEGER PRIMARY KEY, comment_uid TEXT NOT NULL UNIQUE REFERENCES comments(uid),
+        account TEXT NOT NULL, proposed_action TEXT NOT NULL, severity TEXT,
+        reason TEXT NOT NULL, rules TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL, resolved_at TEXT, reviewer TEXT, note TEXT,
+        first_reviewer TEXT
+    );
+    CREATE INDEX review_status ON review_queue(status, created_at);
+    CREATE TABLE cursors (account TEXT PRIMARY KEY, cursor TEXT, updated_at TEXT NOT NULL);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, account TEXT, started_at TEXT NOT NULL,
+        finished_at TEXT, status TEXT NOT NULL DEFAULT 'running', fetched INTEGER DEFAULT 0,
+        new INTEGER DEFAULT 0, flagged INTEGER DEFAULT 0, acted INTEGER DEFAULT 0,
+        queued INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0, errors INTEGER DEFAULT 0,
+        message TEXT
+    );
+    CREATE TABLE errors (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, account TEXT, platform TEXT,
+        kind TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER
+    );
+    CREATE INDEX errors_at ON errors(at);
+    CREATE TABLE brakes (
+        account TEXT PRIMARY KEY, engaged INTEGER NOT NULL, reason TEXT, since TEXT,
+        released_at TEXT, released_by TEXT
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, account TEXT, kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY, period_start TEXT NOT NULL, period_end TEXT NOT NULL,
+        sent_at TEXT NOT NULL, recipients TEXT NOT NULL, status TEXT NOT NULL
+    );
+    """
+
+
+@migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db.executescript(INITIAL)
+
+
+@migrations(name="0002_digest")
+def _digest(db: sqlite_utils.Database) -> None:
+    # Why a digest failed (SMTP host, port and the server's answer; never a password), and
+    # indexes for the digest's time-range queries over every account at once.
+    db.executescript("""
+    ALTER TABLE digests ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+    CREATE INDEX comments_seen ON comments(seen_at);
+    CREATE INDEX actions_at ON actions(at);
+    CREATE INDEX events_at ON events(at);
+    """)
+
+
+@migrations(name="0003_history")
+def _history(db: sqlite_utils.Database) -> None:
+    # What rules asked to remember about each comment (flooding: near-duplicate text and link
+    # keys), so that a later batch is judged against the recent past.
+    db.executescript("""
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, comment_uid TEXT NOT NULL,
+        author TEXT NOT NULL, key TEXT NOT NULL, time REAL, at REAL NOT NULL
+    );
+    CREATE INDEX history_at ON history(at);
+    CREATE INDEX history_account_key ON history(account, key, time);
+    """)
+
+
+@migrations(name="0004_runs_index")
+def _runs_index(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE INDEX runs_kind_started ON runs(kind, started_at)")
