@@ -37,7 +37,8 @@ REVIEW_WORDS = "check out my channel"
 
 class Platform(Protocol):
     name: str
-    degrade: dict[str, str]  # actions the platform cannot do -> what the policy does instead
+    degrade: dict[str, str | None]  # actions the platform cannot do -> the one carried out
+    # instead (None: none, the comment goes to the review queue)
 
     def account_keys(self, account: str) -> str: ...
 
@@ -346,10 +347,61 @@ class YouTubePlatform(_FakeServerPlatform):
         return fake.add_reply(self.parents[account], record["text"], author=author, when=when)
 
 
+class BlueskyPlatform(_FakeServerPlatform):
+    """Replies to the account's posts on its own fake PDS; a new post every 150 replies (a
+    thread gate hides at most 300). Nobody deletes another's post on Bluesky: hide."""
+
+    name = "bluesky"
+    degrade = {"delete": "hide"}
+    env_prefix = "CRASH_BSKY"
+    secrets = {"handle": "acme.bsky.social", "app_password": "crash-app-pass"}
+    THREAD = 150
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.bluesky import FakeBluesky
+
+        return FakeBluesky(handle=self.secrets["handle"],
+                           password=self.secrets["app_password"]).start()
+
+    def keys(self, account: str) -> str:
+        return "watch_posts = 2\n"
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        if len(fake.posts) % (self.THREAD + 1) == 0:
+            self.parents[account] = fake.add_post(fake.owner, "Rates update")
+        return fake.add_reply(self.parents[account], record["text"],
+                              author=f'{record["author"]["handle"]}.bsky.social')
+
+
+class MastodonPlatform(_FakeServerPlatform):
+    """Replies (with the @mention) to the account's post on its own fake instance. Mastodon
+    cannot hide or delete someone else's post: both go to the review queue, nothing is sent."""
+
+    name = "mastodon"
+    degrade = {"hide": None, "delete": None}
+    env_prefix = "CRASH_MASTODON"
+    secrets = {"access_token": "crash-mastodon-token"}
+
+    def start(self, account: str) -> Any:
+        from tests.fakes.mastodon import FakeMastodon
+
+        fake = FakeMastodon(token=self.secrets["access_token"]).start()
+        self.parents[account] = fake.add_post("Rates update")
+        return fake
+
+    def keys(self, account: str) -> str:
+        return "watch_posts = 0\n"
+
+    def add(self, account: str, fake: Any, record: dict) -> str:
+        return fake.add_reply(self.parents[account], record["text"],
+                              author=record["author"]["handle"])
+
+
 # The platforms the end-to-end daemon tests run against; add a fake server's adapter here.
 PLATFORMS: dict[str, type] = {"file": FilePlatform, "reddit": RedditPlatform, "x": XPlatform,
                               "facebook": FacebookPlatform, "instagram": InstagramPlatform,
-                              "youtube": YouTubePlatform}
+                              "youtube": YouTubePlatform, "bluesky": BlueskyPlatform,
+                              "mastodon": MastodonPlatform}
 
 
 def make_comments(rng: random.Random, start: int, count: int, prefix: str = "c") -> list[dict]:

@@ -77,6 +77,7 @@ class FakeBluesky(FakeServer):
         self.profiles: dict[str, dict[str, Any]] = {}
         self.posts: dict[str, dict[str, Any]] = {}  # uri -> {uri, cid, did, record, indexedAt}
         self.order: list[str] = []
+        self.children: dict[str, list[str]] = {}  # post uri -> its replies' uris, in order
         self.notifications: list[dict[str, Any]] = []  # oldest first
         self.records: dict[tuple[str, str], dict[str, Any]] = {}  # owner's (collection, rkey)
         self.record_cids: dict[tuple[str, str], str] = {}
@@ -155,6 +156,8 @@ class FakeBluesky(FakeServer):
                     "indexedAt": iso(indexed_at)}
             self.posts[uri] = post
             self.order.append(uri)
+            if reply_to is not None:
+                self.children.setdefault(reply_to, []).append(uri)
             self._notify(post, reply_to, quote, mention_owner)
             return uri
 
@@ -209,9 +212,8 @@ class FakeBluesky(FakeServer):
         node: dict[str, Any] = {"$type": "app.bsky.feed.defs#threadViewPost",
                                 "post": self._post_view(uri)}
         if depth > 0:
-            node["replies"] = [self._thread_view(u, depth - 1) for u in self.order
-                               if self.posts[u]["record"].get("reply", {}).get("parent", {})
-                               .get("uri") == uri]
+            node["replies"] = [self._thread_view(u, depth - 1)
+                               for u in self.children.get(uri, ())]
         return node
 
     def _headers(self) -> dict[str, str]:
