@@ -1,11 +1,13 @@
 """Time from a comment appearing on a platform to its action, through the daemon, per platform.
 
 The daemon runs as a real subprocess (``python -m moderator run``); each platform is its fake
-server from tests/fakes/ (Reddit, X, YouTube, and the Graph API for Facebook and Instagram)
-running in this process on 127.0.0.1, reached through the account's ``api_base``, answered by
-the real client library (praw, tweepy, google-api-python-client, requests for the Graph API).
-A probe is a hide-worthy comment posted on the fake at a random moment; it is "acted on" when
-the fake receives the hide (the time is taken inside the fake, when it applies the action).
+server from tests/fakes/ (Reddit, X, YouTube, Bluesky, Mastodon, and the Graph API for
+Facebook and Instagram) running in this process on 127.0.0.1, reached through the account's
+``api_base``, answered by the real client library (praw, tweepy, google-api-python-client,
+atproto, Mastodon.py, requests for the Graph API). A probe is a hide-worthy comment posted on
+the fake at a random moment; it is "acted on" when the fake receives the hide (the time is
+taken inside the fake, when it applies the action), or on Mastodon, which cannot hide, when it
+enters the review queue (``review_queue.created_at``).
 
 For each probe: ``total`` = appear -> action; ``wait`` = appear -> start of the poll that read it
 (``runs.started_at``); ``work`` = that poll's start -> the action (fetch through the client,
@@ -38,7 +40,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from daemon_platforms import (PLATFORMS, make_comments, moderator_cmd,  # noqa: E402
                               query, wait_started, write_config)
 
-FAKES = ("reddit", "x", "facebook", "instagram", "youtube")
+FAKES = ("reddit", "x", "facebook", "instagram", "youtube", "bluesky", "mastodon")
 DEFAULT_POLL, DEFAULT_JITTER = 300.0, 10.0  # moderator/config.py defaults
 
 
@@ -65,6 +67,20 @@ def acted_at(actions: TimedActions, cid: str) -> float | None:
         if target == cid:
             return when
     return None
+
+
+def queued_at(db: Path, account: str, cid: str) -> float | None:
+    """When the comment entered the review queue: the "action" where a platform cannot hide
+    (Mastodon), since a person decides what happens next."""
+    rows = query(db, "SELECT q.created_at FROM review_queue q JOIN comments c ON c.uid = "
+                     "q.comment_uid WHERE c.account = ? AND c.comment_id = ?", account, cid)
+    return datetime.fromisoformat(rows[0][0]).timestamp() if rows else None
+
+
+def done_at(platform, actions: TimedActions, db: Path, account: str, cid: str) -> float | None:
+    if "hide" in platform.degrade and platform.degrade["hide"] is None:
+        return queued_at(db, account, cid) if db.exists() else None
+    return acted_at(actions, cid)
 
 
 def start_daemon(config: Path, log: Path, environ: dict[str, str]) -> subprocess.Popen:
@@ -113,7 +129,8 @@ def short_interval(name: str, poll_every: float, samples: int) -> list[tuple[flo
                     appeared = time.time()
                     (cid,) = platform.post("acme", [probe_text(n)])
                     deadline = time.monotonic() + poll_every + 30
-                    while (done := acted_at(actions, cid)) is None:
+                    while (done := done_at(platform, actions, root / "moderator.db", "acme",
+                                           cid)) is None:
                         if time.monotonic() > deadline:
                             raise RuntimeError(f"{name}: probe {n} not acted on; "
                                                f"{log.read_text()[-2000:]}")
@@ -163,7 +180,8 @@ def default_interval(minutes: float, every: tuple[float, float],
                     pause = time.monotonic() + rng.uniform(*every)
                     while time.monotonic() < pause and pending:
                         for cid, appeared in list(pending):
-                            done = acted_at(actions[name], cid)
+                            done = done_at(platform, actions[name], root / "moderator.db",
+                                           account, cid)
                             if done is not None:
                                 started = poll_started(root / "moderator.db", account, cid)
                                 results[name].append((done - appeared, started - appeared,

@@ -358,8 +358,9 @@ class FakeBluesky(FakeServer):
         return self._write(key[0], key[1], record)
 
     def _diff(self, added: str, removed: str, before: list[str], after: list[str]) -> None:
-        self.actions.extend((added, u) for u in after if u not in before)
-        self.actions.extend((removed, u) for u in before if u not in after)
+        for change in [(added, u) for u in after if u not in before] + \
+                [(removed, u) for u in before if u not in after]:
+            self.actions.append(change)  # one at a time: bench/latency.py times each append
 
     def _com_atproto_repo_createRecord(self, request: Request) -> Reply:
         body = request.json()
