@@ -24,6 +24,7 @@ import argparse
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -72,8 +73,11 @@ def acted_at(actions: TimedActions, cid: str) -> float | None:
 def queued_at(db: Path, account: str, cid: str) -> float | None:
     """When the comment entered the review queue: the "action" where a platform cannot hide
     (Mastodon), since a person decides what happens next."""
-    rows = query(db, "SELECT q.created_at FROM review_queue q JOIN comments c ON c.uid = "
-                     "q.comment_uid WHERE c.account = ? AND c.comment_id = ?", account, cid)
+    try:
+        rows = query(db, "SELECT q.created_at FROM review_queue q JOIN comments c ON c.uid = "
+                         "q.comment_uid WHERE c.account = ? AND c.comment_id = ?", account, cid)
+    except sqlite3.OperationalError:  # the daemon has not created its tables yet
+        return None
     return datetime.fromisoformat(rows[0][0]).timestamp() if rows else None
 
 

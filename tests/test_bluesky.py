@@ -346,3 +346,45 @@ def test_fake_answers_validate_against_the_sdks_lexicon_models(fake):
     assert thread.thread.replies[0].post.uri == reply
     gate = get_or_create(checks[5][0], models.ComAtprotoRepoGetRecord.Response).value
     assert gate.hidden_replies == [reply]
+
+
+def test_check_config_names_the_bluesky_keys_and_hides_secrets(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    account = ('[[accounts]]\nname = "acme-b"\nplatform = "bluesky"\n{}'
+               'secrets = {{ handle = "B_HANDLE", app_password = "B_PASS" }}\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(account.format('report_service = "bsky.app"\nthread_depth = 0\n'))
+    result = CliRunner().invoke(main, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "accounts[0].report_service: expected the moderation service's DID" in result.output
+    assert "accounts[0].thread_depth" in result.output
+    good = tmp_path / "good.toml"
+    good.write_text(account.format(""))
+    monkeypatch.setenv("B_HANDLE", HANDLE)
+    monkeypatch.delenv("B_PASS", raising=False)
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert "accounts.acme-b.secrets.app_password: B_PASS is not set" in result.output
+    monkeypatch.setenv("B_PASS", PASSWORD)
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and PASSWORD not in result.output
+
+
+def test_the_example_config_documents_every_bluesky_setting():
+    import re
+    from pathlib import Path
+
+    from moderator import config
+
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    text = example.read_text()
+    block = text[text.index('name = "acme-bluesky"'):]
+    block = block[:block.index("[[accounts]]")]
+    documented = set(re.findall(r"^#? ?([a-z_]+) = ", block, flags=re.MULTILINE))
+    assert documented - {"name", "platform", "mode", "api_base", "secrets"} == \
+        {"watch_posts", "thread_depth", "page_size", "report_service", "timeout"}
+    account = config.load(example).account("acme-bluesky")
+    assert account.platform == "bluesky" and account.options.report_service == BSKY_MODERATION

@@ -267,3 +267,45 @@ def test_config_names_the_mastodon_key():
         config.parse({"accounts": [{"name": "m", "platform": "mastodon",
                                     "api_base": "https://social.example",
                                     "ban_action": "nuke"}]})
+
+
+def test_check_config_names_the_mastodon_keys_and_hides_secrets(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    account = ('[[accounts]]\nname = "acme-m"\nplatform = "mastodon"\n'
+               'api_base = "https://social.example"\n{}'
+               'secrets = {{ access_token = "M_TOKEN" }}\n')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(account.format('ban_action = "delete"\npage_size = 100\n'))
+    result = CliRunner().invoke(main, ["check-config", str(bad)])
+    assert result.exit_code == 2
+    assert "accounts[0].ban_action: expected one of block, suspend, silence" in result.output
+    assert "accounts[0].page_size: Mastodon returns at most 80" in result.output
+    good = tmp_path / "good.toml"
+    good.write_text(account.format(""))
+    monkeypatch.delenv("M_TOKEN", raising=False)
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert "accounts.acme-m.secrets.access_token: M_TOKEN is not set" in result.output
+    monkeypatch.setenv("M_TOKEN", TOKEN)
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and TOKEN not in result.output
+
+
+def test_the_example_config_documents_every_mastodon_setting():
+    import re
+    from pathlib import Path
+
+    from moderator import config
+
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    text = example.read_text()
+    block = text[text.index('name = "acme-mastodon"'):]
+    block = block[:block.index("[[accounts]]")]
+    documented = set(re.findall(r"^#? ?([a-z_]+) = ", block, flags=re.MULTILINE))
+    assert documented - {"name", "platform", "mode", "api_base", "secrets"} == \
+        {"watch_posts", "page_size", "ban_action", "report_forward", "timeout"}
+    account = config.load(example).account("acme-mastodon")
+    assert account.platform == "mastodon" and account.options.ban_action == "block"
