@@ -448,3 +448,40 @@ def test_a_new_reply_after_we_hid_one_is_not_hidden_by_the_unchanged_count(fake)
     connector.hide(comments[-1])  # the count drops by one...
     late = fake.add_reply(top, "a new reply", author="mallory")  # ...and is back where it was
     assert [c.id for c in read(connector, cursor)[0]] == [late]
+
+
+def test_the_daemon_waits_for_the_quota_reset_and_others_go_on(fake, tmp_path, monkeypatch):
+    """A spent quota backs its account off until midnight Pacific, with no request in the
+    meantime; another account keeps being polled."""
+    from moderator import config
+    from moderator.daemon import Daemon
+
+    clock = [1000.0]
+    with FakeYouTube(refresh_token=REFRESH, client_secret=SECRET) as other:
+        fake.daily_quota = 1  # the first thread page is the last one today
+        accounts = []
+        for name, server in (("spent", fake), ("fine", other)):
+            server.add_comment(f"hello from {name}", author="alice")
+            server.add_comment(f"and again from {name}", author="bob")
+            accounts.append({"name": name, "platform": "youtube", "api_base": server.url,
+                             "channel_id": server.channel_id, "page_size": 1,
+                             "token_uri": server.url + "/token", "author_details": False,
+                             "secrets": {"client_id": "YT_ID", "client_secret": "YT_SECRET",
+                                         "refresh_token": "YT_REFRESH"}})
+        monkeypatch.setenv("YT_ID", fake.client[0])
+        monkeypatch.setenv("YT_SECRET", SECRET)
+        monkeypatch.setenv("YT_REFRESH", REFRESH)
+        settings = config.parse({"store": {"path": str(tmp_path / "m.db")},
+                                 "accounts": accounts}, base_dir=tmp_path)
+        daemon = Daemon(settings, clock=lambda: clock[0])
+        try:
+            daemon.poll("spent")
+            reset = seconds_to_reset(datetime.now(timezone.utc))
+            assert daemon.state["spent"].next_try - clock[0] == pytest.approx(reset, abs=60)
+            sent = fake.request_count
+            clock[0] += reset + 1  # the daemon's clock says the wait is over; the quota's not
+            daemon.poll("spent")
+            assert fake.request_count == sent
+            assert daemon.poll("fine").new == 2
+        finally:
+            daemon.shutdown()
