@@ -1,22 +1,16 @@
-"""Platform connectors, keyed by the ``platform`` setting of an account."""
+"""Platform connectors, keyed by the ``platform`` setting of an account; a platform's module
+(and its client library) is imported when the platform is first looked up
+(moderator/registry.py)."""
 
-from connectors.base import Connector
-from connectors.bluesky import BlueskyConnector
-from connectors.facebook import FacebookConnector
-from connectors.file import FileConnector
-from connectors.instagram import InstagramConnector
-from connectors.mastodon import MastodonConnector
-from connectors.reddit import RedditConnector
-from connectors.x import XConnector
-from connectors.youtube import YouTubeConnector
+from moderator.registry import LazyRegistry
 
-CONNECTORS: dict[str, type[Connector]] = {
-    "bluesky": BlueskyConnector,
-    "file": FileConnector,
-    "facebook": FacebookConnector,
-    "instagram": InstagramConnector,
-    "mastodon": MastodonConnector,
-    "reddit": RedditConnector,
-    "x": XConnector,
-    "youtube": YouTubeConnector,
-}
+CONNECTORS = LazyRegistry({
+    "bluesky": "connectors.bluesky:BlueskyConnector",
+    "file": "connectors.file:FileConnector",
+    "facebook": "connectors.facebook:FacebookConnector",
+    "instagram": "connectors.instagram:InstagramConnector",
+    "mastodon": "connectors.mastodon:MastodonConnector",
+    "reddit": "connectors.reddit:RedditConnector",
+    "x": "connectors.x:XConnector",
+    "youtube": "connectors.youtube:YouTubeConnector",
+})

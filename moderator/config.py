@@ -155,8 +155,14 @@ def config_path(explicit: str | os.PathLike[str] | None) -> Path:
     return Path(explicit or os.environ.get("MODERATOR_CONFIG") or DEFAULT_CONFIG)
 
 
-def load(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Read and validate a config file; raise ConfigError listing every problem."""
+def load(path: str | os.PathLike[str] | None = None, *, judge: bool = True,
+         connect: bool = True) -> Settings:
+    """Read and validate a config file; raise ConfigError listing every problem.
+
+    ``judge=False`` leaves out the rule families' checks of their own options (building every
+    rule: its data and models) and ``connect=False`` the platforms' (importing their client
+    libraries), for commands that do not judge (``status``, ``review list``) or do not connect
+    (``scan``); without ``connect`` the accounts carry no connector options."""
     file = config_path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -166,11 +172,11 @@ def load(path: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(f"{file}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file}: invalid TOML: {e}") from None
-    return parse(data, base_dir=file.parent, source=file)
+    return parse(data, base_dir=file.parent, source=file, judge=judge, connect=connect)
 
 
 def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
-          source: Path | None = None) -> Settings:
+          source: Path | None = None, judge: bool = True, connect: bool = True) -> Settings:
     top = OptionReader(data, "")
     brand = _parse_brand(top)
 
@@ -192,7 +198,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     _finish(top, brake_reader)
 
     max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
-    rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top)
+    rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top, judge)
     daemon = _parse_daemon(top)
     digest = _parse_digest(top, base_dir)
     review_reader = OptionReader(top.table_of("review"), "review")
@@ -206,7 +212,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
         accounts_raw = []
     seen: set[str] = set()
     for i, raw in enumerate(accounts_raw):
-        account = _parse_account(raw, f"accounts[{i}]", policy, brand, rules, top, base_dir)
+        account = _parse_account(raw, f"accounts[{i}]", policy, brand, rules, top, base_dir, judge, connect)
         if account is None:
             continue
         if account.name in seen:
@@ -291,7 +297,8 @@ def _resolve_path_value(value: Any, base_dir: Path) -> Any:
     return value
 
 
-def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> dict[str, Any]:
+def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader,
+                 judge: bool = True) -> dict[str, Any]:
     from rules import RULES  # the registry; imported late so rules may import moderator
 
     rules: dict[str, Any] = {}
@@ -301,7 +308,7 @@ def _parse_rules(table: Mapping[str, Any], brand: Brand, top: OptionReader) -> d
             top.problem(f"rules.{family}", f"unknown rule family (known: {known})")
             continue
         rules[family] = options
-    for family, options in rules.items():
+    for family, options in rules.items() if judge else ():
         _validate_rule(family, options, brand, f"rules.{family}", top)
     return rules
 
@@ -430,7 +437,7 @@ def _duration(r: OptionReader, name: str, default: float) -> float:
 
 def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
                    global_rules: Mapping[str, Any], top: OptionReader,
-                   base_dir: Path) -> AccountSettings | None:
+                   base_dir: Path, judge: bool = True, connect: bool = True) -> AccountSettings | None:
     from connectors import CONNECTORS  # the registries; imported late
     from rules import RULES
 
@@ -460,10 +467,11 @@ def _parse_account(raw: Any, path: str, policy: PolicySettings, brand: Brand,
         base = global_rules.get(family)
         merged = {**base, **options} if isinstance(base, Mapping) and isinstance(options, Mapping) \
             else options
-        _validate_rule(family, merged, brand, f"{path}.rules.{family}", top)
+        if judge:
+            _validate_rule(family, merged, brand, f"{path}.rules.{family}", top)
     options: Mapping[str, Any] = {}
     rest = r.rest()
-    if platform in CONNECTORS:
+    if platform in CONNECTORS and connect:
         try:
             options = CONNECTORS[platform].parse_options(rest, path=path)
         except ConfigError as e:

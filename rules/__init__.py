@@ -1,14 +1,11 @@
-"""Rule families, keyed by their config name (``[rules.<name>]``)."""
+"""Rule families, keyed by their config name (``[rules.<name>]``); a family's module is imported
+when the family is first looked up (moderator/registry.py)."""
 
-from rules.base import Rule
-from rules.charter import CharterRule
-from rules.custom import CustomRule
-from rules.impersonation import ImpersonationRule
-from rules.links import LinksRule
+from moderator.registry import LazyRegistry
 
-RULES: dict[str, type[Rule]] = {
-    "custom": CustomRule,
-    "links": LinksRule,
-    "impersonation": ImpersonationRule,
-    "charter": CharterRule,
-}
+RULES = LazyRegistry({
+    "custom": "rules.custom:CustomRule",
+    "links": "rules.links:LinksRule",
+    "impersonation": "rules.impersonation:ImpersonationRule",
+    "charter": "rules.charter:CharterRule",
+})

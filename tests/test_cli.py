@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def all_commands(group=main, prefix=()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the root group imports its commands when asked
+        command = group.get_command(ctx, name)
         yield prefix + (name,), command
         if isinstance(command, click.Group):
             yield from all_commands(command, prefix + (name,))

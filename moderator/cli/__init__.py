@@ -2,23 +2,56 @@
 
 Each command group lives in its own module and imports only ``cli.common`` (and ``cli.logs``),
 never this package, so the commands form no import circle. ``--config`` is accepted before and
-after the subcommand.
+after the subcommand. A command's module is imported only when that command runs (or help
+lists it): ``moderator --version`` or ``status`` must not pay for the rules' data or every
+platform's client library.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from moderator import __version__
-from moderator.cli import (backfill, brake, check, demo, digest, explain, replay, review, scan,
-                           service, stats)
-from moderator.cli.common import CONFIG_HELP, accept_config_anywhere, set_config_file
+from moderator.cli.config_option import CONFIG_HELP, accept_config_anywhere, set_config_file
 from moderator.cli.logs import setup_logging
 
 __all__ = ["main", "setup_logging"]
 
+# command name -> "module:function" under moderator.cli, in the order help lists them.
+COMMANDS = {
+    "check-config": "check:check_config",
+    "scan": "scan:scan",
+    "backfill": "backfill:backfill",
+    "review": "review:review_group",
+    "demo": "demo:demo",
+    "run": "service:run",
+    "status": "status:status",
+    "brake": "brake:brake",
+    "stats": "stats:stats",
+    "digest": "digest:digest",
+    "replay": "replay:replay_command",
+    "explain": "explain:explain_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """The root group: a command's module is imported when the command is looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            module, _, attribute = COMMANDS[name].partition(":")
+            command = getattr(importlib.import_module(f"moderator.cli.{module}"), attribute)
+            accept_config_anywhere(command)
+            self.add_command(command, name)
+        return self.commands.get(name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="moderator")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help=CONFIG_HELP)
 @click.option("--log-level", default="warning", show_default=True,
@@ -34,13 +67,3 @@ def main(ctx: click.Context, config_file: str | None, log_level: str, log_format
     """
     setup_logging(log_level, log_format)
     set_config_file(ctx, config_file)
-
-
-# One line per command (group); each module holds one group of commands.
-for _command in (check.check_config, scan.scan, backfill.backfill, review.review_group,
-                 demo.demo, service.run, service.status, brake.brake, stats.stats,
-                 digest.digest, replay.replay_command,
-                 explain.explain_command):
-    main.add_command(_command)
-for _command in main.commands.values():
-    accept_config_anywhere(_command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from moderator import config
-from moderator.cli.common import config_file
+from moderator.cli.config_option import config_file
 from moderator.errors import ConfigError
 
 

@@ -1,5 +1,5 @@
 """Helpers every command shares: settings, the store, the reviewer's name, dates and ages,
-``--config`` wherever it stands, a progress counter."""
+a progress counter (``--config`` wherever it stands: cli/config_option.py)."""
 
 from __future__ import annotations
 
@@ -12,44 +12,17 @@ from typing import Any
 import click
 
 from moderator import config
+from moderator.cli.config_option import config_file
 from moderator.errors import ConfigError, ModeratorError
 from moderator.store import Store
 
-CONFIG_HELP = "Config file (default: $MODERATOR_CONFIG or ./moderator.toml)."
 
-
-def load_settings(ctx: click.Context) -> config.Settings:
+def load_settings(ctx: click.Context, *, judge: bool = True, connect: bool = True) -> config.Settings:
+    """The settings; a command that does not judge or connect says so (see config.load)."""
     try:
-        return config.load(config_file(ctx))
+        return config.load(config_file(ctx), judge=judge, connect=connect)
     except ConfigError as e:
         raise click.ClickException("invalid config:\n  " + "\n  ".join(e.problems)) from None
-
-
-def config_file(ctx: click.Context) -> str | None:
-    """The ``--config`` given before or after the subcommand (the later one wins)."""
-    return ctx.find_root().ensure_object(dict).get("config")
-
-
-def set_config_file(ctx: click.Context, value: str | None) -> None:
-    ctx.find_root().ensure_object(dict)["config"] = value
-
-
-def _config_after_subcommand(ctx: click.Context, _param: click.Parameter,
-                             value: str | None) -> None:
-    if value is not None:
-        set_config_file(ctx, value)
-
-
-def accept_config_anywhere(command: click.Command) -> None:
-    """Give ``command`` and every subcommand a ``--config`` option, so that
-    ``moderator scan F --config C`` means the same as ``moderator --config C scan F``."""
-    if not any(p.name == "config_anywhere" for p in command.params):
-        command.params.append(click.Option(
-            ["--config", "config_anywhere"], type=click.Path(dir_okay=False), expose_value=False,
-            callback=_config_after_subcommand, help=CONFIG_HELP))
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            accept_config_anywhere(sub)
 
 
 def open_store(settings: config.Settings) -> Store:

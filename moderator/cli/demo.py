@@ -10,7 +10,8 @@ import click
 from tabulate import tabulate
 
 from moderator.cli.backfill import backfill
-from moderator.cli.common import load_settings, open_store, set_config_file
+from moderator.cli.common import load_settings, open_store
+from moderator.cli.config_option import set_config_file
 from moderator.render import defang_text, one_line
 from moderator.store import Store
 

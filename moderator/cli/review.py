@@ -45,7 +45,7 @@ def review_list(ctx: click.Context, account: str | None, rule: str | None,
         moderator review list --older-than 1d
     """
     older, newer = parse_age(older_than, "--older-than"), parse_age(newer_than, "--newer-than")
-    with open_store(load_settings(ctx)) as store:
+    with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         items = store.queue(status=None if status == "all" else status, account=account,
                             rule=rule, limit=limit,
                             older_than=now() - older if older else None,
@@ -69,7 +69,7 @@ def review_show(ctx: click.Context, item_id: int) -> None:
     Example:
         moderator review show 3
     """
-    with open_store(load_settings(ctx)) as store:
+    with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         try:
             item = review.get_item(store, item_id)
         except review.ReviewError as e:
@@ -140,7 +140,7 @@ def review_reject(ctx: click.Context, item_id: int, as_name: str | None, note: s
     Example:
         moderator review reject 3 --note "a customer quoting the scam to warn others"
     """
-    with open_store(load_settings(ctx)) as store:
+    with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         try:
             review.reject(store, item_id, reviewer_name(as_name), note)
         except ModeratorError as e:

@@ -38,7 +38,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         moderator scan --html --column id=COMMENT_ID --column text=CONTENT \\
             --column author_name=AUTHOR Youtube01-Psy.csv
     """
-    settings = load_settings(ctx)
+    settings = load_settings(ctx, connect=False)  # scan touches no platform
     mapping = {}
     for item in columns:
         field, sep, column = item.partition("=")

@@ -28,7 +28,7 @@ def stats(ctx: click.Context, since: str, as_json: bool) -> None:
         moderator stats --since 7d
     """
     age = parse_age(since, "--since")
-    with open_store(load_settings(ctx)) as store:
+    with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         rows = store.rule_verdicts(now() - age if age else None)
     for row in rows:
         judged = row["confirmed"] + row["wrong"]
