@@ -69,7 +69,10 @@ _PLATFORM_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be"
 @dataclass(frozen=True, slots=True)
 class YouTubeOptions:
     channel_id: str
-    lookback_days: float = 30.0  # the first poll reads threads this old
+    # The first poll reads threads this old. Short: a fetch delivers only once it has read
+    # everything, so one that needs more than a day's quota would never finish; older
+    # comments are a backfill's job (``moderator backfill --since``), in ranges that fit.
+    lookback_days: float = 2.0
     reply_window_days: float = 2.0  # threads this young are re-read for new replies
     page_size: int = PAGE_MAX
     daily_budget: int = 10_000  # quota units this account may spend a Pacific day
@@ -140,7 +143,7 @@ class YouTubeConnector:
             r.problem("token_uri", f"expected an http(s) URL, got {token_uri!r}")
         options = YouTubeOptions(
             channel_id=channel or "",
-            lookback_days=r.number("lookback_days", 30.0, minimum=0.01),
+            lookback_days=r.number("lookback_days", 2.0, minimum=0.01),
             reply_window_days=r.number("reply_window_days", 2.0, minimum=0),
             page_size=page_size,
             daily_budget=r.number("daily_budget", 10_000, minimum=10, integer=True),

@@ -128,8 +128,10 @@ def test_backfill_date_range_and_lookback(fake):
     old = fake.add_comment("ancient", author="alice", when=base - timedelta(days=40))
     since, until = base + timedelta(minutes=100), base + timedelta(minutes=200)
     assert [c.id for c in read(connect(fake), since=since, until=until)[0]] == ids[10:20]
-    everything = [c.id for c in read(connect(fake))[0]]
-    assert everything == ids and old not in everything  # beyond lookback_days (30)
+    everything = [c.id for c in read(connect(fake, lookback_days=30))[0]]
+    assert everything == ids and old not in everything  # beyond lookback_days
+    first_poll = [c.id for c in read(connect(fake))[0]]  # the default: two days back
+    assert first_poll == [] and len(read(connect(fake), since=base)[0]) == 30
 
 
 def test_actions_set_the_moderation_status(fake):
