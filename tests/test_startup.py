@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("rules.charter", "rules.links", "rules.impersonation", "rules.custom", "praw",
+HEAVY = ("rules.charter", "rules.links", "rules.impersonation", "rules.custom", "numpy", "praw",
          "tweepy", "facebook", "googleapiclient", "atproto", "mastodon", "apscheduler")
 
 PROBE = """

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import sqlite_utils
+from moderator.store.sqlite import sqlite_utils
 
 from moderator.errors import StoreError
 from moderator.store.schema import migrations

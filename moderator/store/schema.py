@@ -7,7 +7,7 @@ rules' memory (``history``). A schema change is a new migration at the end, neve
 
 from __future__ import annotations
 
-import sqlite_utils
+from moderator.store.sqlite import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("moderator")
