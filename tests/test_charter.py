@@ -167,15 +167,14 @@ def test_spam_model_is_small_and_not_a_pickle():
     assert scores[0] > 0.9 > 0.5 > scores[1]
 
 
-def test_hostile_batch_is_bounded():
-    import time
+def test_hostile_batch_is_judged_item_by_item():
+    # How long this takes is measured in bench/hostile.py; here, what it finds.
     r = rule()
     batch = [comment(0, "a" * 1_000_000), comment(1, "ｆｕｃｋ " * 200_000),
              comment(2, "\u0301" * 500_000), comment(3, "Ωmega мир 世界 🙂 " * 10_000), comment(4, "")]
-    start = time.perf_counter()
     out = r.check_batch(batch)
-    assert len(out) == 5 and out[4] == []
-    assert time.perf_counter() - start < 15
+    assert [rules_of(findings) for findings in out] == [
+        [], ["charter.offensive", "charter.terms"], [], [], []]
 
 
 def test_profanity_model_is_bundled_and_batched():

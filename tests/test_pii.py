@@ -1,5 +1,3 @@
-import time
-
 from rules.charter.pii import PiiOptions, allow_key, find_pii
 from tests.pii_labeled import STAFF, load, score
 
@@ -58,11 +56,12 @@ def test_look_alikes_are_not_personal_data():
         assert kinds(text) == [], text
 
 
-def test_hostile_input_is_bounded():
+def test_hostile_input_finds_nothing_and_real_data_around_it_still_counts():
+    # How long this takes is measured in bench/hostile.py; here, what it finds.
     text = ("4242 " * 50_000) + ("a@" * 100_000) + ("1-" * 100_000)
-    start = time.perf_counter()
-    find_pii(text, PiiOptions(staff=STAFF))
-    assert time.perf_counter() - start < 10
+    assert find_pii(text, PiiOptions(staff=STAFF)) == []
+    [hit] = find_pii("mail john.doe@example.com " + text[-20_000:], PiiOptions(staff=STAFF))
+    assert hit.kind == "email"
 
 
 def test_labeled_set_precision_and_recall():
