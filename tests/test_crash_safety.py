@@ -4,9 +4,12 @@ every planned action eventually done.
 
 The platform is pluggable (see daemon_platforms.py): the file connector, and the fake Reddit,
 X and Graph API servers (Facebook, Instagram) running in this process on 127.0.0.1, which the
-daemon subprocess reaches through each account's ``api_base``. CI budget: about 8 s per
-platform (7 kills at random moments, more until three landed mid-work, then one run to
-completion). For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``.
+daemon subprocess reaches through each account's ``api_base``. Each kill is timed from the
+daemon's readiness ("daemon started" in its log), not from its launch: starting takes seconds
+on a loaded machine, and a kill before it would test nothing. 7 kills at random moments, more
+until three landed mid-work (the daemon had recorded some comments and had more to do), then
+one run to completion. For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``
+or bench/crash_soak.py.
 """
 
 from __future__ import annotations
@@ -24,17 +27,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from daemon_platforms import (DELETE_WORDS, HIDE_WORDS, PLATFORMS,  # noqa: E402
-                              FilePlatform, make_comments, query, start_daemon, write_config)
+                              FilePlatform, make_comments, query, start_daemon, wait_started,
+                              write_config)
 
 KILLS = int(os.environ.get("CRASH_KILLS", 7))  # per platform (more until 3 landed mid-work)
-KILL_PHASE_SECONDS = 2 * KILLS  # a bound in case starts are slow (a loaded CI machine)
-FINAL_PHASE_SECONDS = 25
+MIN_MID_WORK = 3
+MAX_STARTS = 4 * KILLS  # a bound: a daemon that never gets to work fails the test
+READY_TIMEOUT = 120  # seconds to import and open the store; generous for a loaded machine
+FINAL_PHASE_SECONDS = 180  # to finish everything left; the loop ends as soon as it has
 INITIAL_COMMENTS = {"file": 1200}  # per account; the HTTP fakes take 600 (a round trip each)
 SEED = int(time.time())  # a different schedule of kills each run; printed on failure
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(60 + 3 * KILLS)
+@pytest.mark.timeout(600 + 30 * KILLS)
 @pytest.mark.parametrize("platform_name", sorted(PLATFORMS))
 def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Path,
                                                                    platform_name: str) -> None:
@@ -62,26 +68,24 @@ def check_kill_9(tmp_path: Path, platform) -> None:
 
     environ = platform.environ()
     kills, mid_work = 0, 0
-    deadline = time.monotonic() + KILL_PHASE_SECONDS
-    while (kills < KILLS or mid_work < 3) and time.monotonic() < deadline:
+    while (kills < KILLS or mid_work < MIN_MID_WORK) and kills < MAX_STARTS:
+        before, starts = recorded_count(db), started_count(log)
         proc = start_daemon(config, log, environ=environ)
-        time.sleep(rng.uniform(0.3, 1.5))
+        wait_started(log, starts, timeout=READY_TIMEOUT)
+        time.sleep(rng.uniform(0.0, 0.6))
         post(rng.choice(list(accounts)), rng.randint(100, 400))  # comments keep arriving
         time.sleep(rng.uniform(0.0, 0.25))
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
         kills += 1
-        if "daemon started" in log.read_text():  # the schema exists
-            recorded = query(db, "SELECT count(*) FROM comments")[0][0]
-            mid_work += 0 < recorded < sum(len(v) for v in posted.values())
+        # Mid-work: this life recorded something and left work for the next one.
+        mid_work += before < recorded_count(db) < sum(len(v) for v in posted.values())
 
     # The last start runs to completion and must stop cleanly on SIGTERM.
-    starts = log.read_text().count("daemon started")
+    starts = started_count(log)
     proc = start_daemon(config, log, environ=environ)
     total = sum(len(v) for v in posted.values())
-    deadline = time.monotonic() + 10
-    while log.read_text().count("daemon started") == starts and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_started(log, starts, timeout=READY_TIMEOUT)
     deadline = time.monotonic() + FINAL_PHASE_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.3)
@@ -92,12 +96,10 @@ def check_kill_9(tmp_path: Path, platform) -> None:
         if recorded == total and pending == 0:
             break
     proc.send_signal(signal.SIGTERM)
-    started = time.monotonic()
-    assert proc.wait(timeout=10) == 0, log.read_text()[-3000:]
-    assert time.monotonic() - started < 5
+    assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
 
     where = f"({platform.name}, seed {SEED}, {kills} kills, {mid_work} mid-work; log {log})"
-    assert kills >= 5 and mid_work >= 3, where
+    assert kills >= KILLS and mid_work >= MIN_MID_WORK, where
 
     # Every comment recorded exactly once (the primary key makes "twice" impossible; the
     # count and the set together show none was lost and nothing extra appeared).
@@ -111,10 +113,11 @@ def check_kill_9(tmp_path: Path, platform) -> None:
     seen = platform.seen_actions()
     repeats = [k for k, n in Counter(seen).items() if n > 1]
     assert not repeats, f"{where}: carried out twice: {repeats[:5]}"
-    # A call repeated without effect (the platform acted, the kill came before "done" was
-    # logged) can happen at most once per account per kill; any more means the log check
-    # before each action is not working.
-    assert platform.repeat_calls() <= kills * len(accounts), \
+    # No call repeated either: before re-sending an action a kill left planned, the daemon
+    # asks the platform, which shows it applied. X alone cannot tell (its API does not show
+    # whether a reply is hidden): there a repeat, a no-op for X, is allowed once per kill.
+    allowed = kills * len(accounts) if platform.name == "x" else 0
+    assert platform.repeat_calls() <= allowed, \
         f"{where}: {platform.repeat_calls()} calls repeated"
 
     # The log agrees: at most one 'done' per action and comment...
@@ -141,24 +144,31 @@ def check_kill_9(tmp_path: Path, platform) -> None:
     assert set(seen) == expected, where
 
 
+def started_count(log: Path) -> int:
+    """How many times the daemon logged its readiness so far."""
+    return log.read_text().count("daemon started") if log.exists() else 0
+
+
+def recorded_count(db: Path) -> int:
+    return query(db, "SELECT count(*) FROM comments")[0][0] if db.exists() else 0
+
+
 def test_second_daemon_on_the_same_database_is_refused(tmp_path: Path) -> None:
     platform = FilePlatform(tmp_path)
     config = write_config(tmp_path, platform, {"acme-a": "enforce"}, poll_every=5)
     log = tmp_path / "daemon.log"
     first = start_daemon(config, log)
     try:
-        deadline = time.monotonic() + 10
-        while "daemon started" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_started(log, timeout=READY_TIMEOUT)
         second = subprocess.run(
             [sys.executable, "-m", "moderator", "--config", str(config), "run"],
-            capture_output=True, text=True, timeout=20, env=__import__("daemon_platforms").env())
+            capture_output=True, text=True, timeout=READY_TIMEOUT, env=__import__("daemon_platforms").env())
         assert second.returncode == 78
         assert "moderator.db.lock" in second.stderr
         assert f"pid {first.pid}" in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
-        assert first.wait(timeout=10) == 0
+        assert first.wait(timeout=60) == 0
 
 
 def test_a_line_being_written_is_left_for_the_next_poll(tmp_path: Path) -> None:
@@ -180,7 +190,7 @@ def test_a_line_being_written_is_left_for_the_next_poll(tmp_path: Path) -> None:
 def test_hiding_twice_reaches_the_platform_once(tmp_path: Path) -> None:
     """The file platform behaves like a real one: hiding a hidden comment changes nothing."""
     from connectors.file import FileConnector, FileOptions
-    from moderator.models import Comment
+    from moderator.models import Action, Comment
 
     platform = FilePlatform(tmp_path, latency=0)
     connector = FileConnector("acme", FileOptions(path=tmp_path / "c.jsonl",
@@ -194,3 +204,7 @@ def test_hiding_twice_reaches_the_platform_once(tmp_path: Path) -> None:
     connector.delete(comment)
     connector.hide(comment)
     assert [a for _, _, a in platform.seen_actions()] == ["hide", "unhide", "hide", "delete"]
+    assert platform.repeat_calls() == 3  # the second hide, the second delete, the last hide
+    state = connector.moderation_state(comment)
+    assert (state.hidden, state.deleted) == (True, True)
+    assert connector.moderation_state(Comment("file", "acme", "8", "y")).shows(Action.HIDE) is False
