@@ -12,10 +12,29 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Protocol, runtime_checkable
 
 # Capabilities is a domain type (the policy reads it); connectors import it from here too.
-from moderator.models import Capabilities, Comment
+from moderator.models import Action, Capabilities, Comment
 
 if TYPE_CHECKING:
     from moderator.config import AccountSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """A comment's moderation state as the platform reports it; None where it cannot tell.
+
+    Asked before re-sending an action that a crash left planned: the platform may have applied
+    it just before the crash, and a second request would repeat it."""
+
+    hidden: bool | None = None  # out of public view, reversibly (Reddit: removed)
+    deleted: bool | None = None  # gone (Reddit: removed as spam; elsewhere: not found)
+
+    def shows(self, action: Action) -> bool:
+        """Whether ``action`` is known to be in effect already."""
+        if action is Action.HIDE:
+            return bool(self.hidden or self.deleted)
+        if action is Action.DELETE:
+            return bool(self.deleted)
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +68,11 @@ class Connector(Protocol):
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
         """New comments after ``cursor`` (or within since/until for a backfill), oldest first."""
+        ...
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """What the platform shows of the comment now (hidden, removed, gone). Raises
+        ConnectorError when it cannot be asked; fields it cannot tell stay None."""
         ...
 
     def hide(self, comment: Comment) -> None: ...

@@ -40,6 +40,7 @@ class FacebookConnector(GraphConnector):
     platform: ClassVar[str] = "facebook"
     parent_kind: ClassVar[str] = "post"
     hidden_field: ClassVar[str] = "is_hidden"
+    hidden_read_field: ClassVar[str] = "is_hidden"
     token_needs: ClassVar[str] = "a Page access token is required"
     no_ban: ClassVar[str] = "banning is not supported for Facebook Pages"
     options: FacebookOptions

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
-from connectors.base import Batch, Capabilities
+from connectors.base import Batch, Capabilities, ItemState
 from connectors.file_records import (COLUMN_KEYS, BadRecord, clean_html, comment_from_record,
                                      parse_datetime, read_records)
 from moderator.errors import ConnectorError, InputError, UnsupportedAction
@@ -124,9 +124,10 @@ class FileConnector:
             yield Batch(tuple(batch), str(max(position, done)), skipped)
 
     def _append_action(self, action: str, comment: Comment) -> None:
-        """Append the action unless it is already in effect, as a platform would: hiding a
-        hidden comment or deleting a deleted one changes nothing. This is what makes a
-        replay after a crash (action carried out, not yet logged) harmless."""
+        """Send the action to the "platform": the actions file is its request log. Like a real
+        platform, hiding a hidden comment or deleting a deleted one changes nothing; such a
+        request is still written, marked ``"repeat": true``, so that repeats can be counted
+        (a tool applying the file skips those lines)."""
         if self.options.actions_file is None:
             raise InputError(f"file {self.account}: no actions_file configured; cannot {action}")
         if self.options.latency:
@@ -142,14 +143,27 @@ class FileConnector:
         with self.options.actions_file.open("a+", encoding="utf-8") as out:
             fcntl.flock(out, fcntl.LOCK_EX)  # the daemon and a reviewer's CLI may both act
             out.seek(0)
-            state = _state_of(out, self.account, comment.id)
-            if _in_effect(action, state):
+            repeat = _in_effect(action, _state_of(out, self.account, comment.id))
+            if repeat:
                 logger.debug("file %s: %s %s already in effect", self.account, action, comment.id)
-                return
             out.seek(0, 2)
             out.write(json.dumps({"action": action, "platform": comment.platform,
-                                  "account": self.account, "id": comment.id}) + "\n")
+                                  "account": self.account, "id": comment.id,
+                                  **({"repeat": True} if repeat else {})}) + "\n")
             out.flush()
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """Hidden or deleted as the actions file says; a file without one acts on nothing."""
+        path = self.options.actions_file
+        if path is None or not path.exists():
+            return ItemState(hidden=False, deleted=False)
+        try:
+            with path.open(encoding="utf-8") as lines:
+                fcntl.flock(lines, fcntl.LOCK_SH)
+                state = _state_of(lines, self.account, comment.id)
+        except OSError as e:
+            raise ConnectorError(f"file {self.account}: cannot read {path}: {e.strerror}") from None
+        return ItemState(hidden="hidden" in state, deleted="deleted" in state)
 
     def hide(self, comment: Comment) -> None:
         self._append_action("hide", comment)
@@ -175,7 +189,8 @@ def _state_of(lines: Any, account: str, comment_id: str) -> set[str]:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a torn line from a crash mid-write
-        if record.get("id") != comment_id or record.get("account") != account:
+        if (record.get("id") != comment_id or record.get("account") != account
+                or record.get("repeat")):
             continue
         action = record.get("action")
         if action == "hide":

@@ -232,7 +232,7 @@ class GraphClient:
         verb = "hide" if hidden else "unhide"
         try:
             result = self.post(node, f"{verb} {node}", **{field: "true" if hidden else "false"})
-        except _MissingObject:
+        except MissingObject:
             if hidden:
                 return False
             raise
@@ -245,7 +245,7 @@ class GraphClient:
         path = f"{self.sdk.version}/{node}"
         try:
             self._call(lambda: self.sdk.request(path, method="DELETE"), f"{self.where}: {what}")
-        except _MissingObject:
+        except MissingObject:
             return False
         return True
 
@@ -328,7 +328,7 @@ class GraphClient:
         if code in THROTTLE_CODES or status == 429:
             return RateLimited(f"rate limited{detail}", retry_after_from(headers))
         if code == 100 and subcode == MISSING_OBJECT_SUBCODE:
-            return _MissingObject(f"object does not exist{detail}")
+            return MissingObject(f"object does not exist{detail}")
         if code in TRANSIENT_CODES or (error and error.get("is_transient")) or \
                 (status is not None and status >= 500):
             return TransientError(f"server error{f' {status}' if status else ''}{detail}")
@@ -340,7 +340,7 @@ class GraphClient:
         return redact(text, self._token)
 
 
-class _MissingObject(ConnectorError):
+class MissingObject(ConnectorError):
     """The object was deleted already (or never existed): success for a delete."""
 
 

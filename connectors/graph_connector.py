@@ -10,8 +10,8 @@ import time
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
-from connectors.base import Capabilities
-from connectors.graph import GraphClient, id_of
+from connectors.base import Capabilities, ItemState
+from connectors.graph import GraphClient, MissingObject, id_of
 from connectors.retry import RetryPolicy
 from connectors.watermark import parse_time
 from moderator.errors import ConfigError, UnsupportedAction
@@ -25,6 +25,7 @@ class GraphConnector:
     capabilities = Capabilities(hide=True, delete=True)
     parent_kind: ClassVar[str]  # what comments hang under: "post", "media"
     hidden_field: ClassVar[str]  # the comment field hide and unhide set
+    hidden_read_field: ClassVar[str]  # the comment field that shows it (Facebook is_hidden)
     token_needs: ClassVar[str]  # the missing-token error's request
     no_ban: ClassVar[str]  # why ban is refused
 
@@ -80,6 +81,15 @@ class GraphConnector:
         raise NotImplementedError
 
     # -- acting ----------------------------------------------------------------------------
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """The comment's hidden field; a comment the API no longer finds is gone."""
+        try:
+            found = self.client.get(comment.id, fields=self.hidden_read_field)
+        except MissingObject:
+            return ItemState(hidden=True, deleted=True)
+        hidden = found.get(self.hidden_read_field)
+        return ItemState(hidden=hidden if isinstance(hidden, bool) else None, deleted=False)
 
     def hide(self, comment: Comment) -> None:
         if not self.client.set_hidden(comment.id, self.hidden_field, True):

@@ -39,6 +39,7 @@ class InstagramConnector(GraphConnector):
     platform: ClassVar[str] = "instagram"
     parent_kind: ClassVar[str] = "media"
     hidden_field: ClassVar[str] = "hide"
+    hidden_read_field: ClassVar[str] = "hidden"
     token_needs: ClassVar[str] = "an access token with instagram_manage_comments is required"
     no_ban: ClassVar[str] = "banning is not supported on Instagram"
     options: InstagramOptions

@@ -31,7 +31,7 @@ from praw.endpoints import API_PATH
 from praw.exceptions import PRAWException, RedditAPIException
 from requests.adapters import HTTPAdapter
 
-from connectors.base import Batch, Capabilities
+from connectors.base import Batch, Capabilities, ItemState
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
@@ -451,6 +451,18 @@ class RedditConnector:
     # -- actions ---------------------------------------------------------------------------------
     def _comment(self, comment: Comment) -> Any:
         return self.reddit.comment(id=comment.id.removeprefix("t1_"))
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """``removed`` and ``spam`` as /api/info shows them to a moderator; a comment it no
+        longer returns is gone."""
+        fullname = "t1_" + comment.id.removeprefix("t1_")
+        found = self._call(f"state of {comment.id}",
+                           lambda: list(self.reddit.info(fullnames=[fullname])))
+        if not found:
+            return ItemState(hidden=True, deleted=True)
+        data = vars(found[0])
+        spam = bool(data.get("spam"))
+        return ItemState(hidden=bool(data.get("removed")) or spam, deleted=spam)
 
     def hide(self, comment: Comment) -> None:
         """Remove (reversible with approve); Reddit's "hide" for moderators."""

@@ -34,7 +34,7 @@ import tweepy
 from oauthlib.oauth1.rfc5849 import signature
 from requests.adapters import HTTPAdapter
 
-from connectors.base import Batch, Capabilities
+from connectors.base import Batch, Capabilities, ItemState
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
@@ -386,6 +386,14 @@ class XConnector:
             yield Batch((), _encode(state), 0)
 
     # -- actions ---------------------------------------------------------------------------------
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """Whether the post still exists; whether it is hidden, the API does not show (hiding
+        a hidden reply again is a documented no-op there)."""
+        found = self._call(f"state of {comment.id}",
+                           lambda: self.client.get_tweet(comment.id, user_auth=False))
+        data = found.get("data") if isinstance(found, Mapping) else None  # the client returns dicts
+        return ItemState(hidden=None, deleted=data is None)
+
     def hide(self, comment: Comment) -> None:
         # 403: not a reply in the account's own conversations (a standalone mention).
         self._call(f"hide {comment.id}", lambda: self.client.hide_reply(comment.id,

@@ -22,12 +22,17 @@ UNDO = {Action.HIDE: "unhide", Action.DELETE: "restore"}
 
 
 def carry_out(store: Store, connector: Connector, comment: Comment, action: Action, *,
-              rule_version: str | None = None, actor: str = "moderator") -> ActionResult:
+              rule_version: str | None = None, actor: str = "moderator",
+              resumed: bool = False) -> ActionResult:
+    """``resumed``: the action was left planned by an earlier pass (a crash, or a failure);
+    the platform may have applied it already, so its state is asked first."""
     where = f"{comment.platform} {comment.account} {comment.id}"
     status, detail = ActionStatus.FAILED, ""
     try:
         if store.action_done(comment, action):
             status, detail = ActionStatus.SKIPPED, "already done"
+        elif resumed and _platform_shows(connector, comment, action, where):
+            status, detail = ActionStatus.DONE, "already in effect on the platform"
         else:
             method = {Action.HIDE: "hide", Action.DELETE: "delete", Action.BAN: "ban"}.get(action)
             if method is None:
@@ -50,6 +55,20 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
         extra={"platform": comment.platform, "account": comment.account,
                "comment_id": comment.id, "action": action.value, "status": status.value})
     return ActionResult(comment.uid, action, status, detail)
+
+
+def _platform_shows(connector: Connector, comment: Comment, action: Action, where: str) -> bool:
+    """Whether the platform shows the action in effect; when it cannot be asked, False (the
+    action is sent, and a platform treats a repeat as a no-op)."""
+    ask = getattr(connector, "moderation_state", None)
+    if not callable(ask):
+        return False
+    try:
+        return ask(comment).shows(action)
+    except ConnectorError as e:
+        logger.info("%s: could not read its state before resuming %s (%s)", where,
+                    action.value, e)
+        return False
 
 
 def undo(store: Store, connector: Connector, comment: Comment, action: Action, *,

@@ -103,7 +103,7 @@ def _resume_planned(store: Store, connector: Connector, account: AccountSettings
                     planned.action.value, planned.comment.id)
         _count(summary, actions.carry_out(store, connector, planned.comment, planned.action,
                                           rule_version=planned.rule_version,
-                                          actor=planned.actor))
+                                          actor=planned.actor, resumed=True))
 
 
 def _judge_and_apply(settings: Settings, account: AccountSettings, connector: Connector,

@@ -9,8 +9,9 @@ account, running in the test process on 127.0.0.1 while the daemon runs as a sub
 
 "Applied" means in effect: like the real platforms, hiding a hidden comment or removing a
 removed one succeeds and changes nothing, so such repeats are counted apart (``repeat_calls``).
-A daemon killed after the platform acted but before it logged "done" repeats that one call on
-restart; the log check keeps every other call from being repeated.
+A daemon killed after the platform acted but before it logged "done" asks the platform for the
+comment's state before sending the action again (``Connector.moderation_state``), so no call is
+repeated where the platform can tell (X cannot: its API does not show whether a reply is hidden).
 """
 
 from __future__ import annotations
@@ -93,20 +94,24 @@ class FilePlatform:
             os.close(fd)
         return [r["id"] for r in records]
 
-    def seen_actions(self) -> list[tuple[str, str, str]]:
+    def _requests(self) -> list[dict]:
         if not self.actions.exists():
             return []
         out = []
         for line in self.actions.read_text(encoding="utf-8").splitlines():
             try:
-                record = json.loads(line)
+                out.append(json.loads(line))
             except json.JSONDecodeError:
                 continue
-            out.append((record["account"], record["id"], record["action"]))
         return out
 
+    def seen_actions(self) -> list[tuple[str, str, str]]:
+        return [(r["account"], r["id"], r["action"]) for r in self._requests()
+                if not r.get("repeat")]
+
     def repeat_calls(self) -> int:
-        return 0  # the file connector checks its own actions file first
+        """Requests the connector sent although they were in effect already."""
+        return sum(1 for r in self._requests() if r.get("repeat"))
 
     def close(self) -> None:
         pass

@@ -19,7 +19,7 @@ from connectors.base import Batch, Capabilities, Connector
 from connectors.file import FileConnector
 from moderator.config import AccountSettings
 from moderator.errors import AuthFailed, ModeratorError
-from moderator.models import Comment
+from moderator.models import Action, Comment
 from tests.fakes import bluesky as fake_bluesky
 from tests.fakes import mastodon as fake_mastodon
 from tests.fakes import reddit as fake_reddit
@@ -217,6 +217,27 @@ def test_repeating_an_action_is_a_harmless_no_op(kit):
             expected.append((action, comment.id))
     effects = [a for i, a in enumerate(kit.applied()) if i == 0 or kit.applied()[i - 1] != a]
     assert effects == expected
+
+
+def test_moderation_state_shows_what_was_done(kit):
+    """Asked before re-sending an action a crash left planned: an action the platform shows
+    in effect is recorded as done instead of being sent again."""
+    kit.post("target")
+    comment = replace(drain(kit.connector)[0][0], raw=None)  # as read back after a crash
+    if not callable(getattr(kit.connector, "moderation_state", None)):
+        pytest.skip(f"{kit.connector.platform} does not report moderation state yet")
+    state = kit.reopen().moderation_state(comment)
+    assert not state.shows(Action.HIDE) and not state.shows(Action.DELETE)
+    caps = kit.connector.capabilities
+    if caps.hide:
+        kit.connector.hide(comment)
+        state = kit.reopen().moderation_state(comment)
+        # X's API does not show whether a reply is hidden; every other platform does.
+        assert state.shows(Action.HIDE) if kit.connector.platform != "x" else state.hidden is None
+        assert not state.shows(Action.DELETE)
+    if caps.delete:
+        kit.connector.delete(comment)
+        assert kit.reopen().moderation_state(comment).shows(Action.DELETE)
 
 
 def test_declared_ban_is_carried_out(kit):

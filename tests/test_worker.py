@@ -75,6 +75,28 @@ def test_crash_after_commit_before_acting_is_resumed_once(tmp_path, monkeypatch)
     assert store.pending_actions("acct") == []
 
 
+def test_crash_after_the_platform_acted_is_not_sent_again(tmp_path, monkeypatch):
+    """Killed between the platform applying the hide and the log recording it: on restart
+    the platform is asked first, and the hide is recorded done without a second request."""
+    settings, account, connector, store = setup(tmp_path, [{"id": "1", "text": "free money"}])
+    applied = connector.hide
+
+    def act_then_crash(comment):
+        applied(comment)
+        raise KeyboardInterrupt("killed before the log said done")
+
+    monkeypatch.setattr(connector, "hide", act_then_crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_account(settings, account, connector, store)
+    monkeypatch.undo()
+    run_account(settings, account, FileConnector.open(account, {}), store)  # the restart
+    assert [(a["action"], a["id"], a.get("repeat")) for a in carried_out(tmp_path)] == [
+        ("hide", "1", None)]  # one request, no repeat
+    done = [a for a in store.actions_for("file:acct:1") if a["status"] == "done"]
+    assert len(done) == 1 and "already in effect" in done[0]["detail"]
+    assert store.pending_actions("acct") == []
+
+
 def test_crash_before_commit_replays_the_batch(tmp_path, monkeypatch):
     settings, account, connector, store = setup(tmp_path, [{"id": "1", "text": "free money"},
                                                            {"id": "2", "text": "hello"}])

@@ -281,6 +281,9 @@ class FakeX(FakeServer):
                                         self.tweets[t])], request, "tweets")
         if path == "/2/tweets/search/recent" and request.method == "GET":
             return self._search(request)
+        m = re.fullmatch(r"/2/tweets/(\d+)", path)
+        if m and request.method == "GET":
+            return self._lookup(m.group(1), request)
         m = re.fullmatch(r"/2/tweets/(\d+)/hidden", path)
         if m and request.method == "PUT":
             return self._hide(m.group(1), bool(request.json().get("hidden")))
@@ -308,6 +311,17 @@ class FakeX(FakeServer):
         ids = [t for t in self.order if self.tweets[t]["conversation_id"] in conversations
                and self.tweets[t]["author_id"] not in excluded]
         return self._page(ids, request, "search")
+
+    def _lookup(self, tid: str, request: Request) -> Reply:
+        """GET /2/tweets/:id: a missing post is a 200 with only ``errors`` (the API's shape)."""
+        if tid not in self.tweets:
+            return Reply(200, {"errors": [{
+                "value": tid, "detail": f"Could not find tweet with id: [{tid}].",
+                "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
+                "resource_id": tid, "type": "https://api.twitter.com/2/problems/resource-not-found"}]},
+                self._limit_headers())
+        fields = set((request.query.get("tweet.fields") or "").split(","))
+        return Reply(200, {"data": self._render(tid, fields)}, self._limit_headers())
 
     def _hide(self, tid: str, hidden: bool) -> Reply:
         tweet = self.tweets.get(tid)
