@@ -10,12 +10,14 @@ platform's client library.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from moderator import __version__
 from moderator.cli.config_option import CONFIG_HELP, accept_config_anywhere, set_config_file
 from moderator.cli.logs import setup_logging
+from moderator.terminal import protect_terminal
 
 __all__ = ["main", "setup_logging"]
 
@@ -65,5 +67,7 @@ def main(ctx: click.Context, config_file: str | None, log_level: str, log_format
     Try it on the bundled sample data (no credentials needed):
         moderator demo
     """
+    # Before logging takes stderr: no comment text reaches a terminal unclean.
+    sys.stdout, sys.stderr = protect_terminal(sys.stdout), protect_terminal(sys.stderr)
     setup_logging(log_level, log_format)
     set_config_file(ctx, config_file)

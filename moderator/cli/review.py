@@ -10,7 +10,13 @@ from moderator.cli.common import load_settings, open_store, parse_age, reviewer_
 from moderator.errors import ModeratorError
 from moderator.render import defang_text, defang_value, one_line
 from moderator.store import now
+from moderator.terminal import terminal_text
 from moderator.worker import open_connector
+
+
+def say(text: str) -> None:
+    """Echo a line built from comment data: escape sequences and bidi controls removed."""
+    click.echo(terminal_text(text))
 
 
 @click.group("review")
@@ -53,7 +59,7 @@ def review_list(ctx: click.Context, account: str | None, rule: str | None,
     rows = [[i["id"], i["account"], i["created_at"][:16], i["status"], i["proposed_action"],
              i["severity"], i["rules"], one_line(i["author_handle"] or i["author_name"] or "", 20),
              one_line(defang_text(i["text"]), 50)] for i in items]
-    click.echo(tabulate(rows, headers=["id", "account", "queued", "status", "proposes",
+    say(tabulate(rows, headers=["id", "account", "queued", "status", "proposes",
                                        "severity", "rules", "author", "text"]))
 
 
@@ -76,27 +82,27 @@ def review_show(ctx: click.Context, item_id: int) -> None:
             raise click.ClickException(str(e)) from None
         findings = store.findings_for(item["comment_uid"])
         trail = store.actions_for(item["comment_uid"])
-    click.echo(f"Item {item['id']} [{item['status']}] {item['account']} "
+    say(f"Item {item['id']} [{item['status']}] {item['account']} "
                f"({item['platform']}) comment {item['comment_id']}")
-    click.echo(f"Author:   {item['author_handle'] or '-'} / {item['author_name'] or '-'}")
-    click.echo(f"Proposes: {item['proposed_action']} ({item['severity']}): {item['reason']}")
+    say(f"Author:   {item['author_handle'] or '-'} / {item['author_name'] or '-'}")
+    say(f"Proposes: {item['proposed_action']} ({item['severity']}): {item['reason']}")
     if item["status"] == "pending" and item.get("first_reviewer"):
-        click.echo(f"Approved by {item['first_reviewer']}; waiting for a second reviewer")
+        say(f"Approved by {item['first_reviewer']}; waiting for a second reviewer")
     elif item["status"] != "pending":
         note = f": {item['note']}" if item["note"] else ""
-        click.echo(f"Verdict:  {item['status']} by {item['reviewer']} at "
+        say(f"Verdict:  {item['status']} by {item['reviewer']} at "
                    f"{(item['resolved_at'] or '')[:19]}{note}")
     if item["permalink"]:
-        click.echo(f"Link:     {defang_text(item['permalink'])}")
-    click.echo("Text:\n  " + defang_text(item["text"]).replace("\n", "\n  "))
-    click.echo("Findings:")
+        say(f"Link:     {defang_text(item['permalink'])}")
+    say("Text:\n  " + defang_text(item["text"]).replace("\n", "\n  "))
+    say("Findings:")
     for f in findings:
-        click.echo(f"  - {f['rule']} [{f['severity']}] {f['reason']}")
+        say(f"  - {f['rule']} [{f['severity']}] {f['reason']}")
         for key, value in f["evidence"].items():
-            click.echo(f"      {key}: {defang_value(value)}")
-    click.echo("Audit trail:")
+            say(f"      {key}: {defang_value(value)}")
+    say("Audit trail:")
     for a in trail:
-        click.echo(f"  {a['at'][:19]} {a['actor']}: {a['action']} {a['status']}"
+        say(f"  {a['at'][:19]} {a['actor']}: {a['action']} {a['status']}"
                    f"{' (dry-run)' if a['dry_run'] else ''} {a['detail']}")
 
 
