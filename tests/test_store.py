@@ -44,7 +44,7 @@ def test_schema_wal_and_migrations_are_applied_once(tmp_path):
 def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("these are my notes, not a database\n" * 100)
-    with pytest.raises(StoreError, match="notes.db: cannot use as the database"):
+    with pytest.raises(StoreError, match="notes.db: not a SQLite database"):
         Store(path)
     assert path.read_text().startswith("these are my notes")  # nothing overwritten
 

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from moderator.store.sqlite import sqlite_utils
 
 from moderator.errors import StoreError
+from moderator.store.foreign import refuse_foreign
 from moderator.store.schema import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -18,6 +19,7 @@ BUSY_TIMEOUT_MS = 10_000
 class StoreBase:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        refuse_foreign(self.path)
         try:
             conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)
@@ -27,6 +29,9 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys = ON")
             self.db = sqlite_utils.Database(conn)
             migrations.apply(self.db)
+        except sqlite3.OperationalError as e:  # cannot open or write: the place, not the file
+            raise StoreError(f"{self.path}: cannot open the database ({e}); check that its "
+                             "folder exists and is writable") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot use as the database ({e}); "
                              "is it a SQLite file from Moderator?") from None
