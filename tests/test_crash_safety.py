@@ -8,7 +8,7 @@ daemon subprocess reaches through each account's ``api_base``. Each kill is time
 daemon's readiness ("daemon started" in its log), not from its launch: starting takes seconds
 on a loaded machine, and a kill before it would test nothing. 7 kills at random moments, more
 until three landed mid-work (the daemon had recorded some comments and had more to do), then
-one run to completion. For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``
+one run to completion. Each kill comes at a random moment after the life's first commit. For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``
 or bench/crash_soak.py.
 """
 
@@ -72,9 +72,11 @@ def check_kill_9(tmp_path: Path, platform) -> None:
         before, starts = recorded_count(db), started_count(log)
         proc = start_daemon(config, log, environ=environ)
         wait_started(log, starts, timeout=READY_TIMEOUT)
-        time.sleep(rng.uniform(0.0, 0.6))
         post(rng.choice(list(accounts)), rng.randint(100, 400))  # comments keep arriving
-        time.sleep(rng.uniform(0.0, 0.25))
+        # Ready is not yet at work (the first poll still builds the rules): kill at a random
+        # moment after this life recorded its first batch.
+        wait_for(lambda: recorded_count(db) > before, log)
+        time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         kills += 1
@@ -147,6 +149,14 @@ def check_kill_9(tmp_path: Path, platform) -> None:
 def started_count(log: Path) -> int:
     """How many times the daemon logged its readiness so far."""
     return log.read_text().count("daemon started") if log.exists() else 0
+
+
+def wait_for(condition, log: Path, timeout: float = READY_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the daemon did no work: {log.read_text()[-2000:]}")
+        time.sleep(0.02)
 
 
 def recorded_count(db: Path) -> int:
