@@ -70,11 +70,6 @@ class Connector(Protocol):
         """New comments after ``cursor`` (or within since/until for a backfill), oldest first."""
         ...
 
-    def moderation_state(self, comment: Comment) -> ItemState:
-        """What the platform shows of the comment now (hidden, removed, gone). Raises
-        ConnectorError when it cannot be asked; fields it cannot tell stay None."""
-        ...
-
     def hide(self, comment: Comment) -> None: ...
 
     def unhide(self, comment: Comment) -> None: ...
@@ -84,3 +79,9 @@ class Connector(Protocol):
     def ban(self, comment: Comment) -> None:
         """Ban the comment's author from the account's community."""
         ...
+
+    # Optional (the core checks for it), so that a platform can join before it has one:
+    # def moderation_state(self, comment: Comment) -> ItemState:
+    #     """What the platform shows of the comment now (hidden, removed, gone). Raises
+    #     ConnectorError when it cannot be asked; fields it cannot tell stay None. Asked
+    #     before re-sending an action a crash left planned."""
