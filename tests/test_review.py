@@ -185,8 +185,10 @@ def test_a_review_session_next_to_a_running_daemon_never_sees_a_locked_database(
     try:
         wait_started(log)
         outputs, statuses, n = [], [], 300
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:
+        # A number of rounds, not a time: a loaded machine does fewer per second.
+        approvals, rounds = 0, 0
+        while (len(outputs) <= 20 or approvals <= 5) and rounds < 200:
+            rounds += 1
             for name in ("a", "b"):  # the daemon keeps writing
                 platform.post(name, make_comments(rng, n, 40, prefix=f"{name}-"))
             n += 40
@@ -196,10 +198,10 @@ def test_a_review_session_next_to_a_running_daemon_never_sees_a_locked_database(
             if len(ids) >= 2:
                 outputs.append(cli(tmp_path, "review", "show", ids[0]))
                 outputs.append(cli(tmp_path, "review", "approve", ids[0]))
+                approvals += 1
                 outputs.append(cli(tmp_path, "review", "reject", ids[1]))
             statuses.append(cli(tmp_path, "status", "--json"))
             outputs.append(cli(tmp_path, "stats"))
-        assert len(outputs) > 20
         for result in outputs + statuses:
             assert "locked" not in result.output, result.output
             assert result.exception is None or isinstance(result.exception, SystemExit), \
