@@ -16,7 +16,8 @@ from moderator.worker import open_connector, run_account
 @click.command()
 @click.option("--account", "account_names", multiple=True,
               help="Account to backfill (repeatable; default: every enabled account).")
-@click.option("--since", help="Only comments created at or after this date (ISO 8601).")
+@click.option("--since", help="Only comments created at or after this date (ISO 8601, "
+              "yesterday, or an age like 7d).")
 @click.option("--until", help="Only comments created before this date (ISO 8601).")
 @click.pass_context
 def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | None,

@@ -37,26 +37,48 @@ def reviewer_name(explicit: str | None) -> str:
 
 
 def parse_when(value: str | None, option: str) -> datetime | None:
-    """The one date parser of every command: ISO 8601, a date alone, UTC unless it says."""
+    """The one date parser of every command: ISO 8601 or a date alone (UTC unless it says),
+    ``today`` / ``yesterday`` (their midnight, UTC), ``now``, or an age back from now
+    (``90s``, ``30m``, ``2h``, ``7d``)."""
     if value is None:
         return None
+    word = value.strip().lower()
+    midnight = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if word in ("now", "today", "yesterday"):
+        return {"now": datetime.now(timezone.utc), "today": midnight,
+                "yesterday": midnight - timedelta(days=1)}[word]
+    if word[-1:] in AGE_UNITS and _is_number(word[:-1]):
+        return datetime.now(timezone.utc) - _age(word)
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"expected a date like 2026-11-01 or 2026-11-01T08:00Z, "
-                                 f"got {value!r}", param_hint=option) from None
+        raise click.BadParameter(f"expected a date like 2026-11-01, 2026-11-01T08:00Z, "
+                                 f"yesterday or 7d, got {value!r}", param_hint=option) from None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) >= 0
+    except ValueError:
+        return False
+
+
+def _age(value: str) -> timedelta:
+    if value[-1:] in AGE_UNITS:
+        return timedelta(seconds=float(value[:-1]) * AGE_UNITS[value[-1]])
+    return timedelta(seconds=float(value))
 
 
 def parse_age(value: str | None, option: str) -> timedelta | None:
     """'90s', '30m', '2h', '7d' (or a number of seconds) -> timedelta."""
     if value is None:
         return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
-        if value[-1:] in units:
-            return timedelta(seconds=float(value[:-1]) * units[value[-1]])
-        return timedelta(seconds=float(value))
+        return _age(value.strip().lower())
     except ValueError:
         raise click.BadParameter(f"expected an age like 30m, 2h or 7d, got {value!r}",
                                  param_hint=option) from None

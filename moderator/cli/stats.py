@@ -8,13 +8,12 @@ import sys
 import click
 from tabulate import tabulate
 
-from moderator.cli.common import load_settings, open_store, parse_age
-from moderator.store import now
+from moderator.cli.common import load_settings, open_store, parse_when
 
 
 @click.command("stats")
 @click.option("--since", "since", default="30d", show_default=True,
-              help="Only findings newer than this age (e.g. 7d, 12h).")
+              help="Only findings since this date or age (e.g. 7d, 12h, yesterday, 2026-11-01).")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
 @click.pass_context
 def stats(ctx: click.Context, since: str, as_json: bool) -> None:
@@ -27,9 +26,8 @@ def stats(ctx: click.Context, since: str, as_json: bool) -> None:
     Example:
         moderator stats --since 7d
     """
-    age = parse_age(since, "--since")
     with open_store(load_settings(ctx, judge=False, connect=False)) as store:
-        rows = store.rule_verdicts(now() - age if age else None)
+        rows = store.rule_verdicts(parse_when(since, "--since"))
     for row in rows:
         judged = row["confirmed"] + row["wrong"]
         row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
