@@ -11,6 +11,7 @@ import html
 import itertools
 import json
 import re
+import sys
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,16 +116,25 @@ def read_records(path: Path, *, platform: str = "file", account: str = "default"
     Raises InputError only when the file as a whole cannot be read.
     """
     fmt = _detect_format(path, fmt)
+    if str(path) == "-":  # standard input, for shell pipelines
+        yield from _records(sys.stdin.buffer, Path("<stdin>"), fmt, platform, account, columns,
+                            html_text)
+        return
     try:
         handle = path.open("rb")
     except OSError as e:
         raise InputError(f"{path}: cannot open: {e.strerror}") from None
     with handle:
-        lines = _decoded_lines(handle)
-        if fmt == "csv":
-            yield from _read_csv(lines, path, platform, account, columns, html_text)
-        else:
-            yield from _read_jsonl(lines, path, platform, account, html_text)
+        yield from _records(handle, path, fmt, platform, account, columns, html_text)
+
+
+def _records(handle: Any, path: Path, fmt: str, platform: str, account: str,
+             columns: Mapping[str, str] | None, html_text: bool) -> Iterator[Comment | BadRecord]:
+    lines = _decoded_lines(handle)
+    if fmt == "csv":
+        yield from _read_csv(lines, path, platform, account, columns, html_text)
+    else:
+        yield from _read_jsonl(lines, path, platform, account, html_text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ SCAN_BATCH = 500
 
 
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True,
+                                        path_type=Path))
 @click.option("--format", "fmt", default="auto", type=click.Choice(["auto", "jsonl", "csv"]),
               help="Input format (auto: by file extension).")
 @click.option("--html", is_flag=True, help="Text holds HTML (entities, <br />, <a href>).")
@@ -33,7 +34,7 @@ SCAN_BATCH = 500
 @click.pass_context
 def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[str, ...],
          jobs: int | None) -> None:
-    """Judge the comments in FILE and print one JSON verdict per line.
+    """Judge the comments in FILE (``-``: standard input) and print one JSON verdict per line.
 
     Touches no database and no platform. A comment whose account is not configured is judged
     with the default policy. Malformed lines are reported on stderr and skipped.
@@ -42,6 +43,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
     Examples:
         moderator scan comments.jsonl
         moderator scan --jobs 4 comments.jsonl > verdicts.jsonl
+        export-comments | moderator scan - | jq 'select(.decision != "none")'
         moderator scan --html --column id=COMMENT_ID --column text=CONTENT \\
             --column author_name=AUTHOR Youtube01-Psy.csv
     """
