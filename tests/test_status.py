@@ -52,7 +52,7 @@ def status(tmp_path: Path, *args: str):
 def test_status_is_attention_until_every_account_polls(tmp_path: Path) -> None:
     _, settings = setup(tmp_path)
     result = status(tmp_path, "--no-daemon-check")
-    assert result.exit_code == 1 and result.output.count("never polled") == 2
+    assert result.exit_code == 1 and result.output.count("never read successfully") == 2
     poll_all(settings)
     result = status(tmp_path, "--no-daemon-check")
     assert result.exit_code == 0, result.output

@@ -39,7 +39,7 @@ def account_report(settings: config.Settings, store: Store, at: datetime) -> lis
         if account.enabled:
             stale = settings.daemon.stale_after * account.poll_every + settings.daemon.jitter
             if health["last_ok"] is None:
-                attention.append("never polled successfully")
+                attention.append("never read successfully (no poll or backfill)")
             elif (at - health["last_ok"]).total_seconds() > stale:
                 attention.append(f"no successful poll for {_age(health['last_ok'], at)[:-4]}")
             if health["backoff"]:

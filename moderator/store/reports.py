@@ -132,8 +132,9 @@ class Reports(StoreBase):
     def account_health(self, account: str, since: datetime) -> dict[str, Any]:
         """What `moderator status` shows for one account."""
         one = lambda sql, *args: self.db.execute(sql, args).fetchone()  # noqa: E731
-        last_ok = one("SELECT max(finished_at) FROM runs WHERE account = ? AND kind = 'poll' "
-                      "AND status = 'ok'", account)[0]
+        # A successful backfill read the account as well as a poll does.
+        last_ok = one("SELECT max(finished_at) FROM runs WHERE account = ? AND kind IN "
+                      "('poll', 'backfill') AND status = 'ok'", account)[0]
         last = one("SELECT status, message, finished_at FROM runs WHERE account = ? AND "
                    "kind = 'poll' AND status != 'running' ORDER BY id DESC LIMIT 1", account)
         errors = one("SELECT count(*) FROM errors WHERE account = ? AND at >= ?",
