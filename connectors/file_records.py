@@ -93,15 +93,24 @@ def comment_from_record(record: Mapping[str, Any], *, platform: str, account: st
             id=_opt_str(author.get("id")),
             handle=_opt_str(author.get("handle")),
             name=_opt_str(author.get("name")),
-            created_at=parse_datetime(author.get("created_at")),
+            created_at=_date_field(author.get("created_at"), "author.created_at"),
         ),
-        created_at=parse_datetime(record.get("created_at")),
+        created_at=_date_field(record.get("created_at"), "created_at"),
         thread_id=_opt_str(record.get("thread_id")),
         parent_id=_opt_str(record.get("parent_id")),
         permalink=_opt_str(record.get("permalink")),
         links=links,
         raw=record,
     )
+
+
+def _date_field(value: Any, field: str) -> datetime | None:
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError, OSError) as e:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        raise ValueError(f"{field}: not a date ({shown}); expected ISO 8601 or Unix seconds"
+                         if "isoformat" in str(e) else f"{field}: {e}") from None
 
 
 def _opt_str(value: Any) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
-from moderator.errors import RateLimited, TransientError
+from moderator.errors import RateLimited, TransientError, located
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,8 +54,8 @@ def call_with_retry(call: Callable[[], T], *, what: str, policy: RetryPolicy = R
             if attempt == policy.attempts:
                 raise
             wait = policy.backoff(attempt)
-            logger.warning("%s: %s; retrying in %.1fs (attempt %d/%d)",
-                           what, e, wait, attempt, policy.attempts)
+            logger.warning("%s; retrying in %.1fs (attempt %d/%d)",
+                           located(what, e), wait, attempt, policy.attempts)
             sleep(wait)
     raise AssertionError("unreachable")
 

@@ -41,7 +41,7 @@ from connectors.base import Connector
 from moderator import config
 from moderator.config import AccountSettings, Settings
 from moderator.daemon_lock import DaemonLock
-from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited
+from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited, unlocated
 from moderator.pipeline import Pipeline
 from moderator.store import Store, now
 from moderator.worker import PassSummary, open_connector, run_account
@@ -159,7 +159,8 @@ class Daemon:
                             "them.", account.platform, account.name, error, delay)
         else:
             logger.warning("%s %s: backing off %.0fs after %d failure(s): %s",
-                           account.platform, account.name, delay, state.failures, error)
+                           account.platform, account.name, delay, state.failures,
+                           unlocated(f"{account.platform} {account.name}", error))
         try:
             if record:
                 store.record_error(account.name, account.platform, type(error).__name__,

@@ -1,6 +1,19 @@
 """One root exception; every message names where: platform, account, comment id, rule or key."""
 
 
+def located(where: str, error: object) -> str:
+    """``where: message``, saying ``where`` once: connectors already name themselves in their
+    messages (``reddit acme: comments in r/acme: ...``), and a caller adding its own prefix
+    repeated it."""
+    message = str(error)
+    return message if message.startswith(f"{where}:") else f"{where}: {message}"
+
+
+def unlocated(where: str, error: object) -> str:
+    """The message without a leading ``where: ``, for a line that names ``where`` itself."""
+    return str(error).removeprefix(f"{where}: ")
+
+
 class ModeratorError(Exception):
     """Root of every error Moderator raises on purpose."""
 

@@ -21,7 +21,7 @@ from connectors.base import Connector
 from moderator import actions
 from moderator.config import AccountSettings, Secrets, Settings
 from moderator.effects import NO_CURSOR, Brake, apply, plan
-from moderator.errors import ConnectorError
+from moderator.errors import ConnectorError, located
 from moderator.judge import Judge
 from moderator.models import Action, ActionResult, ActionStatus, Comment, Decision, Finding
 from moderator.pipeline import Pipeline
@@ -79,7 +79,7 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
                 break
     except ConnectorError as e:
         summary.error = e
-        logger.error("%s: %s", where, e)
+        logger.error("%s", located(where, e))
         store.record_error(account.name, account.platform, type(e).__name__, str(e),
                            summary.run_id)
     # A daemon must not grow without bound.
