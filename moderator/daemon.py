@@ -27,9 +27,10 @@ import random
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time as clock_time, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -42,6 +43,7 @@ from moderator import config
 from moderator.config import AccountSettings, Settings
 from moderator.daemon_lock import DaemonLock
 from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited, unlocated
+from moderator.overrun import OverrunLog
 from moderator.pipeline import Pipeline
 from moderator.store import Store, now
 from moderator.worker import PassSummary, open_connector, run_account
@@ -97,6 +99,7 @@ class Daemon:
         self._active = _Active()
         self._lock = DaemonLock(settings.lock_path())
         self._scheduler: BackgroundScheduler | None = None
+        self._overruns = OverrunLog()
         self._digest_attempts = 0
         self._digest_lock = threading.Lock()
         self._signals = 0
@@ -108,7 +111,7 @@ class Daemon:
         account, state = self.accounts[name], self.state[name]
         if self.stopping.is_set() or self.clock() < state.next_try:
             return None
-        with self._job():
+        with self._job(), self._overrun_ends(f"poll {name}"):
             store = self._store(f"poll:{name}")
             try:
                 if state.connector is None:
@@ -250,6 +253,7 @@ class Daemon:
             with store.atomic():
                 store.record_event(None, "daemon.started", f"pid {os.getpid()}")
             if schedule:
+                self._overruns.install()
                 self._scheduler = self._build_scheduler()
                 self._scheduler.start()
         except BaseException:
@@ -303,6 +307,7 @@ class Daemon:
         self.stopping.set()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        self._overruns.remove()
         deadline = time.monotonic() + self.settings.daemon.stop_timeout
         with self._active.cond:
             while self._active.count and time.monotonic() < deadline:
@@ -357,6 +362,13 @@ class Daemon:
             if key not in self._stores:
                 self._stores[key] = Store(self.settings.store_path)
             return self._stores[key]
+
+    @contextmanager
+    def _overrun_ends(self, job_name: str) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self._overruns.finished(job_name)
 
     def _job(self) -> "_JobGuard":
         return _JobGuard(self._active)
