@@ -238,7 +238,8 @@ def collect(store: Store, settings: Settings, period: Period,
         domains=_bad_domains(
             store.digest_category_findings("link", period.start, period.end), limit),
         errors=tuple(ErrorLine(_plain(e["account"]), _plain(e["platform"]), _plain(e["kind"]),
-                               e["n"], _when(e["last_at"]), safe_excerpt(e["message"] or "", 300))
+                               e["n"], _when(e["last_at"]),
+                               safe_excerpt(e["message"] or "", 300, keep_ids=True))
                      for e in errors),
         events=tuple(EventLine(_when(e["at"]), _plain(e["account"]), _plain(e["kind"]),
                                safe_excerpt(e["detail"] or "", 300))

@@ -87,11 +87,40 @@ def mask_pii(text: str) -> str:
     return _DIGIT_RUN.sub(_mask_digits, _EMAIL.sub(mask_email, text))
 
 
-def safe_excerpt(text: str, width: int = 240) -> str:
+# Platform object ids in our own error lines: Graph composite ids (page_post), path segments
+# (GET 17841400000000000/comments), and long unseparated runs no phone has (E.164 stops at 15
+# digits) that fail the card checksum.
+_ID = re.compile(r"(?<![\w+])\d{1,25}(?:_\d{1,25})+(?!\w)"
+                 r"|(?<=/)\d{5,25}(?!\w)|(?<![\w+])\d{5,25}(?=/\w)"
+                 r"|(?<![\w+])\d{16,25}(?!\w)")
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = sum(int(d) if i % 2 == 0 else (2 * int(d) if int(d) < 5 else 2 * int(d) - 9)
+                for i, d in enumerate(reversed(digits)))
+    return total % 10 == 0
+
+
+def mask_pii_keeping_ids(text: str) -> str:
+    """mask_pii for our error lines: platform object ids stay readable (an operator needs
+    them), everything between them is masked as usual."""
+    out, last = [], 0
+    for m in _ID.finditer(text):
+        token = m.group(0)
+        if token.isdigit() and len(token) <= 19 and _luhn_valid(token):
+            continue  # could be a card number: masked with the rest
+        out += [mask_pii(text[last:m.start()]), token]
+        last = m.end()
+    out.append(mask_pii(text[last:]))
+    return "".join(out)
+
+
+def safe_excerpt(text: str, width: int = 240, *, keep_ids: bool = False) -> str:
     """Hostile comment text made fit for a person's eyes (plain text; escape it for HTML):
-    invisible characters dropped, personal data masked, links defanged, one bounded line."""
+    invisible characters dropped, personal data masked, links defanged, one bounded line.
+    ``keep_ids``: for our own error lines, which name platform object ids."""
     head = strip_invisible(text[: width * 8])
-    return one_line(defang_text(mask_pii(head)), width)
+    return one_line(defang_text((mask_pii_keeping_ids if keep_ids else mask_pii)(head)), width)
 
 
 def html_text(text: str) -> str:
