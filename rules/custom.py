@@ -217,6 +217,38 @@ def _parse_check(table: Any, path: str) -> CustomCheck:
     )
 
 
+def backtracking_risk(source: str) -> str | None:
+    """Why ``source`` may backtrack catastrophically (a quantified group whose inside is
+    quantified too, like ``(a+)+$``), or None. Matching is time-limited anyway; this is for
+    check-config to warn before a comment makes every match time out."""
+    try:
+        parsed = re._parser.parse(source)  # type: ignore[attr-defined]
+    except (re.error, RecursionError, OverflowError):
+        return None  # regex-module syntax the stdlib parser does not know: no opinion
+
+    repeats = {re._constants.MAX_REPEAT, re._constants.MIN_REPEAT}  # type: ignore[attr-defined]
+
+    def unbounded_repeat_in(items: Any, nested: bool) -> bool:
+        for op, arg in items:
+            if op in repeats:
+                low, high, sub = arg
+                if high > low and high > 1 and nested:  # a variable-length inner repeat
+                    return True
+                if unbounded_repeat_in(sub, nested or high > 1):
+                    return True
+            elif op is re._constants.SUBPATTERN:  # type: ignore[attr-defined]
+                if unbounded_repeat_in(arg[-1], nested):
+                    return True
+            elif op is re._constants.BRANCH:  # type: ignore[attr-defined]
+                if any(unbounded_repeat_in(branch, nested) for branch in arg[1]):
+                    return True
+        return False
+
+    if unbounded_repeat_in(parsed, False):
+        return "a repeated group holds a repetition (nested quantifiers, like (a+)+)"
+    return None
+
+
 def _compile_all(r: OptionReader, key: str, case_sensitive: bool) -> tuple[Any, ...]:
     compiled = []
     flags = 0 if case_sensitive else regex.IGNORECASE

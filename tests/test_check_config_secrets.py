@@ -38,3 +38,14 @@ def test_a_world_readable_secrets_file_gets_a_warning(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check-config", str(cfg)])
     assert "readable by every user" not in result.stderr
     assert "from-the-file-123" not in result.output
+
+
+def test_a_catastrophic_custom_regex_gets_a_warning_naming_its_key(tmp_path):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[rules.custom]]\nname = "fine"\nregex = ["free (gift|money)"]\n'
+                   '[[rules.custom]]\nname = "slow"\nregex = ["ok", "(a+)+$"]\n')
+    result = CliRunner().invoke(main, ["check-config", str(cfg)])
+    assert result.exit_code == 0, result.output
+    assert ("warning: rules.custom[1].regex[1]: '(a+)+$' may backtrack catastrophically"
+            in result.stderr)
+    assert "rules.custom[0]" not in result.stderr

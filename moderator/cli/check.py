@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import tomllib
+from pathlib import Path
 
 import click
 
@@ -32,6 +34,7 @@ def check_config(ctx: click.Context, file: str | None) -> None:
             click.echo(f"error: {problem}", err=True)
         ctx.exit(2)
     errors, warnings = secret_problems(settings)
+    warnings += regex_warnings(path)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in errors:
@@ -64,3 +67,29 @@ def secret_problems(settings: config.Settings) -> tuple[list[str], list[str]]:
     if password_env and not secrets.get(password_env):
         warnings.append(f"digest.smtp_password_env: {password_env} is not set")
     return errors, warnings
+
+
+def regex_warnings(path: Path) -> list[str]:
+    """Custom-rule regexes that may backtrack catastrophically, by key (the global rules and
+    each account's own). Matching is time-limited; a warning says so before it bites."""
+    from rules.custom import backtracking_risk
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))  # load() has validated it
+    tables = [("rules.custom", (data.get("rules") or {}).get("custom"))]
+    for i, account in enumerate(data.get("accounts") or []):
+        if isinstance(account, dict):
+            tables.append((f"accounts[{i}].rules.custom",
+                           (account.get("rules") or {}).get("custom")))
+    out = []
+    for prefix, rules in tables:
+        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+            for key in ("regex", "unless_regex"):
+                sources = rule.get(key) if isinstance(rule, dict) else None
+                for j, source in enumerate([sources] if isinstance(sources, str) else
+                                           sources if isinstance(sources, list) else []):
+                    risk = backtracking_risk(source) if isinstance(source, str) else None
+                    if risk:
+                        out.append(f"{prefix}[{i}].{key}[{j}]: {source!r} may backtrack "
+                                   f"catastrophically: {risk}; it is cut off at match time "
+                                   "(then treated as no match)")
+    return out
