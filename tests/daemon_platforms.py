@@ -11,7 +11,7 @@ account, running in the test process on 127.0.0.1 while the daemon runs as a sub
 removed one succeeds and changes nothing, so such repeats are counted apart (``repeat_calls``).
 A daemon killed after the platform acted but before it logged "done" asks the platform for the
 comment's state before sending the action again (``Connector.moderation_state``), so no call is
-repeated where the platform can tell (X cannot: its API does not show whether a reply is hidden).
+repeated where the platform can tell (X and YouTube cannot: see state_visible).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ REVIEW_WORDS = "check out my channel"
 
 class Platform(Protocol):
     name: str
+    state_visible: bool  # the connector can ask whether an action is in effect already
     degrade: dict[str, str | None]  # actions the platform cannot do -> the one carried out
     # instead (None: none, the comment goes to the review queue)
 
@@ -66,6 +67,7 @@ class Platform(Protocol):
 
 class FilePlatform:
     name = "file"
+    state_visible = True
     degrade: dict[str, str] = {}
 
     def __init__(self, root: Path, latency: float = 0.004):
@@ -122,6 +124,7 @@ class _FakeServerPlatform:
     post a comment on it, and read the actions it applied."""
 
     name = ""
+    state_visible = True
     degrade: dict[str, str] = {}
     env_prefix = ""
     secrets: dict[str, str] = {}  # setting -> value the fakes accept
@@ -240,6 +243,7 @@ class XPlatform(_FakeServerPlatform):
     """Replies in the conversation of each account's post; X cannot delete them: hide."""
 
     name = "x"
+    state_visible = False  # X does not show whether a reply is hidden
     degrade = {"delete": "hide"}
     env_prefix = "CRASH_X"
     secrets = {"bearer_token": "crash-x-token"}
@@ -325,6 +329,7 @@ class YouTubePlatform(_FakeServerPlatform):
     limit here: the daemon tests are about crashes (tests/test_youtube.py covers the quota)."""
 
     name = "youtube"
+    state_visible = False  # comments.list by id does not show the moderation status
     env_prefix = "CRASH_YT"
     secrets = {"client_id": "crash-yt.apps.googleusercontent.com",
                "client_secret": "crash-yt-secret", "refresh_token": "1//crash-yt-refresh"}
