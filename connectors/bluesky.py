@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from connectors.base import Batch, Capabilities
@@ -76,6 +76,7 @@ class BlueskyOptions:
     thread_depth: int = 10  # how deep a watched thread is read
     page_size: int = PAGE_MAX
     report_service: str = BSKY_MODERATION  # DID of the labeler reports go to
+    lookback_days: int = 30  # how far back the first poll reads (no cursor, no start date)
     timeout: float = 15.0
 
 
@@ -116,6 +117,7 @@ class BlueskyConnector:
             watch_posts=min(watch_posts, PAGE_MAX),
             thread_depth=r.number("thread_depth", 10, minimum=1, integer=True),
             page_size=min(page_size, PAGE_MAX), report_service=service,
+            lookback_days=r.number("lookback_days", 30, minimum=0, integer=True),
             timeout=r.number("timeout", 15.0, minimum=0.1))
         r.finish()
         return options
@@ -260,6 +262,9 @@ class BlueskyConnector:
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
         state = decode_cursor(cursor)
+        if cursor is None and since is None and self.options.lookback_days:
+            # A first poll reads back this far, not the account's whole history.
+            since = datetime.now(timezone.utc) - timedelta(days=self.options.lookback_days)
         me = self.me()
         found: dict[str, Comment] = {}
         bad: set[str] = set()

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
@@ -56,6 +56,7 @@ class MastodonOptions:
     page_size: int = NOTIFICATIONS_MAX
     ban_action: str = "block"  # block (any account) | suspend | silence (admin token)
     report_forward: bool = True  # send reports of remote accounts to their instance too
+    lookback_days: int = 30  # how far back the first poll reads (no cursor, no start date)
     timeout: float = 15.0
 
 
@@ -179,6 +180,7 @@ class MastodonConnector:
             page_size=min(page_size, NOTIFICATIONS_MAX),
             ban_action=ban_action if ban_action in BAN_ACTIONS else "block",
             report_forward=r.bool("report_forward", True),
+            lookback_days=r.number("lookback_days", 30, minimum=0, integer=True),
             timeout=r.number("timeout", 15.0, minimum=0.1))
         r.finish()
         return options
@@ -298,6 +300,9 @@ class MastodonConnector:
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
         state = _decode(cursor)
+        if cursor is None and since is None and self.options.lookback_days:
+            # A first poll reads back this far, not the account's whole history.
+            since = datetime.now(timezone.utc) - timedelta(days=self.options.lookback_days)
         me = self.me()
         found: dict[str, Comment] = {}
         bad: set[str] = set()  # malformed, by id: the same status may come from both sources

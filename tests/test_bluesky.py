@@ -385,6 +385,19 @@ def test_the_example_config_documents_every_bluesky_setting():
     block = block[:block.index("[[accounts]]")]
     documented = set(re.findall(r"^#? ?([a-z_]+) = ", block, flags=re.MULTILINE))
     assert documented - {"name", "platform", "mode", "api_base", "secrets"} == \
-        {"watch_posts", "thread_depth", "page_size", "report_service", "timeout"}
+        {"watch_posts", "thread_depth", "page_size", "report_service", "lookback_days",
+         "timeout"}
     account = config.load(example).account("acme-bluesky")
     assert account.platform == "bluesky" and account.options.report_service == BSKY_MODERATION
+
+
+def test_first_poll_reads_back_lookback_days_only(fake):
+    post = fake.add_post(fake.owner, "Rates")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    fake.add_reply(post, "ancient", indexed_at=now - timedelta(days=40))
+    recent = fake.add_reply(post, "recent", indexed_at=now - timedelta(days=2))
+    comments, cursor, _ = read(connect(fake, lookback_days=30))
+    assert [c.id for c in comments] == [recent]
+    late = fake.add_reply(post, "late", indexed_at=now - timedelta(hours=1))
+    assert [c.id for c in read(connect(fake, lookback_days=30), cursor)[0]] == [late]
+    assert len(read(connect(fake, lookback_days=0))[0]) == 3

@@ -306,6 +306,19 @@ def test_the_example_config_documents_every_mastodon_setting():
     block = block[:block.index("[[accounts]]")]
     documented = set(re.findall(r"^#? ?([a-z_]+) = ", block, flags=re.MULTILINE))
     assert documented - {"name", "platform", "mode", "api_base", "secrets"} == \
-        {"watch_posts", "page_size", "ban_action", "report_forward", "timeout"}
+        {"watch_posts", "page_size", "ban_action", "report_forward", "lookback_days",
+         "timeout"}
     account = config.load(example).account("acme-mastodon")
     assert account.platform == "mastodon" and account.options.ban_action == "block"
+
+
+def test_first_poll_reads_back_lookback_days_only(fake):
+    post = fake.add_post()
+    now = datetime.now(timezone.utc)
+    fake.add_reply(post, "ancient", created_at=now - timedelta(days=40))
+    recent = fake.add_reply(post, "recent", created_at=now - timedelta(days=2))
+    comments, cursor, _ = read(connect(fake, lookback_days=30))
+    assert [c.id for c in comments] == [recent]
+    late = fake.add_reply(post, "late")
+    assert [c.id for c in read(connect(fake, lookback_days=30), cursor)[0]] == [late]
+    assert len(read(connect(fake, lookback_days=0))[0]) == 3
