@@ -13,7 +13,7 @@ import click
 from connectors.file import BadRecord, read_records
 from moderator import config
 from moderator.cli.common import load_settings
-from moderator.errors import InputError
+from moderator.errors import ConfigError, InputError
 from moderator.judge import Judge, Judged
 from moderator.parallel import default_jobs, ordered_map
 
@@ -47,7 +47,9 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         moderator scan --html --column id=COMMENT_ID --column text=CONTENT \\
             --column author_name=AUTHOR Youtube01-Psy.csv
     """
-    settings = load_settings(ctx, connect=False)  # scan touches no platform
+    # Scan touches no platform; the rules' options are checked where they are built (once, not
+    # twice: building them is most of scan's start-up), with the same key paths.
+    settings = load_settings(ctx, judge=False, connect=False)
     mapping = {}
     for item in columns:
         field, sep, column = item.partition("=")
@@ -78,6 +80,8 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
             sys.stdout.write(lines)
     except InputError as e:
         raise click.ClickException(str(e)) from None
+    except ConfigError as e:
+        raise click.ClickException("invalid config:\n  " + "\n  ".join(e.problems)) from None
     if bad:
         click.echo(f"{bad} malformed record(s) skipped", err=True)
 
