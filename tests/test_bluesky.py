@@ -366,11 +366,12 @@ def test_check_config_names_the_bluesky_keys_and_hides_secrets(tmp_path, monkeyp
     monkeypatch.setenv("B_HANDLE", HANDLE)
     monkeypatch.delenv("B_PASS", raising=False)
     result = CliRunner().invoke(main, ["check-config", str(good)])
-    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert result.exit_code == 2  # an enabled account's secret is missing
     assert "accounts.acme-b.secrets.app_password: B_PASS is not set" in result.output
     monkeypatch.setenv("B_PASS", PASSWORD)
     result = CliRunner().invoke(main, ["check-config", str(good)])
-    assert result.exit_code == 0 and PASSWORD not in result.output
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert PASSWORD not in result.output
 
 
 def test_the_example_config_documents_every_bluesky_setting():

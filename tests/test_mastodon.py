@@ -287,11 +287,12 @@ def test_check_config_names_the_mastodon_keys_and_hides_secrets(tmp_path, monkey
     good.write_text(account.format(""))
     monkeypatch.delenv("M_TOKEN", raising=False)
     result = CliRunner().invoke(main, ["check-config", str(good)])
-    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert result.exit_code == 2  # an enabled account's secret is missing
     assert "accounts.acme-m.secrets.access_token: M_TOKEN is not set" in result.output
     monkeypatch.setenv("M_TOKEN", TOKEN)
     result = CliRunner().invoke(main, ["check-config", str(good)])
-    assert result.exit_code == 0 and TOKEN not in result.output
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert TOKEN not in result.output
 
 
 def test_the_example_config_documents_every_mastodon_setting():
