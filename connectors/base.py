@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Mapping, Protocol, ru
 from moderator.models import Action, Capabilities, Comment
 
 if TYPE_CHECKING:
-    from moderator.config import AccountSettings
+    from moderator.settings import AccountSettings
 
 
 @dataclass(frozen=True, slots=True)
