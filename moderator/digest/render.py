@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from tabulate import tabulate
 
-from moderator.digest import Digest, Totals
+from moderator.digest.model import Digest, Totals
 from moderator.render import html_text as esc
 
 FONT = "-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
