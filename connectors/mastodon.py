@@ -56,7 +56,10 @@ class MastodonOptions:
     page_size: int = NOTIFICATIONS_MAX
     ban_action: str = "block"  # block (any account) | suspend | silence (admin token)
     report_forward: bool = True  # send reports of remote accounts to their instance too
-    lookback_days: int = 30  # how far back the first poll reads (no cursor, no start date)
+    # How far back the first poll reads (no cursor, no start date). A fetch delivers once it has
+    # read back that far, and Mastodon allows 300 requests per 5 minutes: a week of a busy
+    # account's mentions (80 a page) fits; a month might not, and would start over each poll.
+    lookback_days: int = 7
     timeout: float = 15.0
 
 
@@ -180,7 +183,7 @@ class MastodonConnector:
             page_size=min(page_size, NOTIFICATIONS_MAX),
             ban_action=ban_action if ban_action in BAN_ACTIONS else "block",
             report_forward=r.bool("report_forward", True),
-            lookback_days=r.number("lookback_days", 30, minimum=0, integer=True),
+            lookback_days=r.number("lookback_days", 7, minimum=0, integer=True),
             timeout=r.number("timeout", 15.0, minimum=0.1))
         r.finish()
         return options

@@ -316,10 +316,10 @@ def test_the_example_config_documents_every_mastodon_setting():
 def test_first_poll_reads_back_lookback_days_only(fake):
     post = fake.add_post()
     now = datetime.now(timezone.utc)
-    fake.add_reply(post, "ancient", created_at=now - timedelta(days=40))
+    fake.add_reply(post, "ancient", created_at=now - timedelta(days=8))
     recent = fake.add_reply(post, "recent", created_at=now - timedelta(days=2))
-    comments, cursor, _ = read(connect(fake, lookback_days=30))
+    comments, cursor, _ = read(connect(fake))  # the default: a week
     assert [c.id for c in comments] == [recent]
     late = fake.add_reply(post, "late")
-    assert [c.id for c in read(connect(fake, lookback_days=30), cursor)[0]] == [late]
+    assert [c.id for c in read(connect(fake), cursor)[0]] == [late]
     assert len(read(connect(fake, lookback_days=0))[0]) == 3
