@@ -38,8 +38,9 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from connectors.base import Batch, Capabilities
-from connectors.bluesky_posts import (advance, comment_from_post, decode_cursor, delivered,
-                                      did_of, encode_cursor, in_range, reached, rkey_of)
+from connectors import cursor as cursors
+from connectors.bluesky_posts import (advance, comment_from_post, delivered, did_of, reached,
+                                      rkey_of)
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
@@ -61,6 +62,7 @@ LIST_MAX = {"hiddenReplies": 300, "detachedEmbeddingUris": 50}  # the gate lexic
 REASONS = ("reply", "quote", "mention")
 REPORT_REASONS = ("spam", "violation", "misleading", "sexual", "rude", "other")
 THREADGATE, POSTGATE = "app.bsky.feed.threadgate", "app.bsky.feed.postgate"
+SOURCES = ("notifications", "replies")  # the cursor's marks
 PARAMS = {  # the SDK's parameter models: checked against the lexicons before sending
     "app.bsky.notification.listNotifications": "AppBskyNotificationListNotifications",
     "app.bsky.feed.getAuthorFeed": "AppBskyFeedGetAuthorFeed",
@@ -261,7 +263,7 @@ class BlueskyConnector:
 
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
-        state = decode_cursor(cursor)
+        state = cursors.decode(cursor, SOURCES, where=self.where)
         if cursor is None and since is None and self.options.lookback_days:
             # A first poll reads back this far, not the account's whole history.
             since = datetime.now(timezone.utc) - timedelta(days=self.options.lookback_days)
@@ -282,7 +284,7 @@ class BlueskyConnector:
         for start in range(0, max(len(comments), 1), size):
             last = start + size >= len(comments)
             yield Batch(tuple(comments[start:start + size]),
-                        encode_cursor(state) if last else cursor,
+                        cursors.encode(state) if last else cursor,
                         len(bad) if last else 0)
 
     def _take(self, found: dict[str, Comment], bad: set[str], item: tuple[Any, ...],
@@ -300,7 +302,7 @@ class BlueskyConnector:
                            type(e).__name__)
             bad.add(key)
             return
-        if comment.author.id != me and in_range(comment.created_at, since, until):
+        if comment.author.id != me and cursors.in_range(comment.created_at, since, until):
             found[key] = comment
 
     # -- actions ---------------------------------------------------------------------------------

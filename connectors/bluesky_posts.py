@@ -4,14 +4,10 @@ Comment with the links of its facets, and the per-source marks the cursor keeps 
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from moderator.models import Author, Comment, Link
-
-logger = logging.getLogger(__name__)
 
 
 def post_links(record: Mapping[str, Any]) -> list[Link]:
@@ -126,25 +122,3 @@ def advance(mark: list[Any] | None, uri: Any, when: Any) -> list[Any] | None:
     if at_time == parse_time(mark[0]) and uri not in mark[1]:
         return [mark[0], mark[1] + [uri]]
     return mark
-
-
-def decode_cursor(cursor: str | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"v": 1, "notifications": None, "replies": None}
-    if cursor:
-        try:
-            loaded = json.loads(cursor)
-            if isinstance(loaded, dict) and loaded.get("v") == 1:
-                state.update({k: loaded.get(k) for k in ("notifications", "replies")})
-        except ValueError:
-            logger.warning("bluesky: unreadable cursor, starting over")
-    return state
-
-
-def encode_cursor(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, sort_keys=True, separators=(",", ":"))
-
-
-def in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    if when is None:
-        return True
-    return (since is None or when >= since) and (until is None or when < until)

@@ -22,7 +22,6 @@ grow in arrival order; status ids are snowflakes that grow with creation time.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
+from connectors import cursor as cursors
 from connectors.base import Batch, Capabilities
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
@@ -48,6 +48,7 @@ STATUSES_MAX = 40
 MAX_PAGES = 500  # per pass: never page forever
 BAN_ACTIONS = ("block", "suspend", "silence")
 REPORT_CATEGORIES = ("spam", "violation", "other")
+SOURCES = ("notifications", "replies")  # the cursor's marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +303,7 @@ class MastodonConnector:
 
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
-        state = _decode(cursor)
+        state = cursors.decode(cursor, SOURCES, where=self.where)
         if cursor is None and since is None and self.options.lookback_days:
             # A first poll reads back this far, not the account's whole history.
             since = datetime.now(timezone.utc) - timedelta(days=self.options.lookback_days)
@@ -328,7 +329,7 @@ class MastodonConnector:
         for start in range(0, max(len(comments), 1), self.options.page_size):
             last = start + self.options.page_size >= len(comments)
             yield Batch(tuple(comments[start:start + self.options.page_size]),
-                        _encode(state) if last else cursor, len(bad) if last else 0)
+                        cursors.encode(state) if last else cursor, len(bad) if last else 0)
 
     def _take(self, found: dict[str, Comment], bad: set[str], status: Any, root: str | None,
               me: str, since: datetime | None, until: datetime | None,
@@ -345,7 +346,7 @@ class MastodonConnector:
                            type(e).__name__)
             bad.add(sid)
             return
-        if comment.author.id != me and _in_range(comment.created_at, since, until):
+        if comment.author.id != me and cursors.in_range(comment.created_at, since, until):
             found[sid] = comment
 
     # -- actions ---------------------------------------------------------------------------------
@@ -401,25 +402,3 @@ def _older(note: Any, since: datetime) -> bool:
         return _time(note["created_at"]) < since
     except (KeyError, ValueError, TypeError):
         return False
-
-
-def _decode(cursor: str | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"v": 1, "notifications": None, "replies": None}
-    if cursor:
-        try:
-            loaded = json.loads(cursor)
-            if isinstance(loaded, dict) and loaded.get("v") == 1:
-                state.update({k: loaded.get(k) for k in ("notifications", "replies")})
-        except ValueError:
-            logger.warning("mastodon: unreadable cursor, starting over")
-    return state
-
-
-def _encode(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, sort_keys=True, separators=(",", ":"))
-
-
-def _in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    if when is None:
-        return True
-    return (since is None or when >= since) and (until is None or when < until)
