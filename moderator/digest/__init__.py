@@ -13,11 +13,10 @@ the login only, and scrubbed from every error message; it never reaches a log, t
 the message.
 """
 
-from moderator.digest.collect import collect, domains_in, imitated
+from moderator.digest.collect import collect
 from moderator.digest.message import build_message, write_preview
 from moderator.digest.model import DEFAULT_PERIOD, Digest, DigestError, Period, resolve_period
 from moderator.digest.send import deliver, send_digest, smtp_password
 
 __all__ = ["DEFAULT_PERIOD", "Digest", "DigestError", "Period", "build_message", "collect",
-           "deliver", "domains_in", "imitated", "resolve_period", "send_digest", "smtp_password",
-           "write_preview"]
+           "deliver", "resolve_period", "send_digest", "smtp_password", "write_preview"]

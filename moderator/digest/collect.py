@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
-from urllib.parse import urlsplit
 
+from moderator import evidence
 from moderator.config import Settings
 from moderator.digest.model import (BadDomain, Digest, ErrorLine, EventLine, Impersonator,
                                     Period, QueueItem, RuleCount, Totals, Trend)
@@ -17,13 +17,6 @@ from moderator.render import (defang_text, defang_url, defang_value, mask_pii, o
                               safe_excerpt, strip_invisible)
 from moderator.store import Store, now as utc_now
 
-# Evidence keys that name the official account an impersonator imitates (first present wins);
-# the impersonation rule's exact keys are defined elsewhere, so this reads them defensively.
-IMITATES_KEYS = ("imitates", "official", "official_account", "official_handle", "target",
-                 "brand_handle", "handle_imitated", "staff", "staff_name", "brand", "matched")
-# Evidence keys of link findings that hold the bad domain, best first; else the URL's host.
-DOMAIN_KEYS = ("registrable_domain", "domain", "host", "hostname")
-URL_KEYS = ("url", "final_url", "expanded_url", "href")
 
 
 def collect(store: Store, settings: Settings, period: Period,
@@ -123,17 +116,6 @@ def _queue_item(row: dict[str, Any]) -> QueueItem:
         link=one_line(defang_text(strip_invisible(link)), 200))  # ids in it are not PII
 
 
-def imitated(evidence: Any) -> str | None:
-    """The official account or person an impersonation finding names, if any."""
-    if not isinstance(evidence, dict):
-        return None
-    for key in IMITATES_KEYS:
-        value = evidence.get(key)
-        if value not in (None, "", [], {}):
-            return defang_value(value)
-    return None
-
-
 def _impersonators(rows: Sequence[dict[str, Any]], limit: int) -> tuple[Impersonator, ...]:
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
@@ -144,7 +126,8 @@ def _impersonators(rows: Sequence[dict[str, Any]], limit: int) -> tuple[Imperson
         g["comments"].add(row["comment_uid"])
         g["severities"].append(row["severity"])
         g["rules"].add(row["rule"])
-        target = imitated(row["evidence"])
+        target = evidence.imitated(row["rule"], row["evidence"])
+        target = defang_value(target) if target else None
         if target:
             g["imitates"][target] += 1
     out = []
@@ -162,37 +145,6 @@ def _impersonators(rows: Sequence[dict[str, Any]], limit: int) -> tuple[Imperson
     return tuple(out[:limit])
 
 
-def domains_in(evidence: Any) -> list[str]:
-    """The bad domains a link finding's evidence names (lowercase, without a final dot)."""
-    if not isinstance(evidence, dict):
-        return []
-    found: list[str] = []
-    for key in DOMAIN_KEYS:
-        found += [v for v in _strings(evidence.get(key))]
-        if found:
-            break
-    if not found:
-        for key in URL_KEYS:
-            for url in _strings(evidence.get(key)):
-                try:
-                    host = urlsplit(url if "://" in url else "http://" + url).hostname
-                except ValueError:
-                    host = None
-                if host:
-                    found.append(host)
-            if found:
-                break
-    return [d.strip().lower().rstrip(".") for d in found if d.strip()]
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
 def _show_domain(domain: str) -> str:
     domain = strip_invisible(domain)[:253]
     shown = defang_url(domain)
@@ -208,7 +160,8 @@ def _bad_domains(rows: Sequence[dict[str, Any]], limit: int) -> tuple[BadDomain,
     groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"comments": set(), "sev": [],
                                                              "rules": set()})
     for row in rows:
-        for domain in set(domains_in(row["evidence"])):
+        domain = evidence.bad_domain(row["rule"], row["evidence"])
+        if domain:
             g = groups[domain]
             g["comments"].add(row["comment_uid"])
             g["sev"].append(row["severity"])
