@@ -94,6 +94,10 @@ class Daemon:
         self.state = {name: AccountState() for name in self.accounts}
         self.stopping = threading.Event()
         self._generation = 0  # bumped when refreshed feeds call for new pipelines
+        # Accounts whose rules have the same options share one pipeline: a thousand pages
+        # under one brand hold one copy of the rules' data and models, not a thousand.
+        self._pipelines: dict[tuple[int, str], Pipeline] = {}
+        self._pipelines_lock = threading.Lock()
         self._stores: dict[str, Store] = {}
         self._stores_lock = threading.Lock()
         self._active = _Active()
@@ -103,6 +107,15 @@ class Daemon:
         self._digest_attempts = 0
         self._digest_lock = threading.Lock()
         self._signals = 0
+
+    def _shared_pipeline(self, account: AccountSettings) -> Pipeline:
+        key = (self._generation, Pipeline.version_for(self.settings, account))
+        with self._pipelines_lock:
+            if key not in self._pipelines:
+                for old in [k for k in self._pipelines if k[0] != self._generation]:
+                    del self._pipelines[old]  # rebuilt after a feed refresh: drop the old ones
+                self._pipelines[key] = Pipeline.for_account(self.settings, account)
+            return self._pipelines[key]
 
     # -- the jobs --------------------------------------------------------------------------
 
@@ -118,7 +131,7 @@ class Daemon:
                     state.connector = self.connect(account)
                 if state.pipeline is None or state.pipeline_generation != self._generation:
                     state.pipeline_generation = self._generation
-                    state.pipeline = Pipeline.for_account(self.settings, account)
+                    state.pipeline = self._shared_pipeline(account)
                 summary = run_account(self.settings, account, state.connector, store,
                                       kind="poll", pipeline=state.pipeline,
                                       should_stop=self.stopping.is_set)

@@ -60,18 +60,19 @@ class Pipeline:
         A family is on unless its table says ``enabled = false``. ``network=False`` keeps the
         rules off the network even where configured to use it (``scan`` has no side effects).
         """
-        options_by_family = settings.rule_options(account)
-        rules, versions = [], []
-        for family, rule_class in RULES.items():
-            raw = options_by_family.get(family)
-            enabled, options = enabled_options(raw if raw is not None else {})
-            if not enabled:
-                continue
-            rule = rule_class.from_config(options, settings.brand, path=f"rules.{family}")
+        rules = []
+        for family, options in _enabled(settings, account):
+            rule = RULES[family].from_config(options, settings.brand, path=f"rules.{family}")
             rules.append(with_network(rule) if network else rule)
-            versions.append(rule_version(family, options, settings.brand))
-        return cls(rules, rule_version("pipeline", versions, settings.brand),
-                   settings.max_text_chars)
+        return cls(rules, cls.version_for(settings, account), settings.max_text_chars)
+
+    @staticmethod
+    def version_for(settings: Settings, account: AccountSettings | None) -> str:
+        """The ``version`` of the account's pipeline, without building it: accounts whose
+        rules have the same options can share one pipeline (the daemon does)."""
+        versions = [rule_version(family, options, settings.brand)
+                    for family, options in _enabled(settings, account)]
+        return rule_version("pipeline", versions, settings.brand)
 
     @property
     def history_window(self) -> float | None:
@@ -139,3 +140,15 @@ class Pipeline:
         if len(comment.text) <= self.max_text_chars:
             return comment
         return replace(comment, text=comment.text[: self.max_text_chars])
+
+
+def _enabled(settings: Settings, account: AccountSettings | None) -> list[tuple[str, Any]]:
+    """(family, options) of every family the account has on, in the registry's order."""
+    options_by_family = settings.rule_options(account)
+    out = []
+    for family in RULES:
+        raw = options_by_family.get(family)
+        enabled, options = enabled_options(raw if raw is not None else {})
+        if enabled:
+            out.append((family, options))
+    return out
