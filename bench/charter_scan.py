@@ -4,7 +4,8 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
 
 1. Spam, leave-one-video-out on ``../shared/data/youtube_spam`` (Psy, KatyPerry, LMFAO): for each
    video, the spam model is retrained on the two others (``bench/train_spam.py``: recipe and both
-   thresholds chosen on those two only) and written to a temporary file; the held-out video is
+   thresholds chosen on those two only; with ``--sms``, the SMS tuning half is in every fit, as
+   in the shipped model) and written to a temporary file; the held-out video is
    judged by ``moderator scan`` (a subprocess) with ``config.example.toml`` as shipped, except
    ``[rules.charter.spam] model_file`` pointing at that model. Columns as in ``scan --help``:
    id=COMMENT_ID, text=CONTENT, author_name=AUTHOR, ``--html``. Acted on = a decision other
@@ -88,7 +89,7 @@ def counts(labels: np.ndarray, acted: np.ndarray) -> dict:
             "ham_acted": fp / int((~labels).sum()), "fp": fp}
 
 
-def spam_lovo(policy: dict) -> None:
+def spam_lovo(policy: dict, extra: train_spam.Extra) -> None:
     videos = train_spam.load_videos()
     if not videos:
         print("no youtube_spam data: spam part skipped")
@@ -98,10 +99,8 @@ def spam_lovo(policy: dict) -> None:
           f"{'ham':>6} | spam reasons: {'P':>5} {'R':>5} {'F1':>5} {'ham':>6} | hidden spam / ham")
     pooled: dict[str, list] = collections.defaultdict(list)
     for i, (name, texts, y) in enumerate(videos):
-        train = [v for j, v in enumerate(videos) if j != i]
-        threshold, confident = train_spam.choose_thresholds(train)
-        model = train_spam.fit(sum((v[1] for v in train), []),
-                               np.concatenate([v[2] for v in train]), threshold, confident)
+        model = train_spam.fit_videos([v for j, v in enumerate(videos) if j != i], extra)
+        threshold, confident = model.threshold, model.confident_threshold
         with tempfile.TemporaryDirectory() as tmp:
             model_file = Path(tmp) / "spam_model.npz"
             model.save(model_file)
@@ -141,6 +140,19 @@ def sms_ham(path: Path) -> tuple[list[str], list[str]]:
     return ham[0::2], ham[1::2]
 
 
+def swearing_free(texts: list[str]) -> list[bool]:
+    """Messages with no word of the LDNOOBW English list as published (the bundled profanity-en
+    and profanity-en-mild lists together), apart from 'xx' and 'xxx' (hugs and kisses)."""
+    from moderator.models import Brand, Comment
+    from rules.charter import CharterRule
+    rule = CharterRule.from_config(
+        {"builtin_lists": ["profanity-en", "profanity-en-mild"], "offensive": {"enabled": False},
+         "spam": {"enabled": False}, "pii": {"enabled": False}, "flood": {"enabled": False}},
+        Brand(name="x"), path="rules.charter")
+    found = rule.check_batch([Comment("sms", "a", str(i), t) for i, t in enumerate(texts)])
+    return [not f for f in found]
+
+
 def casual(path: Path, show: int) -> None:
     tuning, held_out = sms_ham(path)
     print(f"\nCasual messages: SMS Spam Collection ham, {len(tuning)} tuning / {len(held_out)} "
@@ -154,11 +166,15 @@ def casual(path: Path, show: int) -> None:
             verdicts = scan(config, file)
             assert len(verdicts) == len(texts)
             acted = [v for v in verdicts if v["decision"] != "none"]
+            innocent = swearing_free(texts)
+            acted_innocent = sum(1 for v in acted if innocent[int(v["id"])])
             by_rule = collections.Counter(
                 f["rule"] + (f"[{f['evidence']['list']}]" if f["rule"] == "charter.terms" else "")
                 for v in acted for f in v["findings"])
             print(f"  {label}: acted on {len(acted)} of {len(texts)} = "
-                  f"{len(acted) / len(texts):.2%}; findings among them: {dict(by_rule)}")
+                  f"{len(acted) / len(texts):.2%}; of the {sum(innocent)} without a word of the "
+                  f"LDNOOBW list: {acted_innocent} = {acted_innocent / sum(innocent):.2%}; "
+                  f"findings among the acted on: {dict(by_rule)}")
             if label == "tuning half":
                 for v in acted[:show]:
                     print(f"      {texts[int(v['id'])][:70]!r} -> "
@@ -175,7 +191,8 @@ def main() -> None:
     started = time.perf_counter()
     policy = tomllib.loads(EXAMPLE.read_text())["policy"]
     if not args.no_spam:
-        spam_lovo(policy)
+        spam_lovo(policy, train_spam.load_sms_tuning_half(args.sms) if args.sms
+                  else train_spam.NO_EXTRA)
     if args.sms:
         casual(args.sms, args.show_tuning)
     print(f"\n{time.perf_counter() - started:.0f} s")

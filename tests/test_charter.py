@@ -215,3 +215,34 @@ def test_spam_model_file_is_validated_and_used(tmp_path):
     r = rule(builtin_lists=[], offensive={"enabled": False},
              spam={"model_file": str(tmp_path / "strict.npz")})
     assert r.check_batch([comment(0, "Check out my channel and subscribe!! free giftcards")]) == [[]]
+
+
+def test_casual_messages_are_left_alone():
+    """Hugs and kisses, mild words and a friendly greeting are not acted on by default."""
+    r = rule(pii={"enabled": False}, flood={"enabled": False})
+    texts = ["Miss you already, xx", "night night xxx", "Gud mrng dear hav a nice day",
+             "I will snatch the last ticket", "what a sexy voice she has", "hardcore fans only"]
+    for text, found in zip(texts, r.check_batch([comment(i, t) for i, t in enumerate(texts)])):
+        assert [f for f in found if f.severity != Severity.LOW] == [], (text, found)
+    mild = rule(builtin_lists=["profanity-en-mild"], offensive={"enabled": False},
+                spam={"enabled": False})
+    [[finding]] = mild.check_batch([comment(0, "hardcore fans only")])
+    assert finding.severity == Severity.LOW and finding.evidence["list"] == "profanity-en-mild"
+    # real abuse is still caught, by the list and by the model
+    [found] = r.check_batch([comment(0, "shut up you stupid fucking idiot")])
+    assert {"charter.terms", "charter.offensive"} <= set(rules_of(found))
+
+
+def test_disguised_file_name_is_flagged():
+    r = rule(builtin_lists=[], offensive={"enabled": False}, spam={"enabled": False})
+    [found, plain] = r.check_batch([comment(0, "my new photos: holiday\u202egnp.exe"),
+                                    comment(1, "my new photos: holiday.png, setup.exe")])
+    [finding] = found
+    assert finding.rule == "charter.disguised_file" and finding.severity == Severity.HIGH
+    assert finding.evidence["names"] == [{"real": "holiday<U+202E>gnp.exe",
+                                          "shown": "holidayexe.png"}]
+    assert "\u202e" not in finding.reason
+    assert plain == []
+    off = rule(builtin_lists=[], offensive={"enabled": False}, spam={"enabled": False},
+               disguise={"enabled": False})
+    assert off.check_batch([comment(0, "holiday\u202egnp.exe")]) == [[]]

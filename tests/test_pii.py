@@ -69,3 +69,15 @@ def test_labeled_set_precision_and_recall():
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     assert tp + fn >= 90
     assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+
+
+def test_unformatted_social_security_number_next_to_its_name():
+    options = PiiOptions()
+    for text in ["my social security number 536228726", "SSN: 536228726", "ssn is 536 22 8726",
+                 "Social Security #536228726, please help"]:
+        [hit] = find_pii(text, options)
+        assert (hit.kind, hit.detail, hit.masked) == ("national_id", "us.ssn", "*******26"), text
+    # nine bare digits without the name are not a social security number, nor invalid ones
+    assert find_pii("order 536228726 shipped", options) == []
+    assert find_pii("social security number 000228726", options) == []
+    assert find_pii("ssn 666228726", options) == []

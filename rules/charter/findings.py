@@ -6,6 +6,7 @@ import re
 
 from moderator.models import Category, Finding, Severity
 from rules.charter import flood, pii
+from rules.charter.disguise import DisguisedName
 from rules.charter.terms import TermHit, TermMatcher
 
 PII_SEVERITY = {"email": Severity.MEDIUM, "phone": Severity.MEDIUM, "card": Severity.HIGH,
@@ -40,6 +41,14 @@ def model_finding(rule: str, reason: str, severity: Severity, score: float,
     """A finding of one of the charter's models (offensive, spam) for a score over threshold."""
     return Finding(rule=rule, category=Category.CHARTER, severity=severity, reason=reason,
                    evidence={"score": round(float(score), 3), "threshold": threshold})
+
+
+def disguise_finding(names: list[DisguisedName], severity: Severity) -> Finding:
+    return Finding(
+        rule="charter.disguised_file", category=Category.CHARTER, severity=severity,
+        reason="File name disguised with a right-to-left override: "
+               f"shown as {names[0].shown!r}, really {names[0].real!r}",
+        evidence={"names": [{"real": n.real, "shown": n.shown} for n in names]})
 
 
 def flood_finding(hit: flood.FloodHit, per_author: int, severity: Severity) -> Finding:

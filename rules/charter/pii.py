@@ -45,6 +45,11 @@ _DATE_LIKE = re.compile(  # 2026-11-24, 24.11.2026, 11/24/26; not the "06.12.34.
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3}){2,}")  # 2.124.821.694 views, not a phone
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+# Nine bare digits (or 3 2 4 with spaces) count as a social security number only right after
+# its name: alone they are order numbers and phone numbers.
+_SSN_NAMED = re.compile(
+    r"\b(?:social[ -]?security(?:[ -]?(?:number|no\.?|num|#))?|ssn|ss#|soc\.? ?sec\.?(?: ?(?:number|no\.?|#))?)"
+    r"(?:\s?(?:is|was|=))?[\s:#.-]{0,4}(\d{9}|\d{3} \d{2} \d{4})(?!\d)", re.IGNORECASE)
 _CPF = re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?!\d)")
 _DNI = re.compile(r"(?<![\w-])\d{8}-?[A-Z](?!\w)", re.IGNORECASE)
 _CODICE_FISCALE = re.compile(r"\b[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z]\b", re.IGNORECASE)
@@ -218,6 +223,9 @@ def _cards(text: str) -> Iterable[PiiHit]:
 
 
 def _national_ids(text: str) -> Iterable[PiiHit]:
+    for m in _SSN_NAMED.finditer(text):
+        if ssn.is_valid(m.group(1).replace(" ", "")):
+            yield PiiHit("national_id", mask_digits(m.group(1), 2), m.start(1), m.end(1), "us.ssn")
     checks = (
         (_SSN, ssn.is_valid, "us.ssn"),
         (_CPF, cpf.is_valid, "br.cpf"),

@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar, Iterable, Sequence
 
-from moderator.models import Brand, Comment, Finding
+from moderator.models import Brand, Comment, Finding, Severity
 from rules.charter import flood, pii
-from rules.charter.config import FloodPart, ModelPart, SpamPart, read_config
-from rules.charter.findings import flood_finding, model_finding, pii_finding, term_finding
+from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, read_config
+from rules.charter.disguise import disguised_names
+from rules.charter.findings import (disguise_finding, flood_finding, model_finding, pii_finding,
+                                    term_finding)
 from rules.charter.offensive import profanity_scores
 from rules.charter.spam import spam_model
 from rules.charter.terms import TermMatcher
@@ -28,7 +30,8 @@ class CharterRule:
 
     def __init__(self, *, matcher: TermMatcher, offensive: ModelPart, spam: SpamPart,
                  pii_enabled: bool, pii_options: pii.PiiOptions, flood_part: FloodPart,
-                 max_text_chars: int = 20_000):
+                 max_text_chars: int = 20_000,
+                 disguise: SwitchPart = SwitchPart(True, Severity.HIGH)):
         self.matcher = matcher
         self.offensive = offensive
         self.spam = spam
@@ -36,6 +39,7 @@ class CharterRule:
         self.pii_options = pii_options
         self.flood = flood_part
         self.max_text_chars = max_text_chars
+        self.disguise = disguise
         # How far back the caller should feed flood history (None: it needs none).
         self.history_window = flood_part.settings.window if flood_part.enabled else None
         # The last batch's normalized views and flood records, by what they are computed from:
@@ -48,7 +52,8 @@ class CharterRule:
         c = read_config(options, brand, path=path)
         return cls(matcher=c.matcher, offensive=c.offensive, spam=c.spam,
                    pii_enabled=c.pii_enabled, pii_options=c.pii_options,
-                   flood_part=c.flood_part, max_text_chars=c.max_text_chars)
+                   flood_part=c.flood_part, max_text_chars=c.max_text_chars,
+                   disguise=c.disguise)
 
     def check_batch(self, comments: Sequence[Comment],
                     flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
@@ -78,6 +83,11 @@ class CharterRule:
                 found = pii.find_pii(text, self.pii_options, folded[i])
                 if found:
                     out[i].append(pii_finding(found))
+        if self.disguise.enabled:
+            for i, text in enumerate(texts):
+                names = disguised_names(text)
+                if names:
+                    out[i].append(disguise_finding(names, self.disguise.severity))
         if self.spam.enabled:
             for i, finding in enumerate(self._spam_findings(texts, folded)):
                 if finding:
