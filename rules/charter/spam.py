@@ -63,19 +63,42 @@ def _feature(gram: str) -> int:
     return abs(mmh3.hash(gram, 0, signed=True)) % N_FEATURES
 
 
+# Words and word pairs recur from comment to comment: a dict lookup is cheaper than a hash
+# call. Bounded: emptied when full (hostile input cannot grow it without limit).
+_FEATURE_CACHE: dict[str, int] = {}
+_FEATURE_CACHE_MAX = 300_000
+
+
+def _features_of(grams: list[str]) -> list[int]:
+    cache = _FEATURE_CACHE
+    out = []
+    for gram in grams:
+        feature = cache.get(gram)
+        if feature is None:
+            if len(cache) >= _FEATURE_CACHE_MAX:
+                cache.clear()
+            feature = cache[gram] = _feature(gram)
+        out.append(feature)
+    return out
+
+
 def feature_counts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hashed word 1-2 gram counts: (row, feature, count) arrays, sorted by row then feature,
     one entry per distinct feature of a row. What scikit-learn's ``HashingVectorizer``
     (ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False, norm=None,
     lowercase=False) counts, computed with numpy alone: stateless, nothing to store but the
     weights."""
-    keys: list[int] = []
-    for row, text in enumerate(prepared):
+    grams: list[str] = []
+    lengths: list[int] = []
+    for text in prepared:
         words = _TOKEN.findall(text)
-        base = row * N_FEATURES
-        keys.extend([base + _feature(w) for w in words])
-        keys.extend([base + _feature(f"{a} {b}") for a, b in zip(words, words[1:])])
-    unique, counts = np.unique(np.array(keys, dtype=np.int64), return_counts=True)
+        pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
+        grams += words
+        grams += pairs
+        lengths.append(len(words) + len(pairs))
+    rows = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
+    keys = rows * N_FEATURES + np.array(_features_of(grams), dtype=np.int64)
+    unique, counts = np.unique(keys, return_counts=True)
     rows, cols = np.divmod(unique, N_FEATURES)
     return rows, cols, counts
 
