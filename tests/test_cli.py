@@ -75,8 +75,7 @@ def test_demo_shows_the_whole_flow_and_review_works(tmp_path):
     for heading in ("Findings by rule", "Decisions", "Review queue", "Audit log"):
         assert heading in result.output
     cfg = str(tmp_path / "demo" / "demo.toml")
-    listing = runner.invoke(main, ["--config", cfg, "review", "list", "--account",
-                                   "acme-community"])
+    listing = runner.invoke(main, ["--config", cfg, "review", "list"])
     assert listing.exit_code == 0
     item_id = listing.output.splitlines()[2].split()[0]
     shown = runner.invoke(main, ["--config", cfg, "review", "show", item_id])
