@@ -80,10 +80,13 @@ class Judge:
             since = (min(times) if times else time.time()) - self.memory_window
             history = list(recall(since, keys))
         findings, failures = self.rules.check_capped(capped, history)
-        items = []
-        for comment, found, memory in zip(comments, findings, remembered):
-            context = policy.Context(self.capabilities, self.brand,
-                                     human_kept=bool(found) and comment.uid in kept)
-            items.append(Judged(comment, found, policy.decide(comment, found, self.policy,
-                                                              context), memory))
+        items = [Judged(comment, found, self.decide(comment, found, kept=comment.uid in kept),
+                        memory)
+                 for comment, found, memory in zip(comments, findings, remembered)]
         return Judgement(items, failures, self.version)
+
+    def decide(self, comment: Comment, findings: list[Finding], *, kept: bool = False) -> Decision:
+        """The policy's decision on ``findings`` (``replay`` reuses stored findings of the
+        same rules' version through here instead of running the rules again)."""
+        context = policy.Context(self.capabilities, self.brand, human_kept=bool(findings) and kept)
+        return policy.decide(comment, findings, self.policy, context)

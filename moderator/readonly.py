@@ -7,6 +7,7 @@ a database from an older version is read as it is.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, Iterable, Iterator
 from urllib.parse import quote
 
 from moderator.errors import ModeratorError
-from moderator.models import Comment
+from moderator.models import Category, Comment, Finding, Severity
 from moderator.store import HistoryRecord, comment_from_row, iso
 
 CONFIRMED, KEPT = "confirmed", "kept"
@@ -107,4 +108,21 @@ def history(db: sqlite3.Connection, account: str, since: float,
             f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
             f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
             f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
+    return out
+
+
+def stored_findings(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, list[Finding]]]:
+    """uid -> (the rules' version that judged it, its findings), for the given comments."""
+    out: dict[str, tuple[str, list[Finding]]] = {}
+    for start in range(0, len(uids), 500):
+        chunk = uids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for uid, version in db.execute(f"SELECT comment_uid, rule_version FROM decisions "
+                                       f"WHERE comment_uid IN ({marks})", chunk):
+            out[uid] = (version, [])
+        for row in db.execute(f"SELECT comment_uid, rule, category, severity, reason, evidence "
+                              f"FROM findings WHERE comment_uid IN ({marks}) ORDER BY id", chunk):
+            if row[0] in out:
+                out[row[0]][1].append(Finding(row[1], Category(row[2]), Severity(row[3]), row[4],
+                                              json.loads(row[5])))
     return out

@@ -1,10 +1,11 @@
 """Replay: what another configuration would decide on the comments already stored.
 
-The stored comments are judged twice by the one judge (``moderator.judge``): with the current
-configuration and with the new one, each with a memory of its own built in time order, so that
-flooding is judged as it would have been. Nothing is written: the database is opened read-only,
-no platform, queue or audit row is touched. Where reviewers left verdicts, the report says how
-each configuration agrees with them.
+The stored comments are judged by the one judge (``moderator.judge``) with the new
+configuration, with a memory of its own built in time order, so that flooding is judged as it
+would have been. The current configuration's side reuses the stored findings where the batch
+was judged by exactly the current rules (the same version hash), and judges again where not.
+Nothing is written: the database is opened read-only, no platform, queue or audit row is
+touched. Where reviewers left verdicts, the report says how each configuration agrees with them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Collection, Iterable, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from moderator.config import Settings
 from moderator.judge import Judge, Judged
-from moderator.models import Action, Comment
+from moderator.models import Action, Comment, Finding
 from moderator.render import defang_text, one_line, terminal_text
-from moderator.readonly import CONFIRMED, open_readonly, reviewer_verdicts, stored_comments
+from moderator.readonly import (CONFIRMED, open_readonly, reviewer_verdicts, stored_comments,
+                                stored_findings)
 
 BATCH = 500
 EXAMPLES_PER_TRANSITION = 3
@@ -128,7 +130,8 @@ def replay(current: Settings, new: Settings, *, since: datetime | None = None,
             report.new_version[name] = after.judge.version
             for start in range(0, len(comments), BATCH):
                 batch = comments[start:start + BATCH]
-                for old, fresh in zip(before.judge_batch(batch), after.judge_batch(batch)):
+                stored = stored_findings(db, [c.uid for c in batch])
+                for old, fresh in zip(before.judge_batch(batch, stored), after.judge_batch(batch)):
                     _compare(report, old, fresh, verdicts.get(old.comment.uid))
     report.seconds = time.perf_counter() - started
     return report
@@ -142,7 +145,13 @@ class _AccountJudge:
         self.judge = Judge.for_account(settings, account, network=False)
         self.memory = Memory()
 
-    def judge_batch(self, comments: Sequence[Comment]) -> list[Judged]:
+    def judge_batch(self, comments: Sequence[Comment],
+                    stored: Mapping[str, tuple[str, list[Finding]]] | None = None) -> list[Judged]:
+        """Judge a batch; where ``stored`` holds findings of this judge's own rules' version
+        (the comment was judged by exactly these rules), only the policy runs again."""
+        if stored and all(stored.get(c.uid, ("",))[0] == self.judge.version for c in comments):
+            return [Judged(c, stored[c.uid][1], self.judge.decide(c, stored[c.uid][1]), [])
+                    for c in comments]
         items = self.judge.judge(comments, recall=self.memory.recall).items
         self.memory.remember(items)
         return items

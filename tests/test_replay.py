@@ -150,3 +150,12 @@ def test_hostile_text_is_defanged_and_a_missing_database_is_one_line(tmp_path, w
     text = run("--config", str(current), "replay", "--with", str(new))
     assert "hxxps://evil[.]example/x" in text and "https://evil" not in text
     assert "\x1b" not in text
+
+
+def test_a_store_judged_by_other_rules_is_judged_again(backfilled, tmp_path):
+    """The current config changed since the backfill: its side cannot reuse the stored
+    findings, so both sides are judged afresh and agree."""
+    backfilled.write_text(BASE.format(extra=ADD_GIVEAWAY))
+    report = replay_json(backfilled, backfilled)
+    assert report["rejudged"] == 5 and report["changed"] == []
+    assert report["current_version"] == report["new_version"]
