@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from moderator.errors import ModeratorError
 from moderator.models import Category, Comment, Finding, Severity
-from moderator.store import HistoryRecord, comment_from_row, iso
+from moderator.store import HistoryRecord, comment_from_row, iso, select_history
 
 CONFIRMED, KEPT = "confirmed", "kept"
 # review_queue statuses -> what the reviewer said about acting on the comment
@@ -100,15 +100,7 @@ def engaged_brake(db: sqlite3.Connection, account: str) -> dict[str, Any] | None
 def history(db: sqlite3.Connection, account: str, since: float,
             keys: Iterable[str]) -> list[HistoryRecord]:
     """The rules' memory of ``account`` with one of ``keys`` from POSIX time ``since`` on."""
-    keys = list(keys)
-    out: list[HistoryRecord] = []
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        out.extend(HistoryRecord(*row) for row in db.execute(
-            f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
-            f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
-            f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
-    return out
+    return select_history(db, account, since, keys)
 
 
 def stored_findings(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, list[Finding]]]:

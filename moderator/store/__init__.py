@@ -11,7 +11,8 @@ transaction (``atomic``).
 from moderator.store.audit import MAX_ACTION_ATTEMPTS, AuditLog, PlannedAction, idem_key
 from moderator.store.base import BUSY_TIMEOUT_MS
 from moderator.store.clock import iso, now, parse_iso, window_start
-from moderator.store.comments import Comments, HistoryRecord, Recorded, comment_from_row
+from moderator.store.comments import (Comments, HistoryRecord, Recorded, comment_from_row,
+                                      select_history)
 from moderator.store.queue import ReviewQueue
 from moderator.store.reports import Reports
 from moderator.store.runs import RUNS_KEPT_DAYS, Runs
@@ -27,4 +28,4 @@ class Store(Comments, AuditLog, ReviewQueue, Runs, Reports):
 
 __all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "HistoryRecord",
            "PlannedAction", "Recorded", "Store", "comment_from_row", "idem_key", "iso",
-           "migrations", "now", "parse_iso", "window_start"]
+           "migrations", "now", "parse_iso", "select_history", "window_start"]

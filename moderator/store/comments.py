@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterable, NamedTuple, Sequence
 
@@ -112,15 +113,21 @@ class Comments(StoreBase):
     def history(self, account: str, since: float, keys: Iterable[str]) -> list[HistoryRecord]:
         """The account's remembered records with one of ``keys``, from POSIX time ``since`` on
         (undated ones too), for rules that judge a comment against the recent past."""
-        keys = list(keys)
-        out: list[HistoryRecord] = []
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            out.extend(HistoryRecord(*row) for row in self.db.execute(
-                f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
-                f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
-                f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
-        return out
+        return select_history(self.db.conn, account, since, keys)
+
+
+def select_history(conn: sqlite3.Connection, account: str, since: float,
+                   keys: Iterable[str]) -> list[HistoryRecord]:
+    """``Comments.history`` on any connection (also ``explain``'s read-only one)."""
+    keys = list(keys)
+    out: list[HistoryRecord] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        out.extend(HistoryRecord(*row) for row in conn.execute(
+            f"SELECT author, key, time, comment_uid FROM history WHERE account = ? "
+            f"AND key IN ({','.join('?' * len(chunk))}) AND (time >= ? OR time IS NULL) "
+            f"ORDER BY id DESC LIMIT 10000", [account, *chunk, since]))
+    return out
 
 
 def comment_from_row(r: dict[str, Any]) -> Comment:
