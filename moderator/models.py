@@ -87,6 +87,16 @@ class ActionStatus(str, Enum):
     UNDONE = "undone"
 
 
+class ReviewStatus(str, Enum):
+    """Where a review queue item stands."""
+
+    PENDING = "pending"  # waiting for a reviewer (or, in four-eyes mode, for the second one)
+    APPROVED = "approved"  # the proposed action was carried out
+    REJECTED = "rejected"  # the comment stays; Moderator never acts on it again
+    UNDONE = "undone"  # an action on it was reversed by a reviewer
+    AWAITING_SECOND = "awaiting-second"  # a verdict only: first of two approvals recorded
+
+
 @dataclass(frozen=True, slots=True)
 class Brand:
     """Whom we protect: the organization's name, domains, official handles and staff."""

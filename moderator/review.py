@@ -15,7 +15,7 @@ from typing import Any, Callable
 from connectors.base import Connector
 from moderator import effects
 from moderator.errors import ModeratorError
-from moderator.models import Action, ActionResult, ActionStatus
+from moderator.models import Action, ActionResult, ActionStatus, ReviewStatus
 from moderator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class ReviewError(ModeratorError):
 @dataclass(frozen=True, slots=True)
 class Verdict:
     item_id: int
-    status: str  # approved | rejected | undone
+    status: ReviewStatus  # approved, rejected, or awaiting-second (four-eyes)
     result: ActionResult | None = None
 
 
@@ -47,7 +47,7 @@ def approve(store: Store, item_id: int, reviewer: str,
     is recorded (status stays pending), the second carries it out.
     """
     item = get_item(store, item_id)
-    if item["status"] != "pending":
+    if item["status"] != ReviewStatus.PENDING:
         raise ReviewError(f"review item {item_id} is already {item['status']}")
     comment = store.load_comment(item["comment_uid"])
     assert comment is not None  # the queue references comments by foreign key
@@ -61,7 +61,7 @@ def approve(store: Store, item_id: int, reviewer: str,
                                     detail=f"first approval of {action.value}; "
                                            "a second reviewer must approve")
             logger.info("review %d: first approval by %s", item_id, reviewer)
-            return Verdict(item_id, "awaiting-second")
+            return Verdict(item_id, ReviewStatus.AWAITING_SECOND)
         if first.casefold() == reviewer.casefold():
             raise ReviewError(f"review item {item_id}: already approved by {first}; four-eyes "
                               "mode needs a different reviewer for the second approval")
@@ -74,26 +74,26 @@ def approve(store: Store, item_id: int, reviewer: str,
         if result.status is ActionStatus.FAILED:
             raise ReviewError(f"review item {item_id}: {action.value} failed: {result.detail}")
     with store.atomic():
-        store.resolve_review(item_id, "approved", reviewer)
+        store.resolve_review(item_id, ReviewStatus.APPROVED, reviewer)
         store.append_action(comment, Action.REVIEW, ActionStatus.DONE, actor=reviewer,
                             detail=f"approved {action.value}")
     logger.info("review %d: approved %s by %s", item_id, action.value, reviewer)
-    return Verdict(item_id, "approved", result)
+    return Verdict(item_id, ReviewStatus.APPROVED, result)
 
 
 def reject(store: Store, item_id: int, reviewer: str, note: str = "") -> Verdict:
     """Keep the comment: the finding was wrong (or not worth acting on)."""
     item = get_item(store, item_id)
-    if item["status"] != "pending":
+    if item["status"] != ReviewStatus.PENDING:
         raise ReviewError(f"review item {item_id} is already {item['status']}")
     comment = store.load_comment(item["comment_uid"])
     assert comment is not None
     with store.atomic():
-        store.resolve_review(item_id, "rejected", reviewer, note)
+        store.resolve_review(item_id, ReviewStatus.REJECTED, reviewer, note)
         store.append_action(comment, Action.REVIEW, ActionStatus.DONE, actor=reviewer,
                             detail=f"rejected {item['proposed_action']}" +
                                    (f": {note}" if note else ""))
-    return Verdict(item_id, "rejected")
+    return Verdict(item_id, ReviewStatus.REJECTED)
 
 
 def resolve_target(store: Store, target: str, account: str | None = None
@@ -128,7 +128,7 @@ def undo(store: Store, target: str, reviewer: str, connect: Callable[[str], Conn
     undone = [r for r in results if r.status is ActionStatus.UNDONE]
     if undone and item is not None:
         with store.atomic():
-            store.resolve_review(item["id"], "undone", reviewer, note)
+            store.resolve_review(item["id"], ReviewStatus.UNDONE, reviewer, note)
     failed = [r for r in results if r.status is ActionStatus.FAILED]
     if failed and not undone:
         raise ReviewError("; ".join(f"{r.action.value}: {r.detail}" for r in failed))

@@ -8,6 +8,7 @@ from tabulate import tabulate
 from moderator import config, review
 from moderator.cli.common import load_settings, open_store, parse_age, reviewer_name
 from moderator.errors import ModeratorError
+from moderator.models import ActionStatus, ReviewStatus
 from moderator.render import defang_text, defang_value, one_line
 from moderator.store import now
 from moderator.terminal import terminal_text
@@ -126,7 +127,7 @@ def review_approve(ctx: click.Context, item_id: int, as_name: str | None) -> Non
                                      four_eyes=settings.review.four_eyes)
         except ModeratorError as e:
             raise click.ClickException(str(e)) from None
-    if verdict.status == "awaiting-second":
+    if verdict.status is ReviewStatus.AWAITING_SECOND:
         click.echo(f"item {item_id}: first approval recorded; four-eyes mode: a second "
                    "reviewer must approve it")
         return
@@ -185,5 +186,5 @@ def review_undo(ctx: click.Context, target: str, account: str | None, as_name: s
     for result in results:
         click.echo(f"{result.action.value}: {result.status.value}"
                    f"{' (' + result.detail + ')' if result.detail else ''}")
-    if any(r.status.value == "failed" for r in results):
+    if any(r.status is ActionStatus.FAILED for r in results):
         ctx.exit(1)

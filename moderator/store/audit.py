@@ -36,7 +36,7 @@ class AuditLog(StoreBase):
             "rule_version, actor, detail, idem_key, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [comment.uid, comment.account, comment.platform, action.value, status.value,
              int(dry_run), rule_version, actor, detail[:2000], idem_key(comment, action),
-             clock.iso(clock.now())])
+             clock.stamp()])
 
     def log_action(self, comment: Comment, action: Action, status: ActionStatus,
                    **kwargs: Any) -> None:

@@ -25,3 +25,8 @@ def parse_iso(value: str | None) -> datetime | None:
 
 def window_start(minutes: float) -> datetime:
     return now() - timedelta(minutes=minutes)
+
+
+def stamp() -> str:
+    """Now, in the database's text form."""
+    return iso(now())  # type: ignore[return-value]

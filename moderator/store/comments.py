@@ -57,7 +57,7 @@ class Comments(StoreBase):
         Called by ``effects.commit`` inside :meth:`atomic`, with the batch's queue entries,
         audit rows and cursor, so that a crash either keeps the whole batch or none of it.
         """
-        stamp = clock.iso(clock.now())
+        stamp = clock.stamp()
         comment_rows, finding_rows, decision_rows = [], [], []
         for item in items:
             c = item.comment
@@ -91,7 +91,8 @@ class Comments(StoreBase):
         self.db.conn.executemany(
             "INSERT INTO history(account, comment_uid, author, key, time, at) "
             "VALUES (?,?,?,?,?,?)",
-            [(item.comment.account, item.comment.uid, m.author, m.key, m.time, clock.now().timestamp())
+            [(item.comment.account, item.comment.uid, m.author, m.key, m.time,
+              clock.now().timestamp())
              for item in items for m in item.memory])
 
     def load_comment(self, uid: str) -> Comment | None:

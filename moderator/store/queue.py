@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-from moderator.models import Action, ActionStatus, Comment, Decision
+from moderator.models import Action, ActionStatus, Comment, Decision, ReviewStatus
 from moderator.store import clock
 from moderator.store.base import StoreBase
 
@@ -24,12 +24,12 @@ class ReviewQueue(StoreBase):
             "reason, rules, created_at) VALUES (?,?,?,?,?,?,?)",
             [comment.uid, comment.account, proposed.value,
              decision.severity.value if decision.severity else None, decision.reason, rules,
-             clock.iso(clock.now())])
+             clock.stamp()])
         if cur.rowcount:
             self.append_action(comment, Action.REVIEW, ActionStatus.QUEUED,
                                rule_version=rule_version, detail=f"proposed {proposed.value}")
 
-    def queue(self, *, status: str | None = "pending", account: str | None = None,
+    def queue(self, *, status: str | None = ReviewStatus.PENDING.value, account: str | None = None,
               rule: str | None = None, older_than: datetime | None = None,
               newer_than: datetime | None = None, limit: int = 100) -> list[dict[str, Any]]:
         where, args = ["1 = 1"], []
@@ -56,9 +56,12 @@ class ReviewQueue(StoreBase):
         rows = list(self.db.query(f"{_QUEUE_ITEMS} WHERE q.id = ?", [item_id]))
         return rows[0] if rows else None
 
-    def resolve_review(self, item_id: int, status: str, reviewer: str, note: str = "") -> None:
+    def resolve_review(self, item_id: int, status: ReviewStatus, reviewer: str,
+                       note: str = "") -> None:
         self.db.execute("UPDATE review_queue SET status = ?, resolved_at = ?, reviewer = ?, "
-                        "note = ? WHERE id = ?", [status, clock.iso(clock.now()), reviewer, note, item_id])
+                        "note = ? WHERE id = ?",
+                        [ReviewStatus(status).value, clock.stamp(), reviewer, note,
+                         item_id])
 
     def set_first_reviewer(self, item_id: int, reviewer: str) -> None:
         self.db.execute("UPDATE review_queue SET first_reviewer = ? WHERE id = ?",

@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 from typing import Any, Sequence
 
+from moderator.models import ActionStatus
 from moderator.store import clock
 from moderator.store.base import StoreBase
 
@@ -45,13 +46,13 @@ class Reports(StoreBase):
                 "SELECT account, platform, action, status, count(*) FROM actions WHERE at >= ? "
                 "AND at < ? GROUP BY account, platform, action, status", span):
             r = row(account, platform)
-            if status == "done" and action in done:
+            if status == ActionStatus.DONE and action in done:
                 r[done[action]] += n
-            elif status == "queued":
+            elif status == ActionStatus.QUEUED:
                 r["queued"] += n
-            elif status in ("undone", "failed"):
+            elif status in (ActionStatus.UNDONE, ActionStatus.FAILED):
                 r[status] += n
-            elif status == "dry-run":
+            elif status == ActionStatus.DRY_RUN:
                 r["dry_run"] += n
         return [rows[k] for k in sorted(rows)]
 
@@ -103,8 +104,8 @@ class Reports(StoreBase):
             cur = self.db.execute(
                 "INSERT INTO digests(period_start, period_end, sent_at, recipients, status, "
                 "detail) VALUES (?, ?, ?, ?, ?, ?)",
-                [clock.iso(start), clock.iso(end), clock.iso(clock.now()), json.dumps(list(recipients)), status,
-                 detail[:2000]])
+                [clock.iso(start), clock.iso(end), clock.stamp(), json.dumps(list(recipients)),
+                 status, detail[:2000]])
         return int(cur.lastrowid)
 
     def last_digest_end(self) -> datetime | None:
@@ -160,7 +161,8 @@ class Reports(StoreBase):
             "queued": int(queued),
             "brake": self.brake(account),
             # the daemon's latest backoff since the last good poll: it is failing right now
-            "backoff": {"at": clock.parse_iso(backoff[0]), "detail": backoff[1]} if backoff else None,
+            "backoff": ({"at": clock.parse_iso(backoff[0]), "detail": backoff[1]}
+                        if backoff else None),
         }
 
     def rule_verdicts(self, since: datetime | None = None) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ class Runs(StoreBase):
     def start_run(self, kind: str, account: str | None) -> int:
         with self.atomic():
             cur = self.db.execute("INSERT INTO runs(kind, account, started_at) VALUES (?, ?, ?)",
-                                  [kind, account, clock.iso(clock.now())])
+                                  [kind, account, clock.stamp()])
         return int(cur.lastrowid)
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int],
@@ -27,7 +27,7 @@ class Runs(StoreBase):
             self.db.execute(
                 f"UPDATE runs SET status = ?, finished_at = ?, message = ?"
                 f"{', ' + sets if sets else ''} WHERE id = ?",
-                [status, clock.iso(clock.now()), message, *values, run_id])
+                [status, clock.stamp(), message, *values, run_id])
 
     def prune_runs(self, older_than_days: float = RUNS_KEPT_DAYS) -> int:
         """Forget old poll runs (one a poll: thousands a day), keeping each account's latest
@@ -43,7 +43,7 @@ class Runs(StoreBase):
         """Polls left 'running' by a daemon that died: only called under the daemon lock."""
         with self.atomic():
             cur = self.db.execute("UPDATE runs SET status = 'interrupted', finished_at = ? "
-                                  "WHERE status = 'running' AND kind = 'poll'", [clock.iso(clock.now())])
+                                  "WHERE status = 'running' AND kind = 'poll'", [clock.stamp()])
         return int(cur.rowcount)
 
     def record_error(self, account: str | None, platform: str | None, kind: str, message: str,
@@ -51,11 +51,11 @@ class Runs(StoreBase):
         with self.atomic():
             self.db.execute("INSERT INTO errors(at, account, platform, kind, message, run_id) "
                             "VALUES (?, ?, ?, ?, ?, ?)",
-                            [clock.iso(clock.now()), account, platform, kind, message[:2000], run_id])
+                            [clock.stamp(), account, platform, kind, message[:2000], run_id])
 
     def record_event(self, account: str | None, kind: str, detail: str = "") -> None:
         self.db.execute("INSERT INTO events(at, account, kind, detail) VALUES (?, ?, ?, ?)",
-                        [clock.iso(clock.now()), account, kind, detail])
+                        [clock.stamp(), account, kind, detail])
 
     def cursor(self, account: str) -> str | None:
         row = self.db.execute("SELECT cursor FROM cursors WHERE account = ?", [account]).fetchone()
@@ -64,7 +64,7 @@ class Runs(StoreBase):
     def set_cursor(self, account: str, cursor: str | None) -> None:
         self.db.execute("INSERT INTO cursors(account, cursor, updated_at) VALUES (?, ?, ?) "
                         "ON CONFLICT(account) DO UPDATE SET cursor = excluded.cursor, "
-                        "updated_at = excluded.updated_at", [account, cursor, clock.iso(clock.now())])
+                        "updated_at = excluded.updated_at", [account, cursor, clock.stamp()])
 
     def brake(self, account: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM brakes WHERE account = ? AND engaged = 1",
@@ -76,14 +76,14 @@ class Runs(StoreBase):
             "INSERT INTO brakes(account, engaged, reason, since) VALUES (?, 1, ?, ?) "
             "ON CONFLICT(account) DO UPDATE SET engaged = 1, reason = excluded.reason, "
             "since = excluded.since, released_at = NULL, released_by = NULL",
-            [account, reason, clock.iso(clock.now())])
+            [account, reason, clock.stamp()])
         self.record_event(account, "brake.engaged", reason)
 
     def release_brake(self, account: str, by: str) -> bool:
         with self.atomic():
             cur = self.db.execute("UPDATE brakes SET engaged = 0, released_at = ?, "
                                   "released_by = ? WHERE account = ? AND engaged = 1",
-                                  [clock.iso(clock.now()), by, account])
+                                  [clock.stamp(), by, account])
             if cur.rowcount:
                 self.record_event(account, "brake.released", f"by {by}")
         return bool(cur.rowcount)

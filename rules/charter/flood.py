@@ -32,7 +32,6 @@ from typing import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
-from rules.charter.termviews import fast_fold
 from rules.text import fold, squeeze
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -83,7 +82,7 @@ def fingerprint(text: str, min_chars: int = MIN_CHARS, folded: str | None = None
 def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[str, int]:
     """``flat``: ``squeeze(folded, keep=1)`` if the caller has it."""
     if flat is None or folded is None or len(folded) > MAX_FINGERPRINT_CHARS:
-        folded = fast_fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
+        folded = fold(text[:MAX_FINGERPRINT_CHARS]) if folded is None \
             else folded[:MAX_FINGERPRINT_CHARS]
         flat = squeeze(folded, keep=1)
     if "<" in flat or "&" in flat:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 import mmh3
 import numpy as np
 
-from rules.charter.termviews import fast_fold
+from rules.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def prepare(text: str, folded: str | None = None) -> str:
     """The text the classifier reads: folded, HTML undone, links reduced to two tokens.
 
     ``folded`` is ``fold(text)`` when the caller already has it (the charter rule does)."""
-    text = fast_fold(text) if folded is None else folded
+    text = fold(text) if folded is None else folded
     if "&" in text or "<" in text:  # the checks skip work most comments do not need
         text = " ".join(_TAG.sub(" ", html.unescape(text)).casefold().split())
     if "youtu" in text:

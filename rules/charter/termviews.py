@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-from rules.text import fold, squeeze, view_steps
+from rules.text import squeeze, view_steps
 
-fast_fold = fold  # kept for callers: fold itself now has the ASCII shortcut
 
 
 def term_views(text: str) -> tuple[str, ...]:
