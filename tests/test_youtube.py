@@ -487,3 +487,9 @@ def test_the_daemon_waits_for_the_quota_reset_and_others_go_on(fake, tmp_path, m
             assert daemon.poll("fine").new == 2
         finally:
             daemon.shutdown()
+
+
+def test_an_unreadable_cursor_starts_over_from_the_lookback(fake, caplog):
+    fake.add_comment("hello", author="alice")
+    for cursor in ("not json", '{"replies": {"t": "x"}}', '{"t": "yesterday"}', "[1, 2]"):
+        assert [c.text for c in read(connect(fake), cursor)[0]] == ["hello"]
