@@ -51,6 +51,7 @@ from moderator.models import Author, Comment, Link
 from moderator.options import OptionReader
 
 if TYPE_CHECKING:  # the client library takes a while to import: only open() needs it
+    from connectors.base import ItemState
     from connectors.youtube_api import YouTubeClient
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,8 @@ class YouTubeConnector:
                and state.mark.is_new(c.created_at, c.id)]
         # Intermediate batches keep the old reply counts: a crash between batches must read
         # those threads' replies again. The last batch carries the new counts.
-        batches = list(in_batches(new, state.mark, skipped))
+        # A page's worth a batch: each is committed on its own, so a crash redoes little.
+        batches = list(in_batches(new, state.mark, skipped, self.options.page_size))
         for position, batch in enumerate(batches, 1):
             last = position == len(batches)
             yield Batch(batch.comments, state.encode(batch.cursor or state.mark.encode(),
@@ -308,6 +310,34 @@ class YouTubeConnector:
                 self._authors.setdefault(missing, {})
         while len(self._authors) > AUTHOR_CACHE:
             self._authors.pop(next(iter(self._authors)))
+
+    # -- state ---------------------------------------------------------------------------------
+    def moderation_state(self, comment: Comment) -> "ItemState":
+        """What YouTube shows of the comment now; asked before re-sending an action a crash
+        left planned. The API gives no comment's status by id, so: the comment by id (not
+        found: gone, which a rejected comment is to the owner's reads), then whether it is
+        still among its thread's published replies (a reply) or among the channel's threads
+        held for review (a top-level comment). A few units, only after a crash."""
+        from connectors.base import ItemState
+
+        found = self.client.execute(f"look up {comment.id}",
+                                    lambda s: s.comments().list(part="id", id=comment.id))
+        if not found or not found.get("items"):
+            return ItemState(hidden=True, deleted=True)
+        if comment.parent_id:
+            listed = self._listed(comment.id, f"published replies of {comment.parent_id}",
+                                  "comments", parentId=comment.parent_id)
+            return ItemState(hidden=not listed, deleted=False)
+        held = self._listed(comment.id, "threads held for review", "commentThreads",
+                            allThreadsRelatedToChannelId=self.options.channel_id,
+                            moderationStatus="heldForReview")
+        return ItemState(hidden=held, deleted=False)
+
+    def _listed(self, comment_id: str, what: str, resource: str, **params: Any) -> bool:
+        return any(_id_of(item) == comment_id
+                   for items in self._pages(f"look for {comment_id} among the {what}", resource,
+                                            part="id", maxResults=PAGE_MAX, **params)
+                   for item in items)
 
     # -- acting --------------------------------------------------------------------------------
     def _moderate(self, comment: Comment, status: str, *, ban: bool = False,

@@ -11,7 +11,7 @@ account, running in the test process on 127.0.0.1 while the daemon runs as a sub
 removed one succeeds and changes nothing, so such repeats are counted apart (``repeat_calls``).
 A daemon killed after the platform acted but before it logged "done" asks the platform for the
 comment's state before sending the action again (``Connector.moderation_state``), so no call is
-repeated where the platform can tell (X, YouTube and Bluesky here cannot: see state_visible).
+repeated where the platform can tell (X and Bluesky here cannot: see state_visible).
 """
 
 from __future__ import annotations
@@ -329,7 +329,7 @@ class YouTubePlatform(_FakeServerPlatform):
     limit here: the daemon tests are about crashes (tests/test_youtube.py covers the quota)."""
 
     name = "youtube"
-    state_visible = False  # comments.list by id does not show the moderation status
+    state_visible = True  # not by id, but by the listings: see YouTubeConnector.moderation_state
     env_prefix = "CRASH_YT"
     secrets = {"client_id": "crash-yt.apps.googleusercontent.com",
                "client_secret": "crash-yt-secret", "refresh_token": "1//crash-yt-refresh"}

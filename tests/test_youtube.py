@@ -115,10 +115,10 @@ def test_a_crash_between_batches_reads_the_rest_again(fake):
     top = fake.add_comment("Big thread", author="alice")
     ids = [top] + [fake.add_reply(top, f"r{i}", author=f"u{i % 50}") for i in range(1100)]
     batches = list(connect(fake).fetch(None))
-    assert len(batches) == 3
+    assert [len(b.comments) for b in batches] == [100] * 11 + [1]  # a page's worth each
     # The first batch committed, then the daemon died: the replies are read again.
     rest = [c.id for b in connect(fake).fetch(batches[0].cursor) for c in b.comments]
-    assert rest == ids[500:]
+    assert rest == ids[100:]
 
 
 def test_backfill_date_range_and_lookback(fake):
@@ -418,9 +418,12 @@ def test_check_config_names_the_youtube_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("YT_SECRET", "yt-s3cret-value")
     monkeypatch.delenv("YT_REFRESH", raising=False)
     result = CliRunner().invoke(main, ["check-config", str(good)])
-    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
+    assert result.exit_code == 2
     assert "accounts.acme-yt.secrets.refresh_token: YT_REFRESH is not set" in result.output
     assert "yt-s3cret-value" not in result.output
+    monkeypatch.setenv("YT_REFRESH", "1//yt-refresh")
+    result = CliRunner().invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0 and "OK (1 accounts)" in result.output
 
 
 def test_a_grant_without_the_moderation_scope_is_an_auth_failure(fake):
@@ -493,3 +496,23 @@ def test_an_unreadable_cursor_starts_over_from_the_lookback(fake, caplog):
     fake.add_comment("hello", author="alice")
     for cursor in ("not json", '{"replies": {"t": "x"}}', '{"t": "yesterday"}', "[1, 2]"):
         assert [c.text for c in read(connect(fake), cursor)[0]] == ["hello"]
+
+
+def test_moderation_state_reads_what_youtube_shows(fake):
+    """Asked before re-sending an action a crash left planned: held comments are out of the
+    published listings (a reply) or in the held-for-review threads (a top-level comment);
+    rejected ones are no longer found."""
+    from moderator.models import Action
+
+    top = fake.add_comment("thread", author="alice")
+    fake.add_reply(top, "reply", author="bob")
+    connector = connect(fake)
+    for comment in read(connector)[0]:
+        state = connector.moderation_state(comment)
+        assert (state.hidden, state.deleted) == (False, False)
+        connector.hide(comment)
+        state = connect(fake).moderation_state(comment)
+        assert (state.hidden, state.deleted) == (True, False)
+        assert state.shows(Action.HIDE) and not state.shows(Action.DELETE)
+        connector.delete(comment)
+        assert connect(fake).moderation_state(comment).shows(Action.DELETE)

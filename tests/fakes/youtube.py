@@ -302,8 +302,11 @@ class FakeYouTube(FakeServer):
     def _list_comments(self, request: Request) -> Reply:
         q = request.query
         plain = q.get("textFormat") == "plainText"
-        if q.get("id"):  # by id: no moderationStatus in the answer (see the schema)
-            ids = [i for i in q["id"].split(",") if i in self.comments]
+        if q.get("id"):
+            # By id: no moderationStatus in the answer (the schema says so). Whether a rejected
+            # comment is still found is not documented; here it is not (gone from view).
+            ids = [i for i in q["id"].split(",") if i in self.comments
+                   and self.status.get(i) != "rejected"]
             return self._page([self._render(i, plain) for i in ids], request, "comment")
         parent = q.get("parentId")
         if parent not in self.threads:
