@@ -40,9 +40,13 @@ def get_item(store: Store, item_id: int) -> dict[str, Any]:
 
 
 def approve(store: Store, item_id: int, reviewer: str,
-            connect: Callable[[str], Connector], *, four_eyes: bool = False) -> Verdict:
+            connect: Callable[[str], Connector], *, dry_run: bool,
+            four_eyes: bool = False) -> Verdict:
     """Carry out the proposed action; ``connect(account)`` opens that account's connector.
 
+    ``dry_run`` (the item's account is in dry-run mode, and no explicit override): the
+    approval is recorded as the reviewer's verdict and the action as decided but not carried
+    out; dry-run never acts. Required, so that no caller can forget it.
     In four-eyes mode a destructive action needs two different reviewers: the first approval
     is recorded (status stays pending), the second carries it out.
     """
@@ -66,7 +70,12 @@ def approve(store: Store, item_id: int, reviewer: str,
             raise ReviewError(f"review item {item_id}: already approved by {first}; four-eyes "
                               "mode needs a different reviewer for the second approval")
     result = None
-    if action.destructive:
+    if action.destructive and dry_run:
+        result = ActionResult(comment.uid, action, ActionStatus.DRY_RUN,
+                              f"account {item['account']} is in dry-run mode: not carried out")
+        store.log_action(comment, action, ActionStatus.DRY_RUN, dry_run=True, actor=reviewer,
+                         detail=f"approved by {reviewer}; not carried out (dry-run)")
+    elif action.destructive:
         # Logged before it is carried out: if this command dies half-way, the daemon
         # finishes the job from the log (and the platform call is idempotent).
         [result] = effects.apply(store, effects.plan_action(comment, action, actor=reviewer),
@@ -76,7 +85,8 @@ def approve(store: Store, item_id: int, reviewer: str,
     with store.atomic():
         store.resolve_review(item_id, ReviewStatus.APPROVED, reviewer)
         store.append_action(comment, Action.REVIEW, ActionStatus.DONE, actor=reviewer,
-                            detail=f"approved {action.value}")
+                            detail=f"approved {action.value}"
+                                   + (" (dry-run: not carried out)" if dry_run else ""))
     logger.info("review %d: approved %s by %s", item_id, action.value, reviewer)
     return Verdict(item_id, ReviewStatus.APPROVED, result)
 

@@ -8,7 +8,7 @@ from tabulate import tabulate
 from moderator import config, review
 from moderator.cli.common import load_settings, open_store, parse_age, reviewer_name
 from moderator.errors import ModeratorError
-from moderator.models import ActionStatus, ReviewStatus
+from moderator.models import ActionStatus, Mode, ReviewStatus
 from moderator.render import defang_text, defang_value, one_line
 from moderator.store import now
 from moderator.terminal import terminal_text
@@ -110,9 +110,16 @@ def review_show(ctx: click.Context, item_id: int) -> None:
 @review_group.command("approve")
 @click.argument("item_id", type=int)
 @click.option("--as", "as_name", help="Reviewer name (default: $MODERATOR_REVIEWER or login).")
+@click.option("--act-in-dry-run", is_flag=True,
+              help="Carry the action out even though the account is in dry-run mode (the "
+                   "override is written to the audit log).")
 @click.pass_context
-def review_approve(ctx: click.Context, item_id: int, as_name: str | None) -> None:
+def review_approve(ctx: click.Context, item_id: int, as_name: str | None,
+                   act_in_dry_run: bool) -> None:
     """Approve an item: carry out the proposed action on the platform.
+
+    On an account in dry-run mode the approval is recorded as your verdict and nothing is
+    carried out, unless you pass --act-in-dry-run.
 
     \b
     Example:
@@ -122,17 +129,32 @@ def review_approve(ctx: click.Context, item_id: int, as_name: str | None) -> Non
     secrets = config.Secrets(settings.secrets_file)
     with open_store(settings) as store:
         try:
+            item = review.get_item(store, item_id)
+            dry_run = _in_dry_run(settings, item["account"]) and not act_in_dry_run
             verdict = review.approve(store, item_id, reviewer_name(as_name),
                                      lambda name: open_connector(settings.account(name), secrets),
-                                     four_eyes=settings.review.four_eyes)
+                                     dry_run=dry_run, four_eyes=settings.review.four_eyes)
         except ModeratorError as e:
             raise click.ClickException(str(e)) from None
+    if act_in_dry_run and _in_dry_run(settings, item["account"]):
+        click.echo(f"warning: account {item['account']} is in dry-run mode; carried out "
+                   "because --act-in-dry-run was given", err=True)
+    if verdict.result and verdict.result.status is ActionStatus.DRY_RUN:
+        click.echo(f"item {item_id}: approved; {verdict.result.action.value} NOT carried out: "
+                   f"account {item['account']} is in dry-run mode (--act-in-dry-run to act)")
+        return
     if verdict.status is ReviewStatus.AWAITING_SECOND:
         click.echo(f"item {item_id}: first approval recorded; four-eyes mode: a second "
                    "reviewer must approve it")
         return
     done = verdict.result.status.value if verdict.result else "nothing to carry out"
     click.echo(f"item {item_id}: approved ({done})")
+
+
+def _in_dry_run(settings: config.Settings, account_name: str) -> bool:
+    """An account no longer configured is treated as dry-run: nothing says it may act."""
+    account = next((a for a in settings.accounts if a.name == account_name), None)
+    return account is None or account.mode is Mode.DRY_RUN
 
 
 @review_group.command("reject")
