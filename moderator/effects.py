@@ -106,10 +106,13 @@ def plan(items: Sequence[Judged], *, account: str, mode: Mode, brake: Brake,
     return Effects(account, mode, records, steps, brake_reason)
 
 
-def plan_action(comment: Comment, action: Action, *, actor: str) -> Effects:
-    """A reviewer's approved action: one planned step, carried out like the worker's."""
-    return Effects(comment.account, Mode.ENFORCE,
-                   steps=[Step(comment, action, ActionStatus.PLANNED, actor=actor)])
+def plan_action(comment: Comment, action: Action, *, actor: str,
+                mode: Mode = Mode.ENFORCE) -> Effects:
+    """A reviewer's approved action: one planned step, carried out like the worker's; in a
+    dry-run account a dry-run step instead, which nothing carries out."""
+    status = ActionStatus.PLANNED if mode is Mode.ENFORCE else ActionStatus.DRY_RUN
+    return Effects(comment.account, mode,
+                   steps=[Step(comment, action, status, actor=actor)])
 
 
 def plan_undo(comment: Comment, in_effect: Sequence[Action], *, actor: str,

@@ -79,8 +79,8 @@ def approve(store: Store, item_id: int, reviewer: str,
         # Logged before it is carried out: if this command dies half-way, the daemon
         # finishes the job from the log (and the platform call is idempotent).
         [result] = effects.apply(store, effects.plan_action(comment, action, actor=reviewer),
-                                 connect(item["account"]))
-        if result.status is ActionStatus.FAILED:
+                                 connect(item["account"])) or [None]
+        if result is not None and result.status is ActionStatus.FAILED:
             raise ReviewError(f"review item {item_id}: {action.value} failed: {result.detail}")
     with store.atomic():
         store.resolve_review(item_id, ReviewStatus.APPROVED, reviewer)

@@ -63,3 +63,22 @@ def test_an_engaged_brake_queues_what_the_policy_wanted_before_degrading():
     assert record.decision.action is Action.REVIEW
     assert record.decision.degraded_from is Action.HIDE
     assert effects.brake_reason is None  # engaged already
+
+
+def test_a_reviewers_action_in_a_dry_run_account_is_recorded_but_never_carried_out(tmp_path):
+    from moderator.effects import apply, plan_action
+    from moderator.store import Store
+
+    class Refuses:  # any call to the platform fails the test
+        def __getattr__(self, name):
+            raise AssertionError(f"dry-run called the platform: {name}")
+
+    store = Store(tmp_path / "m.db")
+    comment = Comment("file", "acct", "1", "free money")
+    assert apply(store, plan_action(comment, Action.HIDE, actor="ann", mode=Mode.DRY_RUN),
+                 Refuses()) == []
+    [row] = store.actions_for(comment.uid)
+    assert (row["action"], row["status"], row["dry_run"], row["actor"]) == \
+        ("hide", "dry-run", 1, "ann")
+    enforce = plan_action(comment, Action.HIDE, actor="ann")
+    assert [s.status for s in enforce.to_carry_out] == [ActionStatus.PLANNED]
