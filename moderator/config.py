@@ -20,13 +20,13 @@ from moderator.errors import ConfigError
 from moderator.models import Action, Brand, Mode, Severity
 from moderator.options import OptionReader
 from moderator.settings import (AccountSettings, BrakeSettings, DaemonSettings, DigestSettings,
-                                PolicySettings, ReviewSettings, Settings)
+                                PolicySettings, ReviewSettings, Settings, WebSettings)
 from rules import RULES
 
 # The settings types live in moderator.settings (connectors and rules read them without
 # importing this parser); they are named here too, where most callers look for them.
 __all__ = ["AccountSettings", "BrakeSettings", "DaemonSettings", "DigestSettings",
-           "PolicySettings", "ReviewSettings", "Settings", "Secrets", "ConfigError", "load",
+           "PolicySettings", "ReviewSettings", "Settings", "WebSettings", "Secrets", "ConfigError", "load",
            "parse", "config_path", "rule_version", "enabled_options", "redact",
            "resolve_paths"]
 
@@ -96,6 +96,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     review_reader = OptionReader(top.table_of("review"), "review")
     review = ReviewSettings(four_eyes=review_reader.bool("four_eyes", False))
     _finish(top, review_reader)
+    web = _parse_web(top)
 
     accounts_raw = top.get("accounts", [])
     accounts: list[AccountSettings] = []
@@ -125,6 +126,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
         daemon=daemon,
         digest=digest,
         review=review,
+        web=web,
         source=source,
     )
 
@@ -240,6 +242,25 @@ def _parse_daemon(top: OptionReader) -> DaemonSettings:
         stop_timeout=_duration(r, "stop_timeout", 20.0),
         stale_after=r.number("stale_after", 3.0, minimum=1),
     )
+    _finish(top, r)
+    return settings
+
+
+def _parse_web(top: OptionReader) -> WebSettings:
+    r = OptionReader(top.table_of("web"), "web")
+    settings = WebSettings(
+        enabled=r.bool("enabled", False),
+        host=r.str("host", "127.0.0.1"),
+        port=r.number("port", 8080, minimum=0, integer=True),
+        secure_cookies=r.bool("secure_cookies", True),
+        session_hours=r.number("session_hours", 12.0, minimum=0.1),
+        proxy_user_header=r.str("proxy_user_header", None),
+        trusted_proxy=r.str("trusted_proxy", None),
+        login_attempts=r.number("login_attempts", 5, minimum=1, integer=True),
+    )
+    if settings.proxy_user_header and not settings.trusted_proxy:
+        r.problem("trusted_proxy", "proxy_user_header needs the proxy's address here: the "
+                  "header is trusted only on requests from it")
     _finish(top, r)
     return settings
 

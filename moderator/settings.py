@@ -70,6 +70,19 @@ class ReviewSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The review inbox (`moderator web`, or inside `moderator run` when enabled)."""
+    enabled: bool = False  # serve it from inside the daemon too
+    host: str = "127.0.0.1"  # anything else belongs behind a reverse proxy with TLS
+    port: int = 8080
+    secure_cookies: bool = True  # browsers treat http://127.0.0.1 and localhost as secure
+    session_hours: float = 12.0
+    proxy_user_header: str | None = None  # trust this header as the logged-in user ...
+    trusted_proxy: str | None = None  # ... only on requests from this address
+    login_attempts: int = 5  # failed logins per address and per name in 15 minutes
+
+
+@dataclass(frozen=True, slots=True)
 class DigestSettings:
     recipients: tuple[str, ...] = ()
     sender: str = "moderator@localhost"
@@ -99,6 +112,7 @@ class Settings:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: Path | None = None
 
     def lock_path(self) -> Path:

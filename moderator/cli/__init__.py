@@ -35,6 +35,8 @@ COMMANDS = {
     "digest": "digest:digest",
     "replay": "replay:replay_command",
     "explain": "explain:explain_command",
+    "users": "users:users_group",
+    "web": "users:web",
 }
 
 

@@ -3,8 +3,9 @@
 A plain reader and writer, split by concern: ``schema`` (migrations), ``comments`` (comments,
 findings, decisions, the rules' memory), ``audit`` (the append-only action log), ``queue`` (the
 review queue), ``runs`` (runs, errors, events, cursors, brakes), ``reports`` (status, stats
-and digest queries). WAL and a busy timeout let the daemon and a reviewer's CLI share one file.
-What to write is decided elsewhere (``moderator.effects``); a batch is written in one
+and digest queries), ``inbox`` (the web inbox's pages and audit search), ``reviewers`` (the
+web inbox's accounts and sessions). WAL and a busy timeout let the daemon and a reviewer's CLI
+share one file. What to write is decided elsewhere (``moderator.effects``); a batch is written in one
 transaction (``atomic``).
 """
 
@@ -13,19 +14,22 @@ from moderator.store.base import BUSY_TIMEOUT_MS
 from moderator.store.clock import iso, now, parse_iso, window_start
 from moderator.store.comments import (Comments, HistoryRecord, Recorded, comment_from_row,
                                       select_history)
+from moderator.store.inbox import AuditFilter, Inbox, InboxFilter
 from moderator.store.queue import ReviewQueue
 from moderator.store.reports import Reports
+from moderator.store.reviewers import Reviewers
 from moderator.store.runs import RUNS_KEPT_DAYS, Runs
 from moderator.store.schema import migrations
 
 
-class Store(Comments, AuditLog, ReviewQueue, Runs, Reports):
+class Store(Comments, AuditLog, ReviewQueue, Runs, Reports, Inbox, Reviewers):
     """One SQLite file: open it with ``Store(path)`` (migrations are applied on open)."""
 
     def __enter__(self) -> "Store":
         return self
 
 
-__all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "HistoryRecord",
+__all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "AuditFilter",
+           "HistoryRecord", "InboxFilter",
            "PlannedAction", "Recorded", "Store", "comment_from_row", "idem_key", "iso",
            "migrations", "now", "parse_iso", "select_history", "window_start"]

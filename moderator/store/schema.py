@@ -118,3 +118,26 @@ def _history(db: sqlite_utils.Database) -> None:
 @migrations(name="0004_runs_index")
 def _runs_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX runs_kind_started ON runs(kind, started_at)")
+
+
+@migrations(name="0005_web")
+def _web(db: sqlite_utils.Database) -> None:
+    # Reviewer accounts for the web inbox (passwords only as argon2 hashes) and their
+    # sessions (only a hash of the cookie's token is kept); an index in the inbox's urgency
+    # order (store.inbox.URGENCY, the same expression) so that a page never sorts the queue.
+    db.executescript("""
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY COLLATE NOCASE, role TEXT NOT NULL,
+        password_hash TEXT NOT NULL, created_at TEXT NOT NULL, changed_at TEXT
+    );
+    CREATE TABLE web_sessions (
+        token_hash TEXT PRIMARY KEY, user TEXT NOT NULL COLLATE NOCASE, csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+    );
+    CREATE INDEX web_sessions_user ON web_sessions(user);
+    CREATE INDEX review_urgency ON review_queue(status, (CASE severity WHEN 'critical' THEN 4
+        WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END) DESC,
+        created_at, id);
+    CREATE INDEX actions_actor ON actions(actor, at);
+    CREATE INDEX comments_author ON comments(platform, author_id);
+    """)
