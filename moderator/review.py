@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from connectors.base import Connector
@@ -143,3 +144,13 @@ def undo(store: Store, target: str, reviewer: str, connect: Callable[[str], Conn
     if failed and not undone:
         raise ReviewError("; ".join(f"{r.action.value}: {r.detail}" for r in failed))
     return results
+
+
+def rule_stats(store: Store, since: datetime | None) -> list[dict[str, Any]]:
+    """Per rule: flagged, acted on, queued, confirmed, wrong, and reviewer-measured precision
+    (confirmed / judged; None when nobody judged a comment it flagged)."""
+    rows = store.rule_verdicts(since)
+    for row in rows:
+        judged = row["confirmed"] + row["wrong"]
+        row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
+    return rows

@@ -9,6 +9,7 @@ import click
 from tabulate import tabulate
 
 from moderator.cli.common import load_settings, open_store, parse_when
+from moderator.review import rule_stats
 
 
 @click.command("stats")
@@ -27,10 +28,7 @@ def stats(ctx: click.Context, since: str, as_json: bool) -> None:
         moderator stats --since 7d
     """
     with open_store(load_settings(ctx, judge=False, connect=False)) as store:
-        rows = store.rule_verdicts(parse_when(since, "--since"))
-    for row in rows:
-        judged = row["confirmed"] + row["wrong"]
-        row["precision"] = round(row["confirmed"] / judged, 3) if judged else None
+        rows = rule_stats(store, parse_when(since, "--since"))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
