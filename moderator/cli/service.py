@@ -72,7 +72,7 @@ def run(ctx: click.Context, once: bool) -> None:
             finally:
                 daemon.shutdown()
             ctx.exit(1 if failed else 0)
-        code = daemon.run()
+        code = _run_with_web(settings, daemon)
     except DaemonLocked as e:
         click.echo(f"Error: {e}", err=True)
         ctx.exit(EX_CONFIG)
@@ -82,3 +82,16 @@ def run(ctx: click.Context, once: bool) -> None:
     except ModeratorError as e:
         raise click.ClickException(str(e)) from None
     ctx.exit(code)
+
+
+def _run_with_web(settings: config.Settings, daemon: Daemon) -> int:
+    """The daemon, with the review inbox on a thread beside it when [web] enabled = true."""
+    if not settings.web.enabled:
+        return daemon.run()
+    from moderator.web.serve import Background  # Flask loads only when asked for
+
+    web = Background(settings).start()
+    try:
+        return daemon.run()
+    finally:
+        web.stop()
