@@ -4,8 +4,6 @@ answer, the blueprints, and the filters that make hostile text safe to show."""
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from connectors.base import Connector
 from moderator import config
 from moderator.render import defang_text, defang_value
-from moderator.store import Store
+from moderator.web import auth, inbox, item, reports
+from moderator.web.context import WebContext, context, default_connect
 from moderator.web.limits import LoginLimiter
 from rules.text import strip_invisible
 
@@ -37,35 +36,8 @@ SECURITY_HEADERS = {
 }
 
 
-@dataclass
-class WebContext:
-    """What every request needs: the settings, how to open an account's connector (tests
-    and the daemon pass their own), the login limiter (in memory, per process), and one
-    database connection per server thread (opening one costs more than an inbox query)."""
-
-    settings: config.Settings
-    connect: Callable[[str], Connector]
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    local: threading.local = field(default_factory=threading.local)
-
-    def store(self) -> Store:
-        store = getattr(self.local, "store", None)
-        if store is None:
-            store = self.local.store = Store(self.settings.store_path)
-        return store
-
-
-def default_connect(settings: config.Settings) -> Callable[[str], Connector]:
-    from moderator.worker import open_connector
-
-    secrets = config.Secrets(settings.secrets_file)
-    return lambda name: open_connector(settings.account(name), secrets)
-
-
 def create_app(settings: config.Settings,
                connect: Callable[[str], Connector] | None = None) -> Flask:
-    from moderator.web import auth, inbox, item, reports
-
     app = Flask("moderator.web", root_path=str(HERE), static_folder="static",
                 template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=1_000_000, SEND_FILE_MAX_AGE_DEFAULT=3600)
@@ -83,12 +55,6 @@ def create_app(settings: config.Settings,
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error_page)
     return app
-
-
-def context() -> WebContext:
-    from flask import current_app
-
-    return current_app.extensions["moderator"]
 
 
 def _open_store() -> None:

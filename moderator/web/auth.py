@@ -22,7 +22,7 @@ from flask import (Blueprint, Response, abort, after_this_request, g, redirect, 
 
 from moderator import users
 from moderator.store import now
-from moderator.web.app import context
+from moderator.web.context import context
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)

@@ -12,8 +12,8 @@ from moderator import review
 from moderator.errors import ModeratorError
 from moderator.models import ActionStatus, Capabilities
 from moderator.web import verdicts
-from moderator.web.app import context
 from moderator.web.auth import role_required
+from moderator.web.context import context
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("item", __name__)

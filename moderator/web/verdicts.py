@@ -12,7 +12,7 @@ from flask import g
 from moderator import config, review
 from moderator.errors import ModeratorError
 from moderator.models import ActionResult
-from moderator.web.app import context
+from moderator.web.context import context
 
 logger = logging.getLogger(__name__)
 
