@@ -26,8 +26,8 @@ from rules import RULES
 # The settings types live in moderator.settings (connectors and rules read them without
 # importing this parser); they are named here too, where most callers look for them.
 __all__ = ["AccountSettings", "BrakeSettings", "DaemonSettings", "DigestSettings",
-           "PolicySettings", "ReviewSettings", "Settings", "WebSettings", "Secrets", "ConfigError", "load",
-           "parse", "config_path", "rule_version", "enabled_options", "redact",
+           "PolicySettings", "ReviewSettings", "Settings", "WebSettings", "Secrets", "ConfigError",
+           "load", "parse", "config_path", "rule_version", "enabled_options", "redact",
            "resolve_paths"]
 
 DEFAULT_CONFIG = "moderator.toml"
