@@ -81,8 +81,9 @@ def test_demo_shows_the_whole_flow_and_review_works(tmp_path):
     shown = runner.invoke(main, ["--config", cfg, "review", "show", item_id])
     assert "Findings:" in shown.output and "Audit trail:" in shown.output
     assert "http://" not in shown.output and "https://" not in shown.output
+    # The queue holds the dry-run account's items: approving records the verdict only.
     approved = runner.invoke(main, ["--config", cfg, "review", "approve", item_id, "--as", "ann"])
-    assert approved.exit_code == 0 and "approved (done)" in approved.output
+    assert approved.exit_code == 0 and "NOT carried out" in approved.output, approved.output
     again = runner.invoke(main, ["--config", cfg, "review", "approve", item_id])
     assert again.exit_code == 1 and "already approved" in again.output
     actions = (tmp_path / "demo" / "actions.jsonl").read_text()
