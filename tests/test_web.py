@@ -373,11 +373,20 @@ def test_four_eyes_needs_a_second_different_reviewer(tmp_path: Path) -> None:
     assert platform_actions(site) == [("acme", "p1", "hide")]
 
 
-def test_dry_run_account_says_nothing_will_be_carried_out(site: Site) -> None:
-    client, _ = login(create_app(site.settings))
+def test_dry_run_approval_records_the_verdict_and_carries_nothing_out(site: Site) -> None:
+    client, _ = login(create_app(site.settings), "bob")
     item = site.item_id("d1", "acme-dry")
     html = client.get(f"/items/{item}").get_data(as_text=True)
     assert "dry-run" in html and "carries <strong>nothing</strong> out" in html
+    done = client.post(f"/items/{item}/approve", data={"csrf": page_csrf(client)})
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "dry-run mode: nothing was carried out" in page
+    assert platform_actions(site) == []
+    with Store(site.settings.store_path) as store:
+        assert store.queue_item(item)["status"] == "approved"
+    log = site.audit("actor = 'bob'")
+    assert [(a["action"], a["status"], a["dry_run"]) for a in log] == [
+        ("hide", "dry-run", 1), ("review", "done", 0)]
 
 
 # -- audit, rules, accounts ------------------------------------------------------------------------

@@ -30,8 +30,10 @@ def is_dry_run(account: str) -> bool:
 
 
 def approve(item_id: int) -> review.Verdict:
+    """The web has no override: on a dry-run account approving records, never acts."""
+    account = review.get_item(g.store, item_id)["account"]
     return review.approve(g.store, item_id, g.user["name"], context().connect,
-                          four_eyes=settings().review.four_eyes)
+                          dry_run=is_dry_run(account), four_eyes=settings().review.four_eyes)
 
 
 def reject(item_id: int, note: str = "") -> review.Verdict:
