@@ -53,7 +53,7 @@ class Step:
     rule_version: str | None = None
     actor: str = "moderator"
     decision: Decision | None = None  # a queue entry's decision (severity, reason, rules)
-    note: str = ""  # an undo: the reviewer's why
+    note: str = ""  # an undo: the reviewer's why; an audit row: its detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +110,12 @@ def plan_action(comment: Comment, action: Action, *, actor: str,
                 mode: Mode = Mode.ENFORCE) -> Effects:
     """A reviewer's approved action: one planned step, carried out like the worker's; in a
     dry-run account a dry-run step instead, which nothing carries out."""
-    status = ActionStatus.PLANNED if mode is Mode.ENFORCE else ActionStatus.DRY_RUN
-    return Effects(comment.account, mode,
-                   steps=[Step(comment, action, status, actor=actor)])
+    if mode is Mode.ENFORCE:
+        return Effects(comment.account, mode,
+                       steps=[Step(comment, action, ActionStatus.PLANNED, actor=actor)])
+    return Effects(comment.account, mode, steps=[Step(
+        comment, action, ActionStatus.DRY_RUN, actor=actor,
+        note=f"approved by {actor}; not carried out (dry-run)")])
 
 
 def plan_undo(comment: Comment, in_effect: Sequence[Action], *, actor: str,
@@ -138,7 +141,8 @@ def commit(store: Store, effects: Effects, *, run_id: int | None = None,
             else:
                 store.append_action(step.comment, step.action, step.status,
                                     rule_version=step.rule_version, actor=step.actor,
-                                    dry_run=step.status is ActionStatus.DRY_RUN)
+                                    dry_run=step.status is ActionStatus.DRY_RUN,
+                                    detail=step.note)
         if effects.brake_reason:
             store.engage_brake(effects.account, effects.brake_reason)
         if cursor is not NO_CURSOR:

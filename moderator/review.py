@@ -16,7 +16,7 @@ from typing import Any, Callable
 from connectors.base import Connector
 from moderator import effects
 from moderator.errors import ModeratorError
-from moderator.models import Action, ActionResult, ActionStatus, ReviewStatus
+from moderator.models import Action, ActionResult, ActionStatus, Mode, ReviewStatus
 from moderator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -71,17 +71,16 @@ def approve(store: Store, item_id: int, reviewer: str,
             raise ReviewError(f"review item {item_id}: already approved by {first}; four-eyes "
                               "mode needs a different reviewer for the second approval")
     result = None
-    if action.destructive and dry_run:
-        result = ActionResult(comment.uid, action, ActionStatus.DRY_RUN,
-                              f"account {item['account']} is in dry-run mode: not carried out")
-        store.log_action(comment, action, ActionStatus.DRY_RUN, dry_run=True, actor=reviewer,
-                         detail=f"approved by {reviewer}; not carried out (dry-run)")
-    elif action.destructive:
-        # Logged before it is carried out: if this command dies half-way, the daemon
-        # finishes the job from the log (and the platform call is idempotent).
-        [result] = effects.apply(store, effects.plan_action(comment, action, actor=reviewer),
-                                 connect(item["account"])) or [None]
-        if result is not None and result.status is ActionStatus.FAILED:
+    if action.destructive:
+        # Planned (or, in dry-run, recorded as decided) before anything is carried out: if
+        # this command dies half-way, the daemon finishes the job from the log (and the
+        # platform call is idempotent). Dry-run opens no connector and never acts.
+        plan = effects.plan_action(comment, action, actor=reviewer,
+                                   mode=Mode.DRY_RUN if dry_run else Mode.ENFORCE)
+        [result] = effects.apply(store, plan, None if dry_run else connect(item["account"])) \
+            or [ActionResult(comment.uid, action, ActionStatus.DRY_RUN,
+                             f"account {item['account']} is in dry-run mode: not carried out")]
+        if result.status is ActionStatus.FAILED:
             raise ReviewError(f"review item {item_id}: {action.value} failed: {result.detail}")
     with store.atomic():
         store.resolve_review(item_id, ReviewStatus.APPROVED, reviewer)
