@@ -246,8 +246,7 @@ class YouTubeConnector:
         token: str | None = None
         for _ in range(MAX_PAGES):
             page_params = {**params, **({"pageToken": token} if token else {})}
-            page = self.client.execute(what, lambda s, p=page_params:
-                                       getattr(s, resource)().list(**p))
+            page = self.client.execute(what, resource, "list", **page_params)
             items = page.get("items") or []
             if not isinstance(items, list):
                 raise TransientError(f"{self.where}: {what}: 'items' is not a list")
@@ -299,10 +298,9 @@ class YouTubeConnector:
         unknown = sorted(c for c in channel_ids if c and c not in self._authors)
         for i in range(0, len(unknown), CHANNELS_PER_CALL):
             chunk = unknown[i:i + CHANNELS_PER_CALL]
-            page = self.client.execute(
-                "look up comment authors' channels",
-                lambda s, ids=",".join(chunk): s.channels().list(part="snippet", id=ids,
-                                                                 maxResults=CHANNELS_PER_CALL))
+            page = self.client.execute("look up comment authors' channels", "channels", "list",
+                                       part="snippet", id=",".join(chunk),
+                                       maxResults=CHANNELS_PER_CALL)
             for channel in page.get("items") or []:
                 if isinstance(channel, dict) and isinstance(channel.get("snippet"), dict):
                     self._authors[str(channel.get("id"))] = channel["snippet"]
@@ -320,8 +318,8 @@ class YouTubeConnector:
         held for review (a top-level comment). A few units, only after a crash."""
         from connectors.base import ItemState
 
-        found = self.client.execute(f"look up {comment.id}",
-                                    lambda s: s.comments().list(part="id", id=comment.id))
+        found = self.client.execute(f"look up {comment.id}", "comments", "list", part="id",
+                                    id=comment.id)
         if not found or not found.get("items"):
             return ItemState(hidden=True, deleted=True)
         if comment.parent_id:
@@ -347,8 +345,8 @@ class YouTubeConnector:
                   **({"banAuthor": True} if ban else {})}
         if comment.parent_id and status != "published":
             self._touched.add(comment.parent_id)
-        done = self.client.execute(what, lambda s: s.comments().setModerationStatus(**params),
-                                   missing_ok=gone_is_done)
+        done = self.client.execute(what, "comments", "setModerationStatus",
+                                   missing_ok=gone_is_done, **params)
         if done is None:
             logger.info("%s: comment %s was already gone", self.where, comment.id)
 

@@ -82,23 +82,25 @@ class YouTubeClient:
         self.service = build("youtube", "v3", static_discovery=True, cache_discovery=False,
                              http=google_auth_httplib2.AuthorizedHttp(credentials, http=http),
                              client_options={"api_endpoint": base})
+        self._resources: dict[str, Any] = {}
 
     def __repr__(self) -> str:  # never show a credential
         return f"YouTubeClient({self.where!r})"
 
-    def execute(self, what: str, make_request: Callable[[Any], Any], *,
-                missing_ok: bool = False) -> dict[str, Any] | None:
-        """``make_request(service)`` -> an HttpRequest; run it with bounded retries and return
-        the decoded body, or None when ``missing_ok`` and the comment does not exist. Raises
-        ConnectorError kinds whose message starts with ``where`` and ``what``."""
+    def execute(self, what: str, resource: str, method: str, *, missing_ok: bool = False,
+                **params: Any) -> dict[str, Any] | None:
+        """Call ``resource.method(**params)`` (``"comments", "list"``) with bounded retries and
+        return the decoded body, or None when ``missing_ok`` and the comment does not exist.
+        Raises ConnectorError kinds whose message starts with ``where`` and ``what``."""
         label = f"{self.where}: {what}"
+        call = getattr(self._resource(resource), method)
 
         def once() -> dict[str, Any]:
             waiting = self.meter.exhausted()
             if waiting:
                 raise RateLimited(f"the daily quota is spent; it resets in "
                                   f"{waiting / 3600:.1f} h", retry_after=waiting)
-            return self._mapped(label, lambda: make_request(self.service).execute(num_retries=0))
+            return self._mapped(label, lambda: call(**params).execute(num_retries=0))
 
         try:
             return call_with_retry(once, what=label, policy=self.retry, sleep=self.sleep)
@@ -107,6 +109,13 @@ class YouTubeClient:
                 return None
             extra = (e.retry_after,) if isinstance(e, RateLimited) else ()
             raise type(e)(f"{label}: {e}", *extra) from None
+
+    def _resource(self, name: str) -> Any:
+        """The service's resource object, made once: the client builds each one's methods
+        from the discovery document anew on every ``service.comments()``."""
+        if name not in self._resources:
+            self._resources[name] = getattr(self.service, name)()
+        return self._resources[name]
 
     def _mapped(self, label: str, call: Callable[[], Any]) -> dict[str, Any]:
         try:

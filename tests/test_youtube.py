@@ -367,8 +367,8 @@ def test_fake_answers_in_the_schema_shapes(fake):
     top = fake.add_comment("Thread https://example.com", author="alice")
     fake.add_reply(top, "reply", author="bob")
     connector = connect(fake)
-    page = connector.client.execute("check", lambda s: s.commentThreads().list(
-        part="snippet,replies", allThreadsRelatedToChannelId=fake.channel_id))
+    page = connector.client.execute("check", "commentThreads", "list", part="snippet,replies",
+                                    allThreadsRelatedToChannelId=fake.channel_id)
     assert set(page) <= set(schemas["CommentThreadListResponse"]["properties"])
     thread = page["items"][0]
     assert set(thread) <= set(schemas["CommentThread"]["properties"])
