@@ -82,12 +82,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
 
     policy = _parse_policy(top.table_of("policy"), "policy", PolicySettings(), top)
 
-    brake_reader = OptionReader(top.table_of("brake"), "brake")
-    brake = BrakeSettings(
-        max_actions=brake_reader.number("max_actions", 25, minimum=1, integer=True),
-        window_minutes=brake_reader.number("window_minutes", 60, minimum=1),
-    )
-    _finish(top, brake_reader)
+    brake = _parse_brake(top)
 
     max_text_chars = top.number("max_text_chars", 20_000, minimum=100, integer=True)
     rules = _parse_rules(resolve_paths(top.table_of("rules"), base_dir), brand, top, judge)
@@ -98,21 +93,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     _finish(top, review_reader)
     web = _parse_web(top)
 
-    accounts_raw = top.get("accounts", [])
-    accounts: list[AccountSettings] = []
-    if not isinstance(accounts_raw, list):
-        top.problem("accounts", "expected [[accounts]] tables")
-        accounts_raw = []
-    seen: set[str] = set()
-    for i, raw in enumerate(accounts_raw):
-        account = _parse_account(raw, f"accounts[{i}]", policy, brand, rules, top, base_dir, judge, connect)
-        if account is None:
-            continue
-        if account.name in seen:
-            top.problem(f"accounts[{i}].name", f"duplicate account name {account.name!r}")
-        seen.add(account.name)
-        accounts.append(account)
-
+    accounts = _parse_accounts(top, policy, brand, rules, base_dir, judge, connect)
     top.finish()
     return Settings(
         brand=brand,
@@ -121,7 +102,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
         policy=policy,
         brake=brake,
         rules=rules,
-        accounts=tuple(accounts),
+        accounts=accounts,
         max_text_chars=max_text_chars,
         daemon=daemon,
         digest=digest,
@@ -129,6 +110,35 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
         web=web,
         source=source,
     )
+
+
+def _parse_brake(top: OptionReader) -> BrakeSettings:
+    r = OptionReader(top.table_of("brake"), "brake")
+    brake = BrakeSettings(max_actions=r.number("max_actions", 25, minimum=1, integer=True),
+                          window_minutes=r.number("window_minutes", 60, minimum=1))
+    _finish(top, r)
+    return brake
+
+
+def _parse_accounts(top: OptionReader, policy: PolicySettings, brand: Brand,
+                    rules: Mapping[str, Any], base_dir: Path, judge: bool,
+                    connect: bool) -> tuple[AccountSettings, ...]:
+    accounts_raw = top.get("accounts", [])
+    accounts: list[AccountSettings] = []
+    if not isinstance(accounts_raw, list):
+        top.problem("accounts", "expected [[accounts]] tables")
+        accounts_raw = []
+    seen: set[str] = set()
+    for i, raw in enumerate(accounts_raw):
+        account = _parse_account(raw, f"accounts[{i}]", policy, brand, rules, top, base_dir,
+                                 judge, connect)
+        if account is None:
+            continue
+        if account.name in seen:
+            top.problem(f"accounts[{i}].name", f"duplicate account name {account.name!r}")
+        seen.add(account.name)
+        accounts.append(account)
+    return tuple(accounts)
 
 
 def _finish(parent: OptionReader, child: OptionReader) -> None:
