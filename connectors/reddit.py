@@ -7,21 +7,19 @@ use praw's moderation models. Listings come newest first and are paged back with
 until the cursor's watermark: Reddit ids are base36 and grow with creation time, so a watermark
 is the newest id seen per source, immune to deleted anchors (unlike ``before=``).
 
-The cursor is opaque JSON: ``{"v": 1, "subs": {name: id36}, "replies": id36, "queue": [...]}``;
-``queue`` holds the modqueue entries already read (``id:reports:approved_at``) that are still
-in the queue (bounded), so an item reported again after an approval comes back.
+The cursor (connectors/reddit_cursor.py) holds the watermark per source and the modqueue
+entries already read that are still in the queue (bounded), so an item reported again after
+an approval comes back. Raw JSON becomes a Comment in connectors/reddit_items.py.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from html.parser import HTMLParser
+from datetime import datetime
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, TypeVar
 
 import praw
@@ -32,10 +30,13 @@ from praw.exceptions import PRAWException, RedditAPIException
 from requests.adapters import HTTPAdapter
 
 from connectors.base import Batch, Capabilities, ItemState
+from connectors.reddit_cursor import (advance, bounded_queue, decode_cursor, encode_cursor,
+                                      queue_key)
+from connectors.reddit_items import comment_from_json, id36, opt36, safe36
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
-from moderator.models import Author, Comment, Link
+from moderator.models import Comment
 from moderator.options import OptionReader
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ T = TypeVar("T")
 API_BASE = "https://oauth.reddit.com"
 AUTH_BASE = "https://www.reddit.com"
 PAGE_MAX = 100  # Reddit's listing maximum
-QUEUE_MEMORY = 2000  # modqueue ids remembered in the cursor
 AUTHOR_MEMORY = 20_000  # authors whose account date is cached
 MAX_PAGES = 200  # a listing never goes deeper than this per source and pass
 USER_AGENT = "python:moderator:0.1 (self-hosted comment moderation)"
@@ -91,83 +91,6 @@ class _Timeout(HTTPAdapter):
         if not isinstance(given, (int, float)) or given > self.seconds:
             kwargs["timeout"] = self.seconds
         return super().send(request, **kwargs)
-
-
-class _Anchors(HTMLParser):
-    """The ``<a href>`` targets of Reddit's ``body_html``: the links as Reddit rendered them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[Link] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href:
-            self.links.append(Link(url=self._href, display="".join(self._text) or None))
-            self._href = None
-
-
-def links_from_html(body_html: str | None) -> tuple[Link, ...]:
-    if not body_html:
-        return ()
-    parser = _Anchors()
-    parser.feed(body_html[:200_000])
-    parser.close()
-    return tuple(parser.links)
-
-
-def id36(value: str) -> int:
-    return int(value, 36)
-
-
-def comment_from_json(data: Mapping[str, Any], *, account: str,
-                      author_created: Mapping[str, float] | None = None) -> Comment:
-    """One ``t1`` thing's ``data`` -> Comment; raises ValueError/KeyError/TypeError if malformed."""
-    cid = data["id"]
-    if not isinstance(cid, str) or not cid.isalnum():
-        raise ValueError("bad id")
-    body = data["body"]
-    if not isinstance(body, str):
-        raise ValueError("'body' is not text")
-    created = datetime.fromtimestamp(float(data["created_utc"]), tz=timezone.utc)
-    subreddit = data.get("subreddit")
-    link_id = data.get("link_id")
-    permalink = data.get("permalink") or data.get("context")
-    if isinstance(permalink, str):
-        permalink = permalink.split("?", 1)[0]
-    elif subreddit and isinstance(link_id, str):  # old payloads lack permalink
-        permalink = f"/r/{subreddit}/comments/{link_id.removeprefix('t3_')}/_/{cid}/"
-    if isinstance(permalink, str) and permalink.startswith("/"):
-        permalink = "https://www.reddit.com" + permalink
-    author = data.get("author")
-    author = None if author in (None, "[deleted]") else str(author)
-    author_id = data.get("author_fullname")
-    born = (author_created or {}).get(author_id) if isinstance(author_id, str) else None
-    return Comment(
-        platform="reddit",
-        account=account,
-        id=cid,
-        text=body,  # raw_json=1: as written, not HTML-escaped
-        author=Author(id=author_id, handle=author, name=author,
-                      created_at=datetime.fromtimestamp(born, tz=timezone.utc)
-                      if isinstance(born, (int, float)) else None),
-        created_at=created,
-        thread_id=link_id,
-        parent_id=data.get("parent_id"),
-        permalink=permalink,
-        links=links_from_html(data.get("body_html")),
-        raw=data,
-    )
 
 
 class RedditConnector:
@@ -344,7 +267,7 @@ class RedditConnector:
                 if not isinstance(thing, Mapping) or child.get("kind") != "t1":
                     continue  # submissions, messages: not comments
                 cid = thing.get("id")
-                if stop_at is not None and isinstance(cid, str) and _safe36(cid) <= stop_at:
+                if stop_at is not None and isinstance(cid, str) and safe36(cid) <= stop_at:
                     done = True
                     break
                 created = thing.get("created_utc")
@@ -360,7 +283,7 @@ class RedditConnector:
 
     def fetch(self, cursor: str | None, *, since: datetime | None = None,
               until: datetime | None = None) -> Iterator[Batch]:
-        state = _decode(cursor)
+        state = decode_cursor(cursor)
         seen_queue = set(state["queue"])
         found: dict[str, tuple[dict[str, Any], set[str]]] = {}
         order: list[tuple[int, str]] = []
@@ -373,21 +296,21 @@ class RedditConnector:
                     found[key][1].add(source)
                     continue
                 found[key] = (item, {source})
-                order.append((_safe36(key) if not key.startswith("?") else -1, key))
+                order.append((safe36(key) if not key.startswith("?") else -1, key))
 
         for sub in self.options.subreddits:
             take(self._listing(f"comments in r/{sub}", f"r/{sub}/comments/", {},
-                               stop_at=_opt36(state["subs"].get(sub)), since=since), f"sub:{sub}")
+                               stop_at=opt36(state["subs"].get(sub)), since=since), f"sub:{sub}")
         queue_now: list[str] = []
         if self.options.modqueue and self.options.subreddits:
             queued = self._listing("modqueue", f"r/{'+'.join(self.options.subreddits)}"
                                    "/about/modqueue/", {"only": "comments"}, stop_at=None,
                                    since=None)
-            queue_now = [_queue_key(q) for q in queued]
-            take([q for q in queued if _queue_key(q) not in seen_queue], "queue")
+            queue_now = [queue_key(q) for q in queued]
+            take([q for q in queued if queue_key(q) not in seen_queue], "queue")
         if self.options.post_replies:
             take(self._listing("replies to the account's posts", "message/selfreply/", {},
-                               stop_at=_opt36(state["replies"]), since=since), "replies")
+                               stop_at=opt36(state["replies"]), since=since), "replies")
 
         order.sort()
         if self.options.author_details:
@@ -409,15 +332,15 @@ class RedditConnector:
                 skipped += 1
                 in_range = True
             if in_range:  # items past ``until`` stay unread for a later incremental pass
-                _advance(state, key, sources, _queue_key(item))
+                advance(state, key, sources, queue_key(item))
             if len(batch) >= self.options.page_size or position == len(order):
-                state["queue"] = _bounded_queue(state["queue"], queue_now)
-                last = _encode(state)
+                state["queue"] = bounded_queue(state["queue"], queue_now)
+                last = encode_cursor(state)
                 yield Batch(tuple(batch), last, skipped)
                 batch, skipped = [], 0
-        state["queue"] = _bounded_queue(state["queue"], queue_now)
-        if _encode(state) != last:
-            yield Batch((), _encode(state), 0)
+        state["queue"] = bounded_queue(state["queue"], queue_now)
+        if encode_cursor(state) != last:
+            yield Batch((), encode_cursor(state), 0)
 
     def _learn_authors(self, fullnames: Iterable[Any]) -> None:
         """Account creation dates for new authors (``/api/user_data_by_account_ids``, 100 a
@@ -522,62 +445,6 @@ def _retry_after(response: requests.Response | None) -> float | None:
                 continue
     return None
 
-
-
-def _safe36(value: str) -> int:
-    try:
-        return id36(value)
-    except ValueError:
-        return -1
-
-
-def _opt36(value: str | None) -> int | None:
-    return None if value is None else _safe36(value)
-
-
-def _decode(cursor: str | None) -> dict[str, Any]:
-    state: dict[str, Any] = {"v": 1, "subs": {}, "replies": None, "queue": []}
-    if cursor:
-        try:
-            loaded = json.loads(cursor)
-            if isinstance(loaded, dict) and loaded.get("v") == 1:
-                state.update(loaded)
-        except ValueError:
-            logger.warning("reddit: unreadable cursor, starting over")
-    return state
-
-
-def _encode(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, sort_keys=True, separators=(",", ":"))
-
-
-def _queue_key(item: Mapping[str, Any]) -> str:
-    """A modqueue entry: id, report count and last approval, so that an item reported again
-    after an approval (which resets the count) comes back."""
-    approved = item.get("approved_at_utc")
-    return f"{item.get('id')}:{item.get('num_reports') or 0}:{int(approved or 0)}"
-
-
-def _advance(state: dict[str, Any], key: str, sources: set[str], queue_key: str) -> None:
-    if key.startswith("?"):
-        return
-    for source in sources:
-        if source.startswith("sub:"):
-            name = source[4:]
-            if _safe36(key) > _safe36(state["subs"].get(name) or "0"):
-                state["subs"][name] = key
-        elif source == "replies":
-            if _safe36(key) > _safe36(state["replies"] or "0"):
-                state["replies"] = key
-        elif source == "queue" and queue_key not in state["queue"]:
-            state["queue"].append(queue_key)
-
-
-def _bounded_queue(remembered: list[str], in_queue_now: list[str]) -> list[str]:
-    """Forget ids that left the queue, keep at most QUEUE_MEMORY."""
-    now = set(in_queue_now)
-    kept = [q for q in remembered if q in now] if in_queue_now else []
-    return kept[-QUEUE_MEMORY:]
 
 
 def _in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:
