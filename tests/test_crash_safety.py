@@ -8,8 +8,8 @@ daemon subprocess reaches through each account's ``api_base``. Each kill is time
 daemon's readiness ("daemon started" in its log), not from its launch: starting takes seconds
 on a loaded machine, and a kill before it would test nothing. 7 kills at random moments, more
 until three landed mid-work (the daemon had recorded some comments and had more to do), then
-one run to completion. Each kill comes at a random moment after the life's first commit. For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py``
-or bench/crash_soak.py.
+one run to completion. Each kill comes at a random moment after the life's first commit.
+For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py`` or bench/crash_soak.py.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ def test_kill_9_at_random_points_loses_nothing_and_repeats_nothing(tmp_path: Pat
         platform.close()
 
 
-def check_kill_9(tmp_path: Path, platform) -> None:
+def check_kill_9(tmp_path: Path, platform) -> dict[str, int]:
+    """Run the kills, check everything, and return the counts (bench/crash_soak.py reports
+    them)."""
     rng = random.Random(SEED)
     accounts = {"acme-a": "enforce", "acme-b": "enforce"}
     config = write_config(tmp_path, platform, accounts, poll_every=0.2)
@@ -67,38 +69,47 @@ def check_kill_9(tmp_path: Path, platform) -> None:
         post(name, INITIAL_COMMENTS.get(platform.name, 600))
 
     environ = platform.environ()
-    kills, mid_work = 0, 0
-    while (kills < KILLS or mid_work < MIN_MID_WORK) and kills < MAX_STARTS:
-        before, starts = recorded_count(db), started_count(log)
-        proc = start_daemon(config, log, environ=environ)
-        wait_started(log, starts, timeout=READY_TIMEOUT)
-        post(rng.choice(list(accounts)), rng.randint(100, 400))  # comments keep arriving
-        # Ready is not yet at work (the first poll still builds the rules): kill at a random
-        # moment after this life recorded its first batch.
-        wait_for(lambda: recorded_count(db) > before, log)
-        time.sleep(rng.uniform(0.0, 0.4))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        kills += 1
-        # Mid-work: this life recorded something and left work for the next one.
-        mid_work += before < recorded_count(db) < sum(len(v) for v in posted.values())
+    lives: list[subprocess.Popen] = []  # killed on the way out if a check fails mid-way
+    try:
+        kills, mid_work = 0, 0
+        while (kills < KILLS or mid_work < MIN_MID_WORK) and kills < MAX_STARTS:
+            before, starts = recorded_count(db), started_count(log)
+            proc = start_daemon(config, log, environ=environ)
+            lives.append(proc)
+            wait_started(log, starts, timeout=READY_TIMEOUT)
+            post(rng.choice(list(accounts)), rng.randint(100, 400))  # comments keep arriving
+            # Ready is not yet at work (the first poll still builds the rules): kill at a random
+            # moment after this life recorded its first batch.
+            wait_for(lambda: recorded_count(db) > before, log)
+            time.sleep(rng.uniform(0.0, 0.4))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            kills += 1
+            # Mid-work: this life recorded something and left work for the next one.
+            mid_work += before < recorded_count(db) < sum(len(v) for v in posted.values())
 
-    # The last start runs to completion and must stop cleanly on SIGTERM.
-    starts = started_count(log)
-    proc = start_daemon(config, log, environ=environ)
-    total = sum(len(v) for v in posted.values())
-    wait_started(log, starts, timeout=READY_TIMEOUT)
-    deadline = time.monotonic() + FINAL_PHASE_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        recorded = query(db, "SELECT count(*) FROM comments")[0][0]
-        pending = query(db, """SELECT count(*) FROM actions p WHERE p.status = 'planned'
-            AND NOT EXISTS (SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key
-            AND d.id > p.id AND d.status IN ('done', 'skipped'))""")[0][0]
-        if recorded == total and pending == 0:
-            break
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
+        # The last start runs to completion and must stop cleanly on SIGTERM.
+        starts = started_count(log)
+        proc = start_daemon(config, log, environ=environ)
+        lives.append(proc)
+        total = sum(len(v) for v in posted.values())
+        wait_started(log, starts, timeout=READY_TIMEOUT)
+        deadline = time.monotonic() + FINAL_PHASE_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            recorded = query(db, "SELECT count(*) FROM comments")[0][0]
+            pending = query(db, """SELECT count(*) FROM actions p WHERE p.status = 'planned'
+                AND NOT EXISTS (SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key
+                AND d.id > p.id AND d.status IN ('done', 'skipped'))""")[0][0]
+            if recorded == total and pending == 0:
+                break
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
+    finally:
+        for life in lives:
+            if life.poll() is None:
+                life.kill()
+                life.wait()
 
     where = f"({platform.name}, seed {SEED}, {kills} kills, {mid_work} mid-work; log {log})"
     assert kills >= KILLS and mid_work >= MIN_MID_WORK, where
@@ -145,6 +156,9 @@ def check_kill_9(tmp_path: Path, platform) -> None:
                 if (HIDE_WORDS in r["text"] or DELETE_WORDS in r["text"])
                 and platform.degrade.get(a, a) is not None}
     assert set(seen) == expected, where
+    return {"kills": kills, "mid_work": mid_work, "comments": total, "recorded": len(rows),
+            "actions": len(seen), "repeated_calls": platform.repeat_calls(),
+            "expected_actions": len(expected)}
 
 
 def started_count(log: Path) -> int:
@@ -173,7 +187,8 @@ def test_second_daemon_on_the_same_database_is_refused(tmp_path: Path) -> None:
         wait_started(log, timeout=READY_TIMEOUT)
         second = subprocess.run(
             [sys.executable, "-m", "moderator", "--config", str(config), "run"],
-            capture_output=True, text=True, timeout=READY_TIMEOUT, env=__import__("daemon_platforms").env())
+            capture_output=True, text=True, timeout=READY_TIMEOUT,
+            env=__import__("daemon_platforms").env())
         assert second.returncode == 78
         assert "moderator.db.lock" in second.stderr
         assert f"pid {first.pid}" in second.stderr
