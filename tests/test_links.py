@@ -42,7 +42,7 @@ def hosts(text: str) -> set[str]:
 
 # --- extraction --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, host", [
+EXTRACTION_CASES = [
     ("go to hxxps://evil[.]com/login now", "evil.com"),
     ("visit paypal-secure(.)com today", "paypal-secure.com"),
     ("hxxp[:]//evil{.}top/a", "evil.top"),
@@ -60,7 +60,10 @@ def hosts(text: str) -> set[str]:
     ("https://paypal.com@evil.top/", "evil.top"),
     ("paypal&#46;com&#46;evil&#46;top/x", "paypal.com.evil.top"),
     ("VISIT PAYPAL-LOGIN.COM NOW", "paypal-login.com"),
-])
+]
+
+
+@pytest.mark.parametrize("text, host", EXTRACTION_CASES)
 def test_extracts_tricky_links(text, host):
     assert host in hosts(text)
 
@@ -439,3 +442,64 @@ def test_the_organization_name_is_protected_too():
     (f,) = by_rule(check(rule, "https://globexcorporation-support.top/"), "links.lookalike")
     assert f.evidence["brand"] == "Globex Corporation"
     assert by_rule(check(rule, "https://gx.io/about"), "links.lookalike") == []
+
+
+# --- the organization's own short names, program downloads, the prefilter --------------------
+
+KORA = Brand(name="Kora", domains=("kora.com",))  # a 4-letter name in no data file
+
+
+@pytest.mark.parametrize("host", ["korax.com", "kra.com", "koar.com", "kpra.com", "k0ra.com",
+                                  "korra.com", "kora.top", "mykora.com", "koraportal.net",
+                                  "k\u043era.com"])
+def test_one_letter_change_of_the_own_short_domain_is_caught(host):
+    rule = LinksRule.from_config({}, KORA, path="rules.links")
+    (finding,) = by_rule(check(rule, f"see https://{host}/ now"), "links.lookalike")
+    assert finding.evidence["brand_domain"] == "kora.com"
+    assert finding.severity == Severity.HIGH
+
+
+def test_short_names_of_other_brands_stay_careful(rule):
+    # The same one-letter change of a built-in short brand is a real word too often.
+    assert by_rule(check(rule, "see https://ebayz.com/"), "links.lookalike") == []
+    other = LinksRule.from_config({}, ACME, path="rules.links")
+    assert by_rule(check(other, "see https://korax.com/"), "links.lookalike") == []
+    # Inside a longer word the own short name does not count ("ikorakis" is not "kora").
+    own = LinksRule.from_config({}, KORA, path="rules.links")
+    assert by_rule(check(own, "see https://ikorakis.com/"), "links.lookalike") == []
+
+
+def test_a_name_both_configured_and_built_in_keeps_the_wider_match():
+    rule = LinksRule.from_config({}, Brand(name="DHL", domains=("dhl.com",)), path="rules.links")
+    assert by_rule(check(rule, "track it at https://dhlexpressnow.info"), "links.lookalike")
+
+
+def test_careful_names_count_inside_a_site_name_on_a_free_host(rule):
+    (finding,) = by_rule(check(rule, "https://outlookweb006.weebly.com"), "links.lookalike")
+    assert finding.evidence["brand"] == "Microsoft"
+    assert by_rule(check(rule, "https://outlookweb006.com"), "links.lookalike") == []
+
+
+@pytest.mark.parametrize("url", ["http://176.65.139.212/eclipse.mips", "http://94.154.43.227/bins/x86",
+                                 "https://shop-example.org/media/Setup.exe",
+                                 "http://87.120.253.44/z"])
+def test_program_downloads_and_files_on_bare_ips_are_acted_on(rule, url):
+    found = check(rule, f"Download it here: {url}")
+    assert max(f.severity for f in found) >= Severity.MEDIUM, found
+
+
+def test_ordinary_links_stay_quiet(rule):
+    for url in ("https://example.org/report.pdf", "http://192.168.1.1/", "https://example.org/a.zip"):
+        assert all(f.severity < Severity.MEDIUM for f in check(rule, f"see {url}")), url
+
+
+def test_the_prefilter_never_hides_a_link():
+    from rules.links.extraction import could_hold_link
+
+    assert not could_hold_link("great song. love it!! 10/10")
+    for text in ("evil.com", "hxxp://x", "evil[.]com", "evil dot com", "1.2.3.4:80/x",
+                 "evil&#46;com", "a (.) b", "[:]//"):
+        assert could_hold_link(text), text
+    # Every text the extractor finds a link in passes the prefilter.
+    for text, _ in EXTRACTION_CASES:
+        assert extract_links(text)

@@ -16,7 +16,24 @@ from rules.text import strip_invisible
 
 MAX_SCAN_CHARS = 100_000  # the pipeline truncates earlier; this bounds us on our own
 
-_GATE = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://|&#", re.IGNORECASE)
+# The prefilter: what any link, defanged or not, must contain: a label character, a dot and a
+# letter (or a dotted IPv4), or "//", an entity, "hxxp", "dot" or a bracketed defang. Most
+# comments have none of it and cost one search for "." and a few substring tests; the pattern
+# starts with its literal dot so the regex engine skips to the dots.
+_DOT_CANDIDATE = re.compile(r"\.(?<=[\w\-;]\.)(?:[^\W\d_]|\d{1,3}\.\d)")
+_RARE_MARKS = ("//", "&", "hxx", "dot", "[.]", "(.)", "{.}", "[:]", "[/]", ":/ /")
+
+
+def could_hold_link(text: str) -> bool:
+    """False when ``text`` (ASCII) cannot hold a link: the prefilter of :func:`extract_links`."""
+    if "." in text and _DOT_CANDIDATE.search(text):
+        return True
+    low = text.lower()
+    return any(mark in low for mark in _RARE_MARKS)
+
+
+_DOTTED = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://|&#", re.IGNORECASE)
+_DEFANG_MARKS = ("hxxp", "[.]", "(.)", "{.}", "dot", "[:]", ":/ /", "[/]")  # one is in every hint
 _DEFANG_HINT = re.compile(r"hxxp|\[\.\]|\(\.\)|\{\.\}|[\[({]dot[\])}]|\[:\]|\bdot\b|:/ /|\[/\]",
                           re.IGNORECASE)
 _DEFANGS = (
@@ -60,15 +77,23 @@ class FoundLink:
 
 def extract_links(text: str, *, limit: int = 50) -> list[FoundLink]:
     """Links in free text, at most ``limit`` distinct ones, in order of appearance."""
-    if not text or not _GATE.search(text):
+    if not text:
         return []
     text = text[:MAX_SCAN_CHARS]
+    if text.isascii():
+        if not could_hold_link(text):
+            return []
+    elif not _DOTTED.search(text):
+        return []
     if "&" in text:
         text = html.unescape(text)
     text = strip_invisible(text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text.translate(_DOTS))
-    defanged = bool(_DEFANG_HINT.search(text))
+        if not could_hold_link(text):
+            return []
+    low = text.lower()
+    defanged = any(mark in low for mark in _DEFANG_MARKS) and bool(_DEFANG_HINT.search(text))
     if defanged:
         for pattern, repl in _DEFANGS:
             text = pattern.sub(repl, text)
@@ -76,7 +101,7 @@ def extract_links(text: str, *, limit: int = 50) -> list[FoundLink]:
     found: dict[str, FoundLink] = {}
     displays: dict[str, tuple[str, str]] = {}
     for pattern, source in ((_MARKDOWN, "markdown"), (_ANCHOR, "html")):
-        if source == "markdown" and "](" not in text or source == "html" and "<a" not in text.lower():
+        if source == "markdown" and "](" not in text or source == "html" and "<a" not in low:
             continue
         for m in pattern.finditer(text):
             target, visible = (m.group(2), m.group(1)) if source == "markdown" else m.groups()

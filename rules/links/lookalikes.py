@@ -25,6 +25,7 @@ class Lookalike:
     technique: str
     similarity: float
     where: str  # domain | subdomain | path
+    own: bool = False  # imitates the organization's own brand ([brand]), not a built-in one
 
 
 # Lookalike characters inside ASCII, applied to both sides before comparing: rn->m, vv->w,
@@ -35,6 +36,10 @@ _COLLAPSE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l", "3": "e", "4"
                            "7": "t", "8": "b", "9": "g", "6": "b", "q": "g", "c": "e", "-": None})
 FUZZY_MIN = 6  # names this long match at edit distance 1; shorter ones hit real words
 LONG_NAME = 9  # names this long also match at edit distance 2 ("microsesoft", "wellsfərqo")
+# The organization's own names from this length on match at edit distance 1 and as the start or
+# end of a label ("hsbcx", "myhsbc"): a one-letter change of its own short domain is what an
+# attacker registers for its page. The built-in brands stay careful (FUZZY_MIN).
+OWN_FUZZY_MIN = 4
 _PARTS = re.compile(r"[^a-z]+")
 _VOWELS = set("aeiouy")
 
@@ -104,6 +109,7 @@ class _Name:
     domain: str  # the brand domain it stands for
     inside: bool  # may match inside a label ("paypallogin"); else only as a whole label part
     fuzzy: bool  # edit distance 1 counts
+    edge: bool = False  # may match as the start or end of a label ("ebayhelp", "myebay")
 
 
 class BrandIndex:
@@ -126,9 +132,18 @@ class BrandIndex:
                 if b.cctld:
                     self.cctld_labels.setdefault(split_domain(d)[1], {})[b.name] = b.cctld == "all"
             for name, inside in self._names_of(b):
-                if name and name not in self.names:
-                    self.names[name] = _Name(b, self._domain_for(b, name), inside,
-                                             inside and len(name) >= FUZZY_MIN)
+                if not name:
+                    continue
+                own_short = b.own and not inside and len(name) >= OWN_FUZZY_MIN
+                entry = _Name(b, self._domain_for(b, name), inside,
+                              inside and len(name) >= FUZZY_MIN or own_short, own_short)
+                first = self.names.get(name)
+                if first is not None:
+                    # One name, two brands (the organization is also a built-in brand): the
+                    # first keeps it, matched the widest way either asks for.
+                    entry = _Name(first.brand, first.domain, first.inside or entry.inside,
+                                  first.fuzzy or entry.fuzzy, first.edge or entry.edge)
+                self.names[name] = entry
         self.popular = frozenset(popular)
         self.allow = frozenset(allow)
         self.collapsed: dict[str, str] = {}
@@ -136,8 +151,10 @@ class BrandIndex:
             self.collapsed.setdefault(collapse(n), n)
         self.inside = tuple(n for n, e in self.names.items() if e.inside)
         self.inside_collapsed = tuple((n, collapse(n)) for n in self.inside if len(n) >= 5)
+        self.edges = tuple((n, collapse(n)) for n, e in self.names.items() if e.edge)
         self.collapsed_name = {n: collapse(n) for n in self.names}
         self.tokens = frozenset(n for n, e in self.names.items() if not e.inside and len(n) >= 3)
+        self.loose_tokens = tuple(n for n in self.tokens if len(n) >= 4)
         # Symmetric-delete index for edit distance 1: every name and its one-letter deletions.
         self.near: dict[str, set[str]] = {}
         for n, e in self.names.items():
@@ -193,7 +210,7 @@ class BrandIndex:
                 return hit
             for label in p.subdomain.lower().split("."):
                 if label not in ("www", "m", "mail", "login", "secure", "account"):
-                    hit = self._match_label(label, owners, "subdomain")
+                    hit = self._match_label(label, owners, "subdomain", loose=free_host)
                     if hit:
                         return hit
         return None
@@ -205,13 +222,17 @@ class BrandIndex:
             return None
         if where == "subdomain":
             technique = "brand-subdomain"
-        return Lookalike(e.brand.name, e.domain, technique, similarity, where)
+        return Lookalike(e.brand.name, e.domain, technique, similarity, where, e.brand.own)
 
-    def _match_label(self, label: str, owners: set[str], where: str) -> Lookalike | None:
+    def _match_label(self, label: str, owners: set[str], where: str,
+                     loose: bool = False) -> Lookalike | None:
+        """``loose``: a site's own name on a free host, where even the careful names (whole
+        label parts elsewhere, like "outlook") count inside a longer word."""
         views = _views(label)
         return (self._match_name(views, owners, where)
                 or (self._match_typo(views, owners) if where == "domain" else None)
-                or self._match_affix(views, owners, where))
+                or self._match_affix(views, owners, where)
+                or (self._match_inside(views, self.loose_tokens, owners, where) if loose else None))
 
     def _match_name(self, views: tuple[tuple[str, str], ...], owners: set[str],
                     where: str) -> Lookalike | None:
@@ -255,6 +276,17 @@ class BrandIndex:
                         return hit
         return None
 
+    def _match_inside(self, views: tuple[tuple[str, str], ...], names: Iterable[str],
+                      owners: set[str], where: str) -> Lookalike | None:
+        for _, view in views:
+            flat = view.replace("-", "")
+            for name in names:
+                if name in flat:
+                    hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
+                    if hit:
+                        return hit
+        return None
+
     def _match_affix(self, views: tuple[tuple[str, str], ...], owners: set[str],
                      where: str) -> Lookalike | None:
         """The name plus words ("paypal-login", "securepaypal", "paypal365")."""
@@ -273,6 +305,12 @@ class BrandIndex:
             squashed = collapse(flat)
             for name, squashed_name in self.inside_collapsed:
                 if squashed_name in squashed:
+                    hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
+                    if hit:
+                        return hit
+            for name, squashed_name in self.edges:
+                if flat.startswith(name) or flat.endswith(name) \
+                        or squashed.startswith(squashed_name) or squashed.endswith(squashed_name):
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit

@@ -20,7 +20,7 @@ from rules.links.extraction import MAX_SCAN_CHARS, FoundLink, extract_links
 from rules.links.feeds import FeedIndex
 from rules.links.lookalikes import BrandIndex
 from rules.links.settings import LinksSettings, read_config
-from rules.links.signals import CREDENTIAL_PATH, CREDENTIALS, score_signals
+from rules.links.signals import CREDENTIAL_PATH, asks_for_credentials, score_signals
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +77,15 @@ class LinksRule(PerCommentRule):
     # -- judging ---------------------------------------------------------------------------
 
     def check(self, comment: Comment) -> list[Finding]:
+        in_text = extract_links(comment.text, limit=self.settings.max_links)
+        if not in_text and not comment.links:
+            return []  # most comments: one cheap prefilter, nothing else
         links = [FoundLink(l.url, l.display, "platform") for l in comment.links if l.url]
         wrapper = _PLATFORM_WRAPPERS.get(comment.platform.lower())
-        links.extend(l for l in extract_links(comment.text, limit=self.settings.max_links)
-                     if not (wrapper and wrapper in l.url[:30].lower()))
+        links.extend(l for l in in_text if not (wrapper and wrapper in l.url[:30].lower()))
         if not links:
             return []
-        credential = bool(CREDENTIALS.search(comment.text[:MAX_SCAN_CHARS]))
+        credential = asks_for_credentials(comment.text[:MAX_SCAN_CHARS])
         findings: list[Finding] = []
         seen: set[str] = set()
         for link in links[: self.settings.max_links]:

@@ -10,8 +10,15 @@ from dataclasses import dataclass
 
 from rules.links.domains import ParsedURL
 
-EXECUTABLE = re.compile(r"\.(?:exe|scr|msi|bat|cmd|com|pif|vbs|js|jar|apk|dmg|pkg|iso|img|zip|rar|"
-                         r"7z|tar|gz|xz|lnk|hta|ps1|xll|xlsm|docm)$", re.IGNORECASE)
+# A direct download of a program: Windows executables and scripts, installers, Android
+# packages, and the CPU-named builds IoT botnets fetch (".arm7", ".mpsl", ".x86").
+PROGRAM = re.compile(r"\.(?:exe|scr|msi|msix|appx|bat|cmd|com|pif|vbs|vbe|wsf|jar|apk|dmg|pkg|hta|"
+                     r"ps1|lnk|dll|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|ppc|"
+                     r"powerpc|sh4|spc|sparc|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
+# Downloads that carry programs as often as not: archives, disk images, macro documents,
+# scripts, raw binaries, and a file named after a CPU ("/bins/x86").
+ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|xz|iso|img|xlsm|docm|sh|bin)$|"
+                     r"(?:^|/)(?:arm\d?|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
 CREDENTIALS = re.compile(
     r"verify (?:your|the) (?:account|identity|wallet|details)|confirm (?:your|the) "
     r"(?:account|identity|details|payment|wallet)|(?:log|sign) ?in (?:to|now to|here to) "
@@ -21,8 +28,18 @@ CREDENTIALS = re.compile(
     r"reactivate|restore (?:your )?access|unusual (?:activity|sign.?in|login)|security alert|"
     r"claim your (?:reward|prize|refund|airdrop|gift)|recovery phrase|seed phrase|secret phrase|"
     r"validate your|connect your wallet|wallet (?:sync|validation|rectification)|"
-    r"enter your (?:password|pin|card)|(?:dm|message|contact) (?:our )?(?:support|help ?desk)",
-    re.IGNORECASE)
+    r"enter your (?:password|pin|card)|(?:dm|message|contact) (?:our )?(?:support|help ?desk)")
+# Every phrase above holds one of these: the long pattern runs only on text that has one.
+_CREDENTIAL_WORDS = ("verify", "confirm", "log", "sign", "suspen", "account", "wallet", "unlock",
+                     "update", "reactivate", "restore", "unusual", "security alert", "claim your",
+                     "phrase", "validate", "enter your", "support", "help")
+
+
+def asks_for_credentials(text: str) -> bool:
+    """Credential wording ("verify your account", "wallet is locked") in ``text``."""
+    low = text.lower()
+    return any(word in low for word in _CREDENTIAL_WORDS) and CREDENTIALS.search(low) is not None
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +79,13 @@ def score_signals(p: ParsedURL, abuse_tlds: frozenset[str], *, hides: bool, cred
             add(3, f"mixed scripts in one label ({mixed})")
         else:
             add(1, "internationalized domain name")
-    if EXECUTABLE.search(p.path.split("?", 1)[0]):
-        add(2, "executable or archive download")
+    path = p.path.split("?", 1)[0]
+    if PROGRAM.search(path):
+        add(3, "program download")
+    elif ARCHIVE.search(path):
+        add(2, "archive, script or binary download")
+    if p.is_ip and len(path) > 1:
+        add(1, "a file served from a bare IP address")
     if credential and not protected:
         add(2, "credential wording next to the link")
     return Signals(score, tuple(reasons))
