@@ -503,3 +503,22 @@ def test_the_prefilter_never_hides_a_link():
     # Every text the extractor finds a link in passes the prefilter.
     for text, _ in EXTRACTION_CASES:
         assert extract_links(text)
+
+
+def test_brands_own_their_name_under_country_codes_but_not_under_com_dot(rule):
+    for url in ("https://facebook.de/", "https://adobe.co.jp/", "https://rakuten.ne.jp/"):
+        assert by_rule(check(rule, url), "links.lookalike") == [], url
+    for url in ("https://coinbase.com.lc/", "https://dropbox.com.es/login"):
+        assert by_rule(check(rule, url), "links.lookalike"), url
+
+
+def test_lookalike_letters_do_not_join_two_words(rule):
+    assert by_rule(check(rule, "https://blog-mall.com/"), "links.lookalike") == []
+    assert by_rule(check(rule, "https://secure-gmall.com/"), "links.lookalike")
+
+
+def test_short_own_names_take_plain_typos_only():
+    rule = LinksRule.from_config({}, KORA, path="rules.links")
+    assert by_rule(check(rule, "see https://koxa.com/"), "links.lookalike")
+    # One edit on top of a lookalike letter ("c" for "o") is another name.
+    assert by_rule(check(rule, "see https://kcxa.com/"), "links.lookalike") == []

@@ -19,7 +19,9 @@ from rules.text import skeleton
 class BrandEntry:
     name: str
     domains: tuple[str, ...]  # registrable, ASCII
-    cctld: bool | str = False  # True: owns <label>.<ccTLD>; "all": even the generic-use ones
+    # Owns <label>.<country code>: True; "all": even the codes sold as generic names;
+    # "country" (a list's default): the code itself or co./ne./or., not com. (paypal.com.lc).
+    cctld: bool | str = False
     keywords: tuple[str, ...] = ()  # matched inside labels
     tokens: tuple[str, ...] = ()  # matched as whole label parts only
     own: bool = False  # the organization's own brand: every domain label is a name
@@ -38,8 +40,10 @@ def load_brands_file(path: str | Path) -> tuple[BrandEntry, ...]:
 
 def _brand_entry(b: Mapping[str, Any]) -> BrandEntry:
     domains = tuple(dict.fromkeys(registrable(d.lower().strip()) for d in b.get("domains", ())))
-    cctld = b.get("cctld", False)
-    return BrandEntry(name=b["name"], domains=domains, cctld=cctld if cctld == "all" else bool(cctld),
+    # A brand is taken to own its name under the country codes unless it says otherwise.
+    cctld = b.get("cctld", "country")
+    return BrandEntry(name=b["name"], domains=domains,
+                      cctld=cctld if cctld in ("all", "country") else bool(cctld),
                       keywords=tuple(k.lower() for k in b.get("keywords", ())),
                       tokens=tuple(t.lower() for t in b.get("tokens", ())))
 

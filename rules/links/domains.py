@@ -134,16 +134,18 @@ def parse_url(url: str) -> ParsedURL | None:
 
 
 
-def is_country_suffix(suffix: str, generic_too: bool = False) -> bool:
+def is_country_suffix(suffix: str, generic_too: bool = False, dotcom_too: bool = True) -> bool:
     """``de``, ``co.uk``, ``com.br``: a country-code TLD, alone or under a generic second level
-    (unless ``generic_too``, not one of the codes sold as generic names, like ``.co``, ``.io``)."""
+    (unless ``generic_too``, not one of the codes sold as generic names, like ``.co``, ``.io``;
+    unless ``dotcom_too``, not under ``com.`` / ``net.`` / ``org.``, which pass for ``.com``)."""
     parts = suffix.split(".")
     if len(parts[-1]) != 2 or not parts[-1].isalpha():
         return False
     if parts[-1] in _GENERIC_CCTLDS and not generic_too:
         return False
-    return len(parts) == 1 or (len(parts) == 2 and parts[0] in ("co", "com", "net", "org", "ne",
-                                                                 "or", "gov", "ac"))
+    seconds = ("co", "com", "net", "org", "ne", "or", "gov", "ac") if dotcom_too else \
+        ("co", "ne", "or", "gov", "ac")
+    return len(parts) == 1 or (len(parts) == 2 and parts[0] in seconds)
 
 
 def suffix_in(host: str, suffixes: frozenset[str]) -> str | None:

@@ -124,13 +124,13 @@ class BrandIndex:
                  allow: Iterable[str] = ()):
         self.brands = tuple(brands)
         self.owner: dict[str, set[str]] = {}
-        self.cctld_labels: dict[str, dict[str, bool]] = {}  # label -> {brand: also generic}
+        self.cctld_labels: dict[str, dict[str, bool | str]] = {}  # label -> {brand: cctld}
         self.names: dict[str, _Name] = {}
         for b in self.brands:
             for d in b.domains:
                 self.owner.setdefault(d, set()).add(b.name)
                 if b.cctld:
-                    self.cctld_labels.setdefault(split_domain(d)[1], {})[b.name] = b.cctld == "all"
+                    self.cctld_labels.setdefault(split_domain(d)[1], {})[b.name] = b.cctld
             for name, inside in self._names_of(b):
                 if not name:
                     continue
@@ -151,7 +151,7 @@ class BrandIndex:
             self.collapsed.setdefault(collapse(n), n)
         self.inside = tuple(n for n, e in self.names.items() if e.inside)
         self.inside_collapsed = tuple((n, collapse(n)) for n in self.inside if len(n) >= 5)
-        self.edges = tuple((n, collapse(n)) for n, e in self.names.items() if e.edge)
+        self.edges = tuple(n for n, e in self.names.items() if e.edge)
         self.collapsed_name = {n: collapse(n) for n in self.names}
         self.tokens = frozenset(n for n, e in self.names.items() if not e.inside and len(n) >= 3)
         self.loose_tokens = tuple(n for n in self.tokens if len(n) >= 4)
@@ -159,7 +159,9 @@ class BrandIndex:
         self.near: dict[str, set[str]] = {}
         for n, e in self.names.items():
             if e.fuzzy:
-                for form in {n, collapse(n)}:
+                # Short names take typos of their plain form only: one edit on top of the ASCII
+                # lookalike mapping lands on too many real names ("amc", "emc" for "acme").
+                for form in ({n, collapse(n)} if len(n) >= FUZZY_MIN else {n}):
                     keys = _deletes(form) | {form}
                     if len(n) >= LONG_NAME:
                         keys |= {k2 for k in _deletes(form) for k2 in _deletes(k)}
@@ -183,8 +185,8 @@ class BrandIndex:
 
     def owned(self, reg: str, suffix: str, domain: str) -> set[str]:
         owners = set(self.owner.get(reg, ()))
-        for brand, generic_too in self.cctld_labels.get(domain, {}).items():
-            if is_country_suffix(suffix, generic_too):
+        for brand, mode in self.cctld_labels.get(domain, {}).items():
+            if is_country_suffix(suffix, mode == "all", mode != "country"):
                 owners.add(brand)
         return owners
 
@@ -265,6 +267,8 @@ class BrandIndex:
                 for key in {k2 for k in deletes for k2 in _deletes(k)}:
                     candidates |= self.near.get(key, set())
             for name in sorted(candidates):
+                if technique == "collapsed" and len(name) < FUZZY_MIN:
+                    continue
                 target = self.collapsed_name[name] if technique == "collapsed" else name
                 distance = _osa(flat, target, 2 if len(name) >= LONG_NAME else 1)
                 if distance == 1 or (distance == 2 and len(name) >= LONG_NAME):
@@ -290,7 +294,7 @@ class BrandIndex:
     def _match_affix(self, views: tuple[tuple[str, str], ...], owners: set[str],
                      where: str) -> Lookalike | None:
         """The name plus words ("paypal-login", "securepaypal", "paypal365")."""
-        for _, view in views:
+        for technique, view in views:
             for part in _PARTS.split(view):
                 if part in self.tokens:
                     hit = self._hit(part, owners, "affix", round(len(part) / len(view), 2), where)
@@ -302,15 +306,16 @@ class BrandIndex:
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit
+            # The ASCII lookalike mapping inside one word only: "blog-mall" is not "gmail".
+            words = [] if technique == "hyphenation" else [collapse(w) for w in view.split("-")]
             squashed = collapse(flat)
             for name, squashed_name in self.inside_collapsed:
-                if squashed_name in squashed:
+                if any(squashed_name in word for word in words):
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit
-            for name, squashed_name in self.edges:
-                if flat.startswith(name) or flat.endswith(name) \
-                        or squashed.startswith(squashed_name) or squashed.endswith(squashed_name):
+            for name in self.edges:
+                if flat.startswith(name) or flat.endswith(name):
                     hit = self._hit(name, owners, "affix", round(len(name) / len(flat), 2), where)
                     if hit:
                         return hit

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from rules.links.domains import ParsedURL
 
-# A direct download of a program: Windows executables and scripts, installers, Android
-# packages, and the CPU-named builds IoT botnets fetch (".arm7", ".mpsl", ".x86").
+# A direct download of a program: Windows executables and scripts, shell scripts, installers,
+# Android packages, and the CPU-named builds IoT botnets fetch (".arm7", "/mpsl", "/x86").
 PROGRAM = re.compile(r"\.(?:exe|scr|msi|msix|appx|bat|cmd|com|pif|vbs|vbe|wsf|jar|apk|dmg|pkg|hta|"
-                     r"ps1|lnk|dll|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|ppc|"
-                     r"powerpc|sh4|spc|sparc|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
+                     r"ps1|sh|lnk|dll|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|ppc|"
+                     r"powerpc|sh4|spc|sparc|x86(?:_64)?|i[3-6]86)$|"
+                     r"/(?:arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
 # Downloads that carry programs as often as not: archives, disk images, macro documents,
-# scripts, raw binaries, and a file named after a CPU ("/bins/x86").
-ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|xz|iso|img|xlsm|docm|sh|bin)$|"
-                     r"(?:^|/)(?:arm\d?|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
+# scripts, raw binaries.
+ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|xz|iso|img|xlsm|docm|bin)$", re.IGNORECASE)
 CREDENTIALS = re.compile(
     r"verify (?:your|the) (?:account|identity|wallet|details)|confirm (?:your|the) "
     r"(?:account|identity|details|payment|wallet)|(?:log|sign) ?in (?:to|now to|here to) "
