@@ -246,6 +246,15 @@ def malware(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
     for kind, (a, b) in sorted(kinds.items()):
         print(f"| {kind} | {a} | {b} | {a / b:.2%} |")
     print(f"| **all** | {h} | {t} | {h / t:.2%} |")
+    # A few hosts carry thousands of URLs each; weighing every host once shows the spread.
+    per_host = collections.defaultdict(list)
+    for u, v in zip(urls, verdicts):
+        per_host[re.sub(r"^[a-z]+://", "", u).split("/", 1)[0].split(":", 1)[0].lower()].append(
+            caught(v))
+    share = sum(sum(c) / len(c) for c in per_host.values()) / len(per_host)
+    top = sorted(per_host.items(), key=lambda kv: -len(kv[1]))[:3]
+    print(f"\nEvery host weighed once ({len(per_host)} hosts): {share:.2%}. Largest hosts: "
+          + ", ".join(f"{host_} {sum(c)}/{len(c)}" for host_, c in top))
     for u in missed[: 60 if verbose else 10]:
         print(f"  - missed {u[:120]}")
 
