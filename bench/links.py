@@ -1,6 +1,6 @@
 """Benchmark of the links rule: quality on real data and speed.
 
-Run from the repository root:  /work/main/.venv/bin/python bench/links.py [--quick]
+Run from the repository root:  .venv/bin/python bench/links.py [--quick]
 
 1. Lookalike recall: dnstwist permutations (offline) of brand domains, per technique.
 2. False positives: a neutral comment linking each domain of ../shared/data/popular_domains/.

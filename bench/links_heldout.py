@@ -2,8 +2,9 @@
 
 Every number is the decision of ``moderator scan`` with ``config.example.toml`` (every detector
 on, no threat feed loaded: its feed file does not exist), where only ``[brand]`` changes. A
-comment counts as caught when the decision is not ``none`` (the default policy: medium ->
-review, high -> hide, critical -> delete).
+comment counts as caught when a links finding of medium or above is in the verdict (the default
+policy: medium -> review, high -> hide, critical -> delete); the whole decision (any family) is
+reported beside it, since other families (the spam classifier) also act on comments with links.
 
 The split was fixed before any detection change (see bench/links.md):
 
@@ -109,6 +110,13 @@ def scan(config: Path, texts: list[str], tmp: Path) -> list[dict]:
 
 
 def caught(verdict: dict) -> bool:
+    """Acted on for a link finding: the default policy acts on medium and above."""
+    return any(f["rule"].startswith("links.") and f["severity"] != "low"
+               for f in verdict["findings"])
+
+
+def acted_on(verdict: dict) -> bool:
+    """Acted on for any family's finding (the whole decision)."""
     return verdict["decision"] != "none"
 
 
@@ -123,6 +131,7 @@ def lookalikes(brands: list[tuple[str, str]], tmp: Path, verbose: bool) -> None:
     by_bucket = collections.defaultdict(lambda: [0, 0])
     by_technique = collections.defaultdict(lambda: [0, 0])
     by_brand = {}
+    any_family = [0, 0]
     for name, domain in brands:
         fuzzer = dnstwist.Fuzzer(domain, dictionary=DICTIONARY, tld_dictionary=TLDS)
         fuzzer.generate()
@@ -131,6 +140,8 @@ def lookalikes(brands: list[tuple[str, str]], tmp: Path, verbose: bool) -> None:
                         [f"Please see https://{c}/ for details" for _, c in items], tmp)
         hit = 0
         missed = []
+        any_family[0] += sum(acted_on(v) for v in verdicts)
+        any_family[1] += len(verdicts)
         for (technique, candidate), v in zip(items, verdicts):
             ok = caught(v)
             hit += ok
@@ -148,6 +159,7 @@ def lookalikes(brands: list[tuple[str, str]], tmp: Path, verbose: bool) -> None:
             h, t = by_bucket[key]
             print(f"| {key} | {h} | {t} | {h / t:.2%} |")
     print(f"| **all** | {total[0]} | {total[1]} | {total[0] / total[1]:.2%} |")
+    print(f"\nActed on, any family: {any_family[0] / any_family[1]:.2%}")
     print("\n| technique | caught | total | recall |\n|---|---:|---:|---:|")
     for key, (h, t) in sorted(by_technique.items()):
         print(f"| {key} | {h} | {t} | {h / t:.1%} |")
@@ -170,9 +182,8 @@ def popular(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
                if l.strip() and not l.startswith("#")}
     verdicts = scan(config_for(None, tmp),
                     [f"I read about this on https://{d}/ yesterday" for d in domains], tmp)
-    flagged = [(d, v) for d, v in zip(domains, verdicts) if caught(v)]
-    by_links = [(d, v) for d, v in flagged if any(
-        f["rule"].startswith("links.") and f["severity"] != "low" for f in v["findings"])]
+    flagged = [(d, v) for d, v in zip(domains, verdicts) if acted_on(v)]
+    by_links = [(d, v) for d, v in zip(domains, verdicts) if caught(v)]
     unbundled = [d for d in domains if d not in bundled]
     print(f"\n### Popular domains acted on (decision not none): {title}\n")
     print("| domains | acted on, any family | acted on for a link finding |\n|---|---:|---:|")
@@ -187,7 +198,8 @@ def popular(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
                             if f["rule"].startswith("links.") and f["severity"] != "low")
         print(f"  - {d}: {reasons}")
     if verbose:
-        others = [d for d, _ in flagged if (d, _) not in by_links]
+        linked = {d for d, _ in by_links}
+        others = [d for d, _ in flagged if d not in linked]
         print(f"\nActed on for other families' findings only: {', '.join(others)}")
 
 
@@ -208,10 +220,12 @@ def phishing(split: str, tmp: Path, verbose: bool) -> None:
             targeted[i] = v
     print(f"\n### phishunt URLs, {split} half: {len(rows)} URLs of {len(wanted)} brands "
           f"({', '.join(sorted(wanted))})\n")
-    print("| configured brand | caught (medium or above) | total | recall |\n|---|---:|---:|---:|")
+    print("| configured brand | caught by a link finding (medium or above) | total | recall | "
+          "acted on, any family |\n|---|---:|---:|---:|---:|")
     for label, verdicts in (("the target brand", targeted), ("an unrelated one (Acme Bank)", unrelated)):
         h = sum(caught(v) for v in verdicts)
-        print(f"| {label} | {h} | {len(rows)} | {h / len(rows):.2%} |")
+        a = sum(acted_on(v) for v in verdicts)
+        print(f"| {label} | {h} | {len(rows)} | {h / len(rows):.2%} | {a / len(rows):.2%} |")
     if verbose:
         for r, v, u in zip(rows, targeted, unrelated):
             if not caught(v) or not caught(u):
@@ -246,6 +260,7 @@ def malware(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
     for kind, (a, b) in sorted(kinds.items()):
         print(f"| {kind} | {a} | {b} | {a / b:.2%} |")
     print(f"| **all** | {h} | {t} | {h / t:.2%} |")
+    print(f"\nActed on, any family: {sum(acted_on(v) for v in verdicts) / len(verdicts):.2%}")
     # A few hosts carry thousands of URLs each; weighing every host once shows the spread.
     per_host = collections.defaultdict(list)
     for u, v in zip(urls, verdicts):
