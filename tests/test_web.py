@@ -161,7 +161,7 @@ def test_users_command_add_list_remove(site: Site) -> None:
 # -- CSRF and roles on every state-changing route --------------------------------------------------
 
 STATE_CHANGING = ["/items/{id}/approve", "/items/{id}/reject", "/items/{id}/undo",
-                  "/inbox/bulk", "/accounts/acme/brake/release", "/logout"]
+                  "/inbox/bulk", "/accounts/acme/brake/release", "/logout", "/rules/replay"]
 
 
 @pytest.mark.parametrize("path", STATE_CHANGING)
@@ -315,6 +315,17 @@ def test_item_page_shows_comment_author_findings_and_trail(site: Site) -> None:
     assert client.get("/items/999").status_code == 404
 
 
+def test_explain_page_shows_every_rule_and_the_policy(site: Site) -> None:
+    client, _ = login(create_app(site.settings))
+    item = site.item_id("i1")
+    assert f"/items/{item}/explain" in client.get(f"/items/{item}").get_data(as_text=True)
+    html = client.get(f"/items/{item}/explain").get_data(as_text=True)
+    assert "<code>custom</code>" in html and "fired" in html and "Policy" in html
+    assert "&lt;img src=x onerror" in html and "<img src=x" not in html
+    assert "hxxps://evil[.]example/login" in html
+    assert client.get("/items/999/explain").status_code == 404
+
+
 def test_approve_carries_out_and_logs_under_the_reviewer(site: Site) -> None:
     client, _ = login(create_app(site.settings), "carol")
     item = site.item_id("p1")
@@ -422,6 +433,37 @@ def test_rules_page_shows_counts_and_precision(site: Site) -> None:
     row = re.search(r"custom\.promo</code></a></td>(.*?)</tr>", html, re.S).group(1)
     assert re.findall(r"<td>([^<]*)</td>", row) == ["5", "1", "5", "1", "1", "50%"]
     assert client.get("/rules?period=forever").status_code == 400
+
+
+def test_replay_of_an_uploaded_or_named_config(site: Site) -> None:
+    import io
+
+    from tests.daemon_platforms import REVIEW_WORDS
+    text = (site.root / "moderator.toml").read_text().replace(REVIEW_WORDS, "nothing matches")
+    (site.root / "quiet.toml").write_text(text)
+    app = create_app(site.settings)
+    bob, _ = login(app, "bob")
+    assert 'id="replay"' not in bob.get("/rules").get_data(as_text=True)
+    refused = bob.post("/rules/replay", data={"csrf": page_csrf(bob), "path": "quiet.toml"})
+    assert refused.status_code == 403
+    alice, _ = login(app, "alice")
+    token = page_csrf(alice, "/rules")
+    uploaded = alice.post("/rules/replay", content_type="multipart/form-data", data={
+        "csrf": token, "period": "7d", "config": (io.BytesIO(text.encode()), "quiet.toml")})
+    html = uploaded.get_data(as_text=True)
+    assert uploaded.status_code == 200, html
+    assert 'id="changed">5<' in html and "review -&gt; none: 5" in html
+    assert "&lt;script&gt;window.__pwned" in html and "<script>window" not in html
+    named = alice.post("/rules/replay", data={"csrf": token, "path": "quiet.toml"})
+    assert 'id="changed">5<' in named.get_data(as_text=True)
+    assert alice.post("/rules/replay", data={"csrf": token, "path": "/etc/passwd"}
+                      ).status_code == 400
+    broken = alice.post("/rules/replay", content_type="multipart/form-data", data={
+        "csrf": token, "config": (io.BytesIO(b"[brand\n"), "bad.toml")})
+    assert broken.status_code == 400 and "invalid TOML" in broken.get_data(as_text=True)
+    with Store(site.settings.store_path) as store:  # nothing written
+        assert store.db.execute("SELECT count(*) FROM review_queue WHERE status = 'pending'"
+                                ).fetchone()[0] == 5
 
 
 def test_accounts_page(site: Site) -> None:

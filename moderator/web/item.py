@@ -55,6 +55,25 @@ def show(item_id: int) -> Any:
         message=verdicts.message(request.args))
 
 
+@bp.route("/items/<int:item_id>/explain")
+def explain(item_id: int) -> Any:
+    """What `moderator explain --id` says, judged again now (read-only: nothing is written)."""
+    from moderator import readonly
+    from moderator.explain import explain as explain_comment
+
+    try:
+        item = review.get_item(g.store, item_id)
+    except review.ReviewError:
+        abort(404, f"review item {item_id} does not exist")
+    comment = g.store.load_comment(item["comment_uid"])
+    db = readonly.open_readonly(verdicts.settings().store_path)
+    try:
+        explanation = explain_comment(verdicts.settings(), comment, db=db)
+    finally:
+        db.close()
+    return render_template("explain.html", item=item, x=explanation)
+
+
 def _note() -> str:
     return " ".join(request.form.get("note", "").split())[:MAX_NOTE]
 

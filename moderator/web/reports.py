@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from moderator import review
+from moderator import config, review
 from moderator.errors import ConfigError
 from moderator.store import now
 from moderator.store import AuditFilter
@@ -19,6 +21,7 @@ bp = Blueprint("reports", __name__)
 AUDIT_PAGE = 100
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30),
            "90d": timedelta(days=90), "all": None}
+MAX_CONFIG_BYTES = 1_000_000
 AUDIT_KEYS = ("account", "comment", "rule", "reviewer", "since", "until")
 
 
@@ -60,6 +63,42 @@ def rules() -> Any:
     age = PERIODS[period]
     rows = review.rule_stats(g.store, now() - age if age else None)
     return render_template("rules.html", rows=rows, period=period, periods=list(PERIODS))
+
+
+@bp.route("/rules/replay", methods=["POST"])
+@role_required("admin")
+def replay() -> Any:
+    """What `moderator replay --with NEW.toml` reports, for an uploaded config or one named on
+    the server (beside the current config unless absolute). Reads the database, writes nothing.
+    Admins only: it names files on the server and re-judges every stored comment."""
+    from moderator.replay import replay as replay_report
+
+    period = request.form.get("period", "30d")
+    if period not in PERIODS:
+        abort(400, f"period: expected one of {', '.join(PERIODS)}")
+    current = verdicts.settings()
+    name, new = _new_config(current)
+    age = PERIODS[period]
+    report = replay_report(current, new, since=now() - age if age else None)
+    return render_template("replay.html", report=report, name=name, period=period)
+
+
+def _new_config(current: Any) -> tuple[str, Any]:
+    base = current.source.parent if current.source else Path(".")
+    upload = request.files.get("config")
+    try:
+        if upload and upload.filename:
+            data = tomllib.loads(upload.read(MAX_CONFIG_BYTES).decode("utf-8"))
+            return upload.filename, config.parse(data, base_dir=base)
+        named = request.form.get("path", "").strip()
+        if not named.endswith(".toml"):
+            abort(400, "upload a config file or name a .toml file on the server")
+        path = Path(named) if Path(named).is_absolute() else base / named
+        return path.name, config.load(path)
+    except ConfigError as e:
+        abort(400, "invalid config: " + "; ".join(e.problems))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        abort(400, f"invalid TOML: {e}")
 
 
 @bp.route("/accounts")
