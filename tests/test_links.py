@@ -522,3 +522,4 @@ def test_short_own_names_take_plain_typos_only():
     assert by_rule(check(rule, "see https://koxa.com/"), "links.lookalike")
     # One edit on top of a lookalike letter ("c" for "o") is another name.
     assert by_rule(check(rule, "see https://kcxa.com/"), "links.lookalike") == []
+

@@ -11,7 +11,7 @@ from rules.base import Observation
 from rules.links.domains import ParsedURL, parse_url
 from rules.links.extraction import MAX_SCAN_CHARS, FoundLink, extract_links
 from rules.links.lookalikes import _osa
-from rules.links.signals import CREDENTIALS, score_signals
+from rules.links.signals import asks_for_credentials, score_signals
 from rules.text import defang_url as defang
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def explain_links(rule: "LinksRule", comment: Comment,
     links.extend(extract_links(comment.text, limit=rule.settings.max_links))
     if not links:
         return [Observation("links", "no link in the text or in the platform's data")]
-    credential = bool(CREDENTIALS.search(comment.text[:MAX_SCAN_CHARS]))
+    credential = asks_for_credentials(comment.text[:MAX_SCAN_CHARS])
     out, seen = [], set()
     for link in links[: rule.settings.max_links]:
         if link.url not in seen:
