@@ -99,11 +99,13 @@ def write_comments(path: Path, n: int, pool: list[dict]) -> None:
             out.write(json.dumps({"id": f"c{i}", **pool[i % len(pool)]}) + "\n")
 
 
-def run(args: list[str], cwd: Path, *, pin: bool = True, ok: tuple[int, ...] = (0,)) -> dict:
+def run(args: list[str], cwd: Path, *, pin: bool = True, ok: tuple[int, ...] = (0,),
+        output: Path | None = None) -> dict:
     """Wall and CPU seconds and peak RSS (MiB) of one subprocess (workers' CPU included)."""
     prefix = ["taskset", "-c", "0"] if pin and shutil.which("taskset") else []
     started = time.perf_counter()
-    child = subprocess.Popen([*prefix, *args], cwd=cwd, stdout=subprocess.DEVNULL,
+    child = subprocess.Popen([*prefix, *args], cwd=cwd,
+                             stdout=output.open("w") if output else subprocess.DEVNULL,
                              env={**os.environ, "PYTHONPATH": str(REPO)})
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
@@ -156,12 +158,9 @@ def scaling(tmp: Path, n: int, pool: list[dict]) -> dict:
     work = workspace(tmp, n, pool, "all families")
     out = {}
     for jobs in (1, 2):
-        out[jobs] = run(moderator("scan", "--jobs", str(jobs), "comments.jsonl"), work, pin=False)
-    subprocess.run(moderator("scan", "--jobs", "1", "comments.jsonl"), cwd=work, check=True,
-                   stdout=(work / "one.jsonl").open("w"), env={**os.environ, "PYTHONPATH": str(REPO)})
-    subprocess.run(moderator("scan", "--jobs", "2", "comments.jsonl"), cwd=work, check=True,
-                   stdout=(work / "two.jsonl").open("w"), env={**os.environ, "PYTHONPATH": str(REPO)})
-    out["same"] = (work / "one.jsonl").read_bytes() == (work / "two.jsonl").read_bytes()
+        out[jobs] = run(moderator("scan", "--jobs", str(jobs), "comments.jsonl"), work, pin=False,
+                        output=work / f"jobs{jobs}.jsonl")
+    out["same"] = (work / "jobs1.jsonl").read_bytes() == (work / "jobs2.jsonl").read_bytes()
     print(f"scan --jobs 2 vs 1 on {n:,}: {out[1]['wall'] / out[2]['wall']:.2f}x wall, "
           f"CPU {out[2]['cpu'] / out[1]['cpu']:.3f}x, same output: {out['same']}", flush=True)
     return out
