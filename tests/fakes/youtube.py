@@ -10,9 +10,11 @@ schema: "a limited number of replies"); ``youtube#comment`` snippets with ``text
 (HTML: entities, ``<br>``, linkified URLs), ``textOriginal``, ``authorDisplayName`` (the
 ``@handle``, as the API shows it since handles came), ``authorChannelId.value``,
 ``publishedAt`` in whole seconds with ``Z``. Error bodies are Google's
-``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}]}}`` with the
-reasons the API documents (``quotaExceeded`` in domain ``youtube.quota``, ``commentNotFound``,
-``rateLimitExceeded``, ``authError``); ``comments.setModerationStatus`` answers 204.
+``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}]}}``, the shape of
+google-api-python-client's own fixtures (``tests/data/503.json``: ``backendError`` in domain
+``global``), with the reasons the API documents (``quotaExceeded`` in domain
+``youtube.quota``, ``commentNotFound``, ``rateLimitExceeded``, ``authError``);
+``comments.setModerationStatus`` answers 204.
 
 Quota: each request to the API costs its units (list 1, moderation 50) in :attr:`units`;
 past ``daily_quota`` the API answers 403 ``quotaExceeded`` until :meth:`reset_quota`.
