@@ -71,8 +71,15 @@ def worker(tree: str, batch_size: int) -> None:
             digests.append(hashlib.blake2b(json.dumps(
                 [[f.rule, f.severity.value, f.reason, f.evidence] for f in findings],
                 sort_keys=True).encode(), digest_size=6).hexdigest())
+    # The reference of bench/core.py: a bare URL-regex pass over the same texts, same process.
+    import re
+    url = re.compile(r"https?://\S+")
+    t = time.perf_counter()
+    for x in texts:
+        url.findall(x)
+    url_rate = len(texts) / (time.perf_counter() - t)
     print(json.dumps({"rate": len(comments) / elapsed, "findings": digests, "fired": fired,
-                      "comments": len(comments)}))
+                      "comments": len(comments), "url_rate": url_rate}))
 
 
 def main() -> None:
@@ -109,6 +116,9 @@ def main() -> None:
     for name, rs in runs.items():
         rates = ", ".join(f"{r['rate']:,.0f}" for r in rs)
         print(f"  {name:<22} best {max(r['rate'] for r in rs):>8,.0f} comments/s   (rounds: {rates})")
+        ratios = ", ".join(f"{r['rate'] / r['url_rate']:.4f}" for r in rs)
+        print(f"  {'':<22} rule / URL-regex pass, per round: {ratios} "
+              f"(URL regex best {max(r['url_rate'] for r in rs):,.0f}/s)")
     before, after = (max(r["rate"] for r in rs) for rs in runs.values())
     print(f"  ratio after/before (best of each): {after / before:.2f}")
     per_round = [a["rate"] / b["rate"] for b, a in zip(*runs.values())]

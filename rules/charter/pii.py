@@ -33,8 +33,11 @@ _EMAIL = re.compile(
     r"(?<![\w.%+'-])([a-z0-9][a-z0-9._%+'-]{0,63})\s?(?:@|\s?[\[(]\s?at\s?[\])]\s?)"
     r"((?:[a-z0-9-]{1,63}(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)){1,8}[a-z]{2,24})(?![\w-])",
     re.IGNORECASE)
-_EMAIL_HINT = re.compile(r"@|[\[(]\s?at\s?[\])]", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
+# What an address needs around its "@" (or "[at]"): a domain label and a dot (or "[dot]").
+# Cheaper than _EMAIL, and a superset of it: @mentions and lone "@" skip the full pattern.
+_EMAIL_HINT = re.compile(r"@\s?[a-z0-9-]{1,63}(?:\.|\s?[\[(]\s?dot)|[\[(]\s?at\s?[\])]",
+                         re.IGNORECASE)
+_SIX_DIGITS = re.compile(r"(?:\d\D*){6}")  # the numeric detectors need six digits at least
 _DOT_WORD = re.compile(r"\s?[\[(]\s?dot\s?[\])]\s?", re.IGNORECASE)
 # A run of digits with the separators people type in phone and card numbers.
 _DIGIT_RUN = re.compile(r"(?<![\w+\-/.#])\+?\(?\d[\d \t().\-/]{5,28}\d(?![\w])")
@@ -142,7 +145,7 @@ def find_pii(text: str, options: PiiOptions, folded: str | None = None) -> list[
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    has_digits = len(_DIGIT.findall(text)) >= 6
+    has_digits = _SIX_DIGITS.search(text) is not None
     if ("email" in on or "staff" in on) and _EMAIL_HINT.search(text):
         for hit in _emails(text, options):
             add(hit)

@@ -69,16 +69,15 @@ _FEATURE_CACHE: dict[str, int] = {}
 _FEATURE_CACHE_MAX = 300_000
 
 
-def _features_of(grams: list[str]) -> list[int]:
+def _features_of(grams: list[str]) -> list[int | None]:
     cache = _FEATURE_CACHE
-    out = []
-    for gram in grams:
-        feature = cache.get(gram)
-        if feature is None:
-            if len(cache) >= _FEATURE_CACHE_MAX:
-                cache.clear()
-            feature = cache[gram] = _feature(gram)
-        out.append(feature)
+    out = list(map(cache.get, grams))  # the lookups in C; the hash only for what is new
+    if None in out:
+        if len(cache) + len(grams) > _FEATURE_CACHE_MAX:
+            cache.clear()
+        for i, feature in enumerate(out):
+            if feature is None:
+                out[i] = cache[grams[i]] = _feature(grams[i])
     return out
 
 
