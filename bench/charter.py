@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from moderator.models import Author, Brand, Category, Comment, Severity  # noqa: E402
 from rules.charter import flood, pii  # noqa: E402
-from rules.charter.config import BUILTIN_LISTS, DATA, CharterRule, _read_terms  # noqa: E402
+from rules.charter import CharterRule  # noqa: E402
+from rules.charter.config import BUILTIN_LISTS, DATA, _read_terms  # noqa: E402
 from rules.charter.offensive import profanity_scores  # noqa: E402
 from rules.charter.spam import spam_model  # noqa: E402
 from rules.text import views as views_of_text  # noqa: E402
