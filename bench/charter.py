@@ -1,7 +1,7 @@
 """Charter rule: quality on real data and speed. Prints the tables recorded in bench/charter.md.
 
-    /work/main/.venv/bin/python bench/charter.py            # everything (about 2 minutes)
-    /work/main/.venv/bin/python bench/charter.py --no-spam  # skip the 3-way spam retraining
+    .venv/bin/python bench/charter.py            # everything (about 2 minutes)
+    .venv/bin/python bench/charter.py --no-spam  # skip the 3-way spam retraining
 
 Runs on one core: BLAS/OpenMP threads are pinned to 1 before numpy loads.
 """

@@ -1,6 +1,6 @@
 """The whole charter rule before and after a change, timed in one run (bench/charter.md).
 
-    /work/main/.venv/bin/python bench/charter_speedup.py [--before REV] [--after REV] [--rounds 3]
+    .venv/bin/python bench/charter_speedup.py [--before REV] [--after REV] [--rounds 3]
 
 ``REV`` (default ``d5dadd7``, main before the speed-up) is exported with ``git archive`` into a
 temporary directory (so is ``--after REV`` if given; else this worktree is "after");

@@ -31,7 +31,7 @@ Protocol, fixed before the first evaluation run:
 
 Runs on one core (BLAS threads pinned), about two minutes.
 
-    /work/main/.venv/bin/python bench/offensive_heldout.py
+    .venv/bin/python bench/offensive_heldout.py
 """
 
 from __future__ import annotations

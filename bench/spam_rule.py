@@ -30,7 +30,7 @@ protocol fixed in advance (nothing here is tuned; every rule setting is the defa
 
 Runs on one core: BLAS/OpenMP threads are pinned to 1 before numpy loads.
 
-    /work/main/.venv/bin/python bench/spam_rule.py
+    .venv/bin/python bench/spam_rule.py
 """
 
 from __future__ import annotations
