@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from connectors.base import Connector
-from moderator.errors import ConnectorError, UnsupportedAction
+from moderator.errors import ConnectorError, RateLimited, UnsupportedAction
 from moderator.models import Action, ActionResult, ActionStatus, Comment
 from moderator.store import Store
 
@@ -39,6 +39,12 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
                 raise UnsupportedAction(f"{where}: {action.value} is not a platform action")
             getattr(connector, method)(comment)
             status = ActionStatus.DONE
+    except RateLimited as e:
+        # "Not now" (a 429, a spent daily quota) is no failure: the action stays planned and a
+        # later pass resumes it, however long the wait; a failed row would use up its attempts.
+        logger.warning("%s: %s left planned, the platform asks to wait (%s)", where,
+                       action.value, e)
+        return ActionResult(comment.uid, action, ActionStatus.FAILED, f"left planned: {e}")
     except ConnectorError as e:
         detail = str(e)
     except Exception as e:  # a connector bug must not stop the batch

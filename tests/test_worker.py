@@ -4,7 +4,8 @@ import pytest
 
 from connectors.file import FileConnector
 from moderator import config
-from moderator.store import Store
+from moderator.errors import RateLimited
+from moderator.store import MAX_ACTION_ATTEMPTS, Store
 from moderator.worker import run_account
 
 RULES = [{"name": "scam", "severity": "high", "reason": "scam words", "words": ["free money"]},
@@ -151,3 +152,24 @@ def test_flooding_is_judged_across_passes_through_the_store(tmp_path):
     assert second.new == 1 and second.flagged == 1
     rules_hit = [f["rule"] for f in store.findings_for("file:acct:2")]
     assert "charter.flood" in rules_hit
+
+
+def test_an_action_the_platform_rate_limits_stays_planned_until_it_goes_through(tmp_path):
+    """A spent quota or a 429 when acting is "not now": however many passes it lasts, the
+    action is neither lost (failed attempts run out) nor marked failed."""
+    settings, account, connector, store = setup(tmp_path, [{"id": "1", "text": "free money"}])
+    real_hide = connector.hide
+
+    def limited(comment):
+        raise RateLimited("quotaExceeded: the daily quota is spent", retry_after=3600)
+
+    connector.hide = limited
+    for _ in range(MAX_ACTION_ATTEMPTS + 2):
+        summary = run_account(settings, account, connector, store)
+        assert summary.acted == 0
+    assert [a["status"] for a in store.actions_for("file:acct:1")] == ["planned"]
+    assert [p.comment.id for p in store.pending_actions("acct")] == ["1"]
+    connector.hide = real_hide
+    assert run_account(settings, account, connector, store).acted == 1
+    assert [(a["action"], a["id"]) for a in carried_out(tmp_path)] == [("hide", "1")]
+    assert store.pending_actions("acct") == []
