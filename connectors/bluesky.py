@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
-from connectors.base import Batch, Capabilities
+from connectors.base import Batch, Capabilities, ItemState
 from connectors import cursor as cursors
 from connectors.bluesky_posts import (advance, comment_from_post, delivered, did_of, reached,
                                       rkey_of)
@@ -313,17 +313,42 @@ class BlueskyConnector:
         self._gate(comment, hidden=False)
 
     def _gate(self, comment: Comment, hidden: bool) -> None:
-        """A reply in our thread: the root's thread gate; a quote of our post: its post gate."""
-        me = self.me()
-        if comment.thread_id and did_of(comment.thread_id) == me:
-            self._edit_gate(THREADGATE, comment.thread_id, "hiddenReplies", comment.id, hidden)
-        elif comment.thread_id is None and did_of(comment.parent_id) == me:
-            self._edit_gate(POSTGATE, comment.parent_id, "detachedEmbeddingUris", comment.id,
-                            hidden)
-        else:
+        where = self._gate_of(comment)
+        if where is None:
             raise UnsupportedAction(f"{self.where}: {comment.id} is neither a reply in the "
                                     "account's threads nor a quote of its posts; Bluesky can "
                                     "only block, mute or report it")
+        self._edit_gate(*where, comment.id, hidden)
+
+    def _gate_of(self, comment: Comment) -> tuple[str, str, str] | None:
+        """Where hiding the comment is written: a reply in our thread in the root's thread
+        gate, a quote of our post in that post's post gate; None for anything else."""
+        me = self.me()
+        if comment.thread_id and did_of(comment.thread_id) == me:
+            return THREADGATE, comment.thread_id, "hiddenReplies"
+        if comment.thread_id is None and did_of(comment.parent_id) == me:
+            return POSTGATE, str(comment.parent_id), "detachedEmbeddingUris"
+        return None
+
+    def _read_gate(self, collection: str, post: str, what: str) -> dict[str, Any]:
+        """The gate record as getRecord gives it (``value``, ``cid``), or {} when none."""
+        try:
+            return self._query("com.atproto.repo.getRecord", what, repo=self.me(),
+                               collection=collection, rkey=rkey_of(post))
+        except ConnectorError as e:
+            if "RecordNotFound" not in str(e):
+                raise
+            return {}
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """Hidden when the comment is listed in its gate record (read back, one request);
+        whether the post still exists is not asked."""
+        where = self._gate_of(comment)
+        if where is None:
+            return ItemState()
+        collection, post, field = where
+        found = self._read_gate(collection, post, f"state of {comment.id}")
+        return ItemState(hidden=comment.id in ((found.get("value") or {}).get(field) or ()))
 
     def _edit_gate(self, collection: str, post: str, field: str, uri: str,
                    present: bool) -> None:
@@ -331,13 +356,7 @@ class BlueskyConnector:
 
         me = self.me()
         what = f"{'hide' if present else 'unhide'} {uri}"
-        try:
-            found = self._query("com.atproto.repo.getRecord", what, repo=me,
-                                collection=collection, rkey=rkey_of(post))
-        except ConnectorError as e:
-            if "RecordNotFound" not in str(e):
-                raise
-            found = {}
+        found = self._read_gate(collection, post, what)
         record = dict(found.get("value") or {"$type": collection, "post": post,
                                              "createdAt": _now()})
         listed = list(record.get(field) or [])

@@ -30,7 +30,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, TypeVar
 
 from connectors import cursor as cursors
-from connectors.base import Batch, Capabilities
+from connectors.base import Batch, Capabilities, ItemState
 from connectors.retry import RetryPolicy, call_with_retry, is_loopback
 from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited,
                               TransientError, UnsupportedAction)
@@ -62,6 +62,10 @@ class MastodonOptions:
     # account's mentions (80 a page) fits; a month might not, and would start over each poll.
     lookback_days: int = 7
     timeout: float = 15.0
+
+
+class _Gone(ConnectorError):
+    """404: the status is no longer on the instance."""
 
 
 class _Text(HTMLParser):
@@ -216,13 +220,14 @@ class MastodonConnector:
 
     # -- errors --------------------------------------------------------------------------------
     def _call(self, what: str, call: Callable[[], T], *,
-              forbidden: type[ConnectorError] = ConnectorError) -> T:
+              forbidden: type[ConnectorError] = ConnectorError,
+              missing: type[ConnectorError] = ConnectorError) -> T:
         label = f"{self.where}: {what}"
-        return call_with_retry(lambda: self._translate(label, call, forbidden), what=label,
-                               policy=self.retry, sleep=self.sleep)
+        return call_with_retry(lambda: self._translate(label, call, forbidden, missing),
+                               what=label, policy=self.retry, sleep=self.sleep)
 
-    def _translate(self, label: str, call: Callable[[], T],
-                   forbidden: type[ConnectorError]) -> T:
+    def _translate(self, label: str, call: Callable[[], T], forbidden: type[ConnectorError],
+                   missing: type[ConnectorError] = ConnectorError) -> T:
         import mastodon as mastodon_py
 
         try:
@@ -242,7 +247,7 @@ class MastodonConnector:
             status = _status(e)
             if status is None:  # a body that is not JSON
                 raise TransientError(f"{label}: unreadable response") from None
-            kind = forbidden if status == 403 else ConnectorError
+            kind = {403: forbidden, 404: missing}.get(status, ConnectorError)
             detail = str(e.args[3])[:200] if len(e.args) > 3 and e.args[3] else ""
             raise kind(f"{label}: HTTP {status}{': ' + detail if detail else ''}") from None
 
@@ -371,6 +376,16 @@ class MastodonConnector:
                        lambda: self.client.admin_account_moderate(
                            author, action=self.options.ban_action),
                        forbidden=UnsupportedAction)
+
+    def moderation_state(self, comment: Comment) -> ItemState:
+        """Never hidden (nobody can hide another's post); deleted when the instance no longer
+        finds the status (its author or a moderator removed it)."""
+        try:
+            self._call(f"state of {comment.id}",
+                       lambda: self._get(f"/api/v1/statuses/{comment.id}", {}), missing=_Gone)
+        except _Gone:
+            return ItemState(hidden=False, deleted=True)
+        return ItemState(hidden=False, deleted=False)
 
     def mute(self, comment: Comment) -> None:
         """The author's posts no longer reach the account (they are told nothing)."""

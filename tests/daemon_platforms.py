@@ -11,7 +11,7 @@ account, running in the test process on 127.0.0.1 while the daemon runs as a sub
 removed one succeeds and changes nothing, so such repeats are counted apart (``repeat_calls``).
 A daemon killed after the platform acted but before it logged "done" asks the platform for the
 comment's state before sending the action again (``Connector.moderation_state``), so no call is
-repeated where the platform can tell (X and Bluesky here cannot: see state_visible).
+repeated where the platform can tell (X here cannot: see state_visible).
 """
 
 from __future__ import annotations
@@ -362,7 +362,6 @@ class BlueskyPlatform(_FakeServerPlatform):
     thread gate hides at most 300). Nobody deletes another's post on Bluesky: hide."""
 
     name = "bluesky"
-    state_visible = False  # the connector does not read the thread gate back (yet)
     degrade = {"delete": "hide"}
     env_prefix = "CRASH_BSKY"
     secrets = {"handle": "acme.bsky.social", "app_password": "crash-app-pass"}

@@ -402,3 +402,22 @@ def test_first_poll_reads_back_lookback_days_only(fake):
     late = fake.add_reply(post, "late", indexed_at=now - timedelta(hours=1))
     assert [c.id for c in read(connect(fake, lookback_days=30), cursor)[0]] == [late]
     assert len(read(connect(fake, lookback_days=0))[0]) == 3
+
+
+def test_moderation_state_reads_the_gates_back(fake):
+    from moderator.models import Action
+
+    post = fake.add_post(fake.owner, "Rates")
+    reply = fake.add_reply(post, "scam", author="mallory.bsky.social")
+    quote = fake.add_post("mallory.bsky.social", "scam", quote=post)
+    mention = fake.add_post("mallory.bsky.social", "scam", mention_owner=True)
+    connector = connect(fake)
+    comments = {c.id: replace(c, raw=None) for c in read(connector)[0]}
+    for uri in (reply, quote):
+        assert connector.moderation_state(comments[uri]).hidden is False
+        connector.hide(comments[uri])
+        assert connect(fake).moderation_state(comments[uri]).shows(Action.HIDE)
+    assert connector.moderation_state(comments[mention]).hidden is None  # not hideable
+    before = fake.request_count
+    connector.moderation_state(comments[reply])
+    assert fake.request_count - before == 1  # one read of the gate

@@ -127,9 +127,9 @@ def check_kill_9(tmp_path: Path, platform) -> dict[str, int]:
     repeats = [k for k, n in Counter(seen).items() if n > 1]
     assert not repeats, f"{where}: carried out twice: {repeats[:5]}"
     # No call repeated either: before re-sending an action a kill left planned, the daemon
-    # asks the platform, which shows it applied. Where the connector cannot ask (X and YouTube
-    # do not show a reply's hidden / held state by id; the Bluesky connector does not read its
-    # thread gate back), a repeat, a no-op there, is allowed once per account per kill.
+    # asks the platform, which shows it applied. Where the connector cannot ask (X does not
+    # show a reply's hidden state), a repeat, a no-op there, is allowed once per account per
+    # kill.
     allowed = 0 if platform.state_visible else kills * len(accounts)
     assert platform.repeat_calls() <= allowed, \
         f"{where}: {platform.repeat_calls()} calls repeated"

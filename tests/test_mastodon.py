@@ -323,3 +323,15 @@ def test_first_poll_reads_back_lookback_days_only(fake):
     late = fake.add_reply(post, "late")
     assert [c.id for c in read(connect(fake), cursor)[0]] == [late]
     assert len(read(connect(fake, lookback_days=0))[0]) == 3
+
+
+def test_moderation_state_is_never_hidden_and_deleted_once_gone(fake):
+    post = fake.add_post()
+    sid = fake.add_reply(post, "scam", author="mallory")
+    connector = connect(fake)
+    comment = read(connector)[0][0]
+    state = connector.moderation_state(comment)
+    assert state.hidden is False and state.deleted is False
+    with fake.lock:
+        del fake.statuses[sid]  # its author deleted it
+    assert connector.moderation_state(comment).deleted is True
