@@ -7,7 +7,7 @@ X and Graph API servers (Facebook, Instagram) running in this process on 127.0.0
 daemon subprocess reaches through each account's ``api_base``. Each kill is timed from the
 daemon's readiness ("daemon started" in its log), not from its launch: starting takes seconds
 on a loaded machine, and a kill before it would test nothing. 7 kills at random moments, more
-until three landed mid-work (the daemon had recorded some comments and had more to do), then
+until three landed mid-work (the daemon had recorded comments and had comments or planned actions left), then
 one run to completion. Each kill comes at a random moment after the life's first commit.
 For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py`` or bench/crash_soak.py.
 """
@@ -36,6 +36,9 @@ MAX_STARTS = 4 * KILLS  # a bound: a daemon that never gets to work fails the te
 READY_TIMEOUT = 120  # seconds to import and open the store; generous for a loaded machine
 FINAL_PHASE_SECONDS = 180  # to finish everything left; the loop ends as soon as it has
 INITIAL_COMMENTS = {"file": 1200}  # per account; the HTTP fakes take 600 (a round trip each)
+PENDING = """SELECT count(*) FROM actions p WHERE p.status = 'planned' AND NOT EXISTS (
+    SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key AND d.id > p.id
+    AND d.status IN ('done', 'skipped'))"""
 SEED = int(time.time())  # a different schedule of kills each run; printed on failure
 
 
@@ -85,8 +88,10 @@ def check_kill_9(tmp_path: Path, platform) -> dict[str, int]:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             kills += 1
-            # Mid-work: this life recorded something and left work for the next one.
-            mid_work += before < recorded_count(db) < sum(len(v) for v in posted.values())
+            # Mid-work: this life recorded something and left work for the next one (comments
+            # to record, or planned actions to carry out).
+            mid_work += before < recorded_count(db) and (
+                recorded_count(db) < sum(len(v) for v in posted.values()) or pending_count(db) > 0)
 
         # The last start runs to completion and must stop cleanly on SIGTERM.
         starts = started_count(log)
@@ -97,11 +102,7 @@ def check_kill_9(tmp_path: Path, platform) -> dict[str, int]:
         deadline = time.monotonic() + FINAL_PHASE_SECONDS
         while time.monotonic() < deadline:
             time.sleep(0.3)
-            recorded = query(db, "SELECT count(*) FROM comments")[0][0]
-            pending = query(db, """SELECT count(*) FROM actions p WHERE p.status = 'planned'
-                AND NOT EXISTS (SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key
-                AND d.id > p.id AND d.status IN ('done', 'skipped'))""")[0][0]
-            if recorded == total and pending == 0:
+            if recorded_count(db) == total and pending_count(db) == 0:
                 break
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
@@ -172,6 +173,11 @@ def wait_for(condition, log: Path, timeout: float = READY_TIMEOUT) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the daemon did no work: {log.read_text()[-2000:]}")
         time.sleep(0.02)
+
+
+def pending_count(db: Path) -> int:
+    """Planned actions with no outcome yet."""
+    return query(db, PENDING)[0][0]
 
 
 def recorded_count(db: Path) -> int:
