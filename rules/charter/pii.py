@@ -111,7 +111,8 @@ def normalize(text: str) -> str:
     meaningful for the reader of the evidence. (ASCII text is already in that form.)"""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", strip_invisible(text))
+    text = strip_invisible(text)  # a byte-order mark is often the only non-ASCII character
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def allow_key(contact: str, region: str) -> str:
