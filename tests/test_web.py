@@ -447,6 +447,8 @@ def test_replay_of_an_uploaded_or_named_config(site: Site) -> None:
     refused = bob.post("/rules/replay", data={"csrf": page_csrf(bob), "path": "quiet.toml"})
     assert refused.status_code == 403
     alice, _ = login(app, "alice")
+    rules_page = alice.get("/rules").get_data(as_text=True)
+    assert rules_page.count('id="replay"') == 1 and "<title>Rules ·" in rules_page
     token = page_csrf(alice, "/rules")
     uploaded = alice.post("/rules/replay", content_type="multipart/form-data", data={
         "csrf": token, "period": "7d", "config": (io.BytesIO(text.encode()), "quiet.toml")})

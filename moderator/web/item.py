@@ -35,13 +35,17 @@ def capabilities(platform: str, account: str) -> Capabilities | None:
         return None
 
 
-@bp.route("/items/<int:item_id>")
-def show(item_id: int) -> Any:
+def _item_and_comment(item_id: int) -> tuple[dict[str, Any], Any]:
     try:
         item = review.get_item(g.store, item_id)
     except review.ReviewError:
         abort(404, f"review item {item_id} does not exist")
-    comment = g.store.load_comment(item["comment_uid"])
+    return item, g.store.load_comment(item["comment_uid"])
+
+
+@bp.route("/items/<int:item_id>")
+def show(item_id: int) -> Any:
+    item, comment = _item_and_comment(item_id)
     return render_template(
         "item.html", item=item, comment=comment,
         findings=g.store.findings_for(item["comment_uid"]),
@@ -61,11 +65,7 @@ def explain(item_id: int) -> Any:
     from moderator import readonly
     from moderator.explain import explain as explain_comment
 
-    try:
-        item = review.get_item(g.store, item_id)
-    except review.ReviewError:
-        abort(404, f"review item {item_id} does not exist")
-    comment = g.store.load_comment(item["comment_uid"])
+    item, comment = _item_and_comment(item_id)
     db = readonly.open_readonly(verdicts.settings().store_path)
     try:
         explanation = explain_comment(verdicts.settings(), comment, db=db)
