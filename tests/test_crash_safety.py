@@ -7,8 +7,9 @@ X and Graph API servers (Facebook, Instagram) running in this process on 127.0.0
 daemon subprocess reaches through each account's ``api_base``. Each kill is timed from the
 daemon's readiness ("daemon started" in its log), not from its launch: starting takes seconds
 on a loaded machine, and a kill before it would test nothing. 7 kills at random moments, more
-until three landed mid-work (the daemon had recorded comments and had comments or planned actions left), then
-one run to completion. Each kill comes at a random moment after the life's first commit.
+until three landed mid-work (the daemon had recorded comments and had comments or planned
+actions left), then one run to completion. Each kill comes at a random moment after the
+life's first commit.
 For a longer soak: ``CRASH_KILLS=50 pytest tests/test_crash_safety.py`` or bench/crash_soak.py.
 """
 
