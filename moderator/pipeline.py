@@ -31,7 +31,7 @@ class RuleFailure:
 class PipelineResult:
     findings: list[list[Finding]]
     failures: list[RuleFailure]
-    history: list[list[Any]] = field(default_factory=list)  # per comment: what to remember
+    memory: list[list[Any]] = field(default_factory=list)  # per comment: what to remember
 
 
 def with_network(rule: Rule) -> Rule:
