@@ -205,6 +205,21 @@ def test_spam_severity_follows_confidence(tmp_path):
     assert finding.evidence["threshold"] == model.confident_threshold
 
 
+def test_a_link_alone_is_not_confident_spam():
+    """On YouTube nearly every link was spam, so the model scores any link high; a comment is
+    hidden for its words, and one whose only signal is a link is queued for review instead."""
+    model = spam_model()
+    plain = ["Please see https://example.org/ for details",
+             "check the docs https://docs.python.org/3/library/sqlite3.html"]
+    assert all(model.scores(plain) >= model.confident_threshold)  # what the rule corrects
+    spam = "check out my new video!!! https://youtube.com/watch?v=abc please subscribe"
+    default = rule(builtin_lists=[], offensive={"enabled": False}, pii={"enabled": False},
+                   flood={"enabled": False})
+    found = default.check_batch([comment(i, t) for i, t in enumerate([*plain, spam])])
+    assert [f[0].severity for f in found] == [Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH]
+    assert "confident" not in found[0][0].reason and "confident" in found[2][0].reason
+
+
 def test_spam_model_file_is_validated_and_used(tmp_path):
     with pytest.raises(ConfigError, match=r"rules\.charter\.spam\.model_file"):
         rule(spam={"model_file": str(tmp_path / "missing.npz")})

@@ -109,9 +109,19 @@ class CharterRule:
         confident = model.confident_threshold if part.confident_threshold is None \
             else part.confident_threshold
         confident = max(confident, review)  # a stricter review threshold raises both
+        scores = model.scores(texts, folded)
+        # A link is not a message: on YouTube nearly every link was spam, so a link alone
+        # scores high ("see https://docs.python.org/..."). Links are the links family's to
+        # judge; hiding needs words that are spam too, else the comment is only reviewed.
+        sure = [i for i, score in enumerate(scores) if score >= confident]
+        worded = set()
+        if sure:
+            again = model.scores([texts[i] for i in sure], [folded[i] for i in sure],
+                                 without_links=True)
+            worded = {i for i, score in zip(sure, again) if score >= confident}
         out: list[Finding | None] = []
-        for score in model.scores(texts, folded):
-            if score >= confident:
+        for i, score in enumerate(scores):
+            if i in worded:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
                                          "confident)", part.confident_severity, score, confident))
             elif score >= review:

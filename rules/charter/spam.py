@@ -35,6 +35,9 @@ _LINK = re.compile(r"https?://\S{1,500}|www\.\S{1,500}|\b[\w-]{1,63}\.(?:com|net
                    r"io|biz|xyz|tk|gl)\b(?:/\S{0,500})?")
 
 
+_LINK_TOKENS = re.compile(r"\b(?:urltoken|ytlink)\b")
+
+
 def prepare(text: str, folded: str | None = None) -> str:
     """The text the classifier reads: folded, HTML undone, links reduced to two tokens.
 
@@ -135,14 +138,18 @@ class SpamModel:
                             intercept=np.float64(self.intercept), threshold=np.float64(self.threshold),
                             confident_threshold=np.float64(self.confident_threshold))
 
-    def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None) -> np.ndarray:
+    def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None, *,
+               without_links: bool = False) -> np.ndarray:
         """Spam probability of each raw comment text (one vectorized call for the batch).
-        ``folded``: the texts already folded, if the caller has them."""
+        ``folded``: the texts already folded, if the caller has them; ``without_links``: score
+        the words alone, the links left out."""
         if not texts:
             return np.zeros(0)
         n = len(texts)
-        rows, cols, counts = feature_counts(
-            [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)])
+        prepared = [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)]
+        if without_links:
+            prepared = [_LINK_TOKENS.sub(" ", p) for p in prepared]
+        rows, cols, counts = feature_counts(prepared)
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
         weights = (np.log(counts) + 1.0) * self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
