@@ -421,3 +421,21 @@ def test_moderation_state_reads_the_gates_back(fake):
     before = fake.request_count
     connector.moderation_state(comments[reply])
     assert fake.request_count - before == 1  # one read of the gate
+
+
+def test_default_rules_see_the_facet_behind_the_shown_link_and_hide(fake):
+    """What the user gets: the default configuration judges the comment the connector made;
+    the link text shows the brand's domain, the facet goes elsewhere."""
+    from moderator import config
+    from moderator.judge import Judge
+    from moderator.models import Action
+
+    settings = config.parse({"brand": {"name": "Acme Bank", "domains": ["acmebank.com"]}})
+    post = fake.add_post(fake.owner, "Rates")
+    fake.add_reply(post, "Verify your account here",
+                   links=[("https://acme-verify.co/login", "acmebank.com/login")])
+    connector = connect(fake)
+    judge = Judge.for_account(settings, None, connector.capabilities, network=False)
+    (item,) = judge.judge(read(connector)[0]).items
+    assert "links.mismatch" in [f.rule for f in item.findings]
+    assert item.decision.action is Action.HIDE  # the thread gate can hide it

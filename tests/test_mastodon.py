@@ -335,3 +335,21 @@ def test_moderation_state_is_never_hidden_and_deleted_once_gone(fake):
     with fake.lock:
         del fake.statuses[sid]  # its author deleted it
     assert connector.moderation_state(comment).deleted is True
+
+
+def test_default_rules_see_the_href_behind_the_shown_link_and_queue_it(fake):
+    """What the user gets: the default configuration judges the comment the connector made;
+    Mastodon cannot hide, so the hide the rules call for becomes the review queue."""
+    from moderator import config
+    from moderator.judge import Judge
+    from moderator.models import Action
+
+    settings = config.parse({"brand": {"name": "Acme Bank", "domains": ["acmebank.com"]}})
+    post = fake.add_post()
+    fake.add_reply(post, "Verify your account here",
+                   links=[("https://acme-verify.co/login", "acmebank.com/login")])
+    connector = connect(fake)
+    judge = Judge.for_account(settings, None, connector.capabilities, network=False)
+    (item,) = judge.judge(read(connector)[0]).items
+    assert "links.mismatch" in [f.rule for f in item.findings]
+    assert item.decision.action is Action.REVIEW and item.decision.degraded_from is Action.HIDE
