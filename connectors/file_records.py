@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from moderator.errors import InputError
 from moderator.models import Author, Comment, Link
@@ -137,6 +137,48 @@ def read_records(path: Path, *, platform: str = "file", account: str = "default"
         yield from _records(handle, path, fmt, platform, account, columns, html_text)
 
 
+def record_format(path: Path, fmt: str = "auto") -> str:
+    """"jsonl" or "csv": ``fmt`` itself, or for "auto" what the file's extension says."""
+    return _detect_format(path, fmt)
+
+
+def jsonl_line_batches(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """A JSON Lines file (``-``: standard input) as (number of the first line, up to ``size``
+    raw lines), for ``read_jsonl_lines`` in another process (``scan --jobs``): handing over
+    raw lines costs the reader almost nothing, so the parsing spreads over the workers too."""
+    if str(path) == "-":
+        yield from _line_batches(sys.stdin.buffer, size)
+        return
+    try:
+        handle = path.open("rb")
+    except OSError as e:
+        raise InputError(f"{path}: cannot open: {e.strerror}") from None
+    with handle:
+        yield from _line_batches(handle, size)
+
+
+def _line_batches(handle: Any, size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """Batches of ``size`` non-blank lines (blank ones ride along: the reader skips them), so a
+    batch holds as many records as ``read_records`` would put in it."""
+    first, lines, filled = 1, [], 0
+    for raw in handle:
+        lines.append(raw)
+        filled += bool(raw.strip())
+        if filled >= size:
+            yield first, lines
+            first, lines, filled = first + len(lines), [], 0
+    if lines:
+        yield first, lines
+
+
+def read_jsonl_lines(first: int, raw_lines: Sequence[bytes], path: Path, *, platform: str = "file",
+                     account: str = "default", html_text: bool = False
+                     ) -> Iterator[Comment | BadRecord]:
+    """The records of consecutive raw lines of a JSON Lines file, exactly as ``read_records``
+    gives them (line numbers in errors from ``first``)."""
+    return _read_jsonl(_decoded_lines(raw_lines, first), path, platform, account, html_text)
+
+
 def _records(handle: Any, path: Path, fmt: str, platform: str, account: str,
              columns: Mapping[str, str] | None, html_text: bool) -> Iterator[Comment | BadRecord]:
     lines = _decoded_lines(handle)
@@ -153,9 +195,10 @@ class _Line:
     not_utf8: str | None = None  # why the line is not UTF-8, when it is not
 
 
-def _decoded_lines(handle: Any) -> Iterator[_Line]:
-    """Decode line by line: one foreign byte spoils its line, not the whole file."""
-    for number, raw in enumerate(handle, 1):
+def _decoded_lines(handle: Any, first: int = 1) -> Iterator[_Line]:
+    """Decode line by line: one foreign byte spoils its line, not the whole file. ``handle``
+    yields raw lines; the first is line number ``first``."""
+    for number, raw in enumerate(handle, first):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
         try:

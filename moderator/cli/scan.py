@@ -10,7 +10,8 @@ from typing import Any, Iterator
 
 import click
 
-from connectors.file import BadRecord, read_records
+from connectors.file_records import (BadRecord, jsonl_line_batches, read_jsonl_lines, read_records,
+                                     record_format)
 from moderator import config
 from moderator.cli.common import load_settings
 from moderator.errors import ConfigError, InputError
@@ -58,7 +59,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         mapping[field] = column
     bad = 0
 
-    def batches() -> Iterator[list[Any]]:
+    def csv_batches() -> Iterator[list[Any]]:  # CSV rows may span lines: parsed here
         nonlocal bad
         batch: list[Any] = []
         for item in read_records(file, platform="file", account="", fmt=fmt,
@@ -75,8 +76,17 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
             yield batch
 
     try:
-        for lines in ordered_map(partial(_default_judge, settings), partial(_verdict_lines, settings),
-                                 batches(), jobs or default_jobs()):
+        if record_format(file, fmt) == "jsonl":  # raw lines to the workers, parsed there
+            where = Path("<stdin>") if str(file) == "-" else file
+            work = partial(_judge_lines, settings, where, html)
+            batches: Iterator[Any] = jsonl_line_batches(file, SCAN_BATCH)
+        else:
+            work, batches = partial(_judge_comments, settings), csv_batches()
+        for lines, skipped in ordered_map(partial(_default_judge, settings), work, batches,
+                                          jobs or default_jobs()):
+            for message in skipped:
+                click.echo(f"skipped {message}", err=True)
+            bad += len(skipped)
             sys.stdout.write(lines)
     except InputError as e:
         raise click.ClickException(str(e)) from None
@@ -91,6 +101,24 @@ def _default_judge(settings: config.Settings) -> dict[str, Judge]:
     judges: dict[str, Judge] = {}
     _judge(settings, "", judges)
     return judges
+
+
+def _judge_lines(settings: config.Settings, where: Path, html: bool, judges: dict[str, Judge],
+                 batch: tuple[int, list[bytes]]) -> tuple[str, list[str]]:
+    """A batch of raw JSON Lines (its first line's number, the lines) -> its verdict lines and
+    what was skipped, in order. Runs in a worker process under --jobs."""
+    comments, skipped = [], []
+    for item in read_jsonl_lines(*batch, where, platform="file", account="", html_text=html):
+        if isinstance(item, BadRecord):
+            skipped.append(str(item))
+        else:
+            comments.append(item)
+    return _verdict_lines(settings, judges, comments), skipped
+
+
+def _judge_comments(settings: config.Settings, judges: dict[str, Judge],
+                    batch: list[Any]) -> tuple[str, list[str]]:
+    return _verdict_lines(settings, judges, batch), []
 
 
 def _verdict_lines(settings: config.Settings, judges: dict[str, Judge], batch: list[Any]) -> str:
