@@ -227,18 +227,25 @@ def _cards(text: str) -> Iterable[PiiHit]:
 
 
 def _national_ids(text: str) -> Iterable[PiiHit]:
-    for m in _SSN_NAMED.finditer(text):
-        if ssn.is_valid(m.group(1).replace(" ", "")):
-            yield PiiHit("national_id", mask_digits(m.group(1), 2), m.start(1), m.end(1), "us.ssn")
+    # Each pattern needs a number of digits (and some a "-" or "."): where the text cannot hold
+    # one, its scan is skipped. Counted for ASCII text only (\d also matches other scripts' digits).
+    digits = sum(map(text.count, "0123456789")) if text.isascii() else len(text)
+    if digits >= 9:
+        for m in _SSN_NAMED.finditer(text):
+            if ssn.is_valid(m.group(1).replace(" ", "")):
+                yield PiiHit("national_id", mask_digits(m.group(1), 2), m.start(1), m.end(1),
+                             "us.ssn")
     checks = (
-        (_SSN, ssn.is_valid, "us.ssn"),
-        (_CPF, cpf.is_valid, "br.cpf"),
-        (_DNI, dni.is_valid, "es.dni"),
-        (_CODICE_FISCALE, codicefiscale.is_valid, "it.codicefiscale"),
-        (_NIR, nir.is_valid, "fr.nir"),
-        (_AADHAAR, aadhaar.is_valid, "in.aadhaar"),
+        (_SSN, ssn.is_valid, "us.ssn", digits >= 9 and "-" in text),
+        (_CPF, cpf.is_valid, "br.cpf", digits >= 11 and "-" in text and "." in text),
+        (_DNI, dni.is_valid, "es.dni", digits >= 8),
+        (_CODICE_FISCALE, codicefiscale.is_valid, "it.codicefiscale", digits >= 7),
+        (_NIR, nir.is_valid, "fr.nir", digits >= 12),
+        (_AADHAAR, aadhaar.is_valid, "in.aadhaar", digits >= 12),
     )
-    for pattern, is_valid, name in checks:
+    for pattern, is_valid, name, possible in checks:
+        if not possible:  # a character every match holds is missing: skip the scan
+            continue
         for m in pattern.finditer(text):
             value = m.group(0)
             try:

@@ -1,0 +1,69 @@
+"""The charter's shortcuts (checks that skip a scan when a text cannot match) give exactly what
+the straightforward code gives: compared on the sample comments, the shared corpora when present,
+and texts made to sit at each shortcut's edge."""
+
+import csv
+from pathlib import Path
+
+from rules.charter import pii
+from rules.charter.disguise import BIDI_CONTROLS, has_bidi_control
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared" / "data"
+EDGES = [
+    "SSN 123-45-6789", "ssn: 078051120", "social security number is 078 05 1120", "12-34-5678",
+    "CPF 111.444.777-35", "111.444.77735", "DNI 12345678Z", "1234567Z", "RSSMRA85T10A562S",
+    "RSSMRA8T10A562S", "NIR 2 84 05 2A 123 456 78", "1 84 05 75 123 456 78", "aadhaar 2345 6789 0123",
+    "2345 6789 012", "٠٧٨-٠٥-١١٢٠", "SSN ۰۷۸۰۵۱۱۲۰", "１２３-４５-６７８９", "no digits at all", "",
+    "12345678", "a-b.c 123456789012345", "photo\u202egnp.exe", "abc\u2066", "\u202a", "plain ascii",
+]
+
+
+def corpus() -> list[str]:
+    texts = list(EDGES)
+    for path in [ROOT / "moderator" / "samples" / "youtube_sample.csv",
+                 *sorted((SHARED / "youtube_spam").glob("*.csv"))]:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            texts += [row["CONTENT"] for row in csv.DictReader(f)]
+    davidson = SHARED / "offensive_davidson" / "labeled_data.csv"
+    if davidson.exists():
+        with davidson.open(encoding="utf-8", newline="") as f:
+            texts += [row["tweet"] for row in csv.DictReader(f)]
+    return texts
+
+
+def national_ids_without_shortcut(text: str) -> list[pii.PiiHit]:
+    hits = [pii.PiiHit("national_id", pii.mask_digits(m.group(1), 2), m.start(1), m.end(1), "us.ssn")
+            for m in pii._SSN_NAMED.finditer(text)
+            if pii.ssn.is_valid(m.group(1).replace(" ", ""))]
+    for pattern, is_valid, name in (
+            (pii._SSN, pii.ssn.is_valid, "us.ssn"), (pii._CPF, pii.cpf.is_valid, "br.cpf"),
+            (pii._DNI, pii.dni.is_valid, "es.dni"),
+            (pii._CODICE_FISCALE, pii.codicefiscale.is_valid, "it.codicefiscale"),
+            (pii._NIR, pii.nir.is_valid, "fr.nir"), (pii._AADHAAR, pii.aadhaar.is_valid, "in.aadhaar")):
+        for m in pattern.finditer(text):
+            try:
+                ok = is_valid(m.group(0).upper())
+            except Exception:
+                ok = False
+            if ok:
+                hits.append(pii.PiiHit("national_id", pii.mask_digits(m.group(0), 2), m.start(),
+                                       m.end(), name))
+    return hits
+
+
+def test_national_id_shortcut_changes_nothing():
+    texts = [pii.normalize(t) for t in corpus()]
+    found = 0
+    for text in texts:
+        expected = national_ids_without_shortcut(text)
+        assert list(pii._national_ids(text)) == expected, text
+        found += bool(expected)
+    assert found >= 5  # the edge cases that hold a valid identifier were really found
+
+
+def test_bidi_shortcut_changes_nothing():
+    texts = corpus()
+    for text in texts:
+        assert has_bidi_control(text) == any(c in text for c in BIDI_CONTROLS), text
+    assert sum(map(has_bidi_control, texts)) >= 3
