@@ -67,3 +67,13 @@ def test_bidi_shortcut_changes_nothing():
     for text in texts:
         assert has_bidi_control(text) == any(c in text for c in BIDI_CONTROLS), text
     assert sum(map(has_bidi_control, texts)) >= 3
+
+
+def test_digit_and_email_shortcuts_change_nothing():
+    texts = [pii.normalize(t) for t in corpus()] + ["a@b.c", "x [at] y [dot] z", "(at)", "@me", "１２３４５６"]
+    for text in texts:
+        digits = pii.ascii_digits(text)
+        if digits is not None:
+            assert (digits >= 6) == (pii._SIX_DIGITS.search(text) is not None), text
+        assert pii.may_hold_email(text) == (pii._EMAIL_HINT.search(text) is not None), text
+    assert sum(map(pii.may_hold_email, texts)) >= 3

@@ -146,8 +146,9 @@ def find_pii(text: str, options: PiiOptions, folded: str | None = None) -> list[
     def free(start: int, end: int) -> bool:
         return not any(s < end and start < e for s, e in taken)
 
-    has_digits = _SIX_DIGITS.search(text) is not None
-    if ("email" in on or "staff" in on) and _EMAIL_HINT.search(text):
+    digits = ascii_digits(text)
+    has_digits = _SIX_DIGITS.search(text) is not None if digits is None else digits >= 6
+    if ("email" in on or "staff" in on) and may_hold_email(text):
         for hit in _emails(text, options):
             add(hit)
     if has_digits:
@@ -159,7 +160,7 @@ def find_pii(text: str, options: PiiOptions, folded: str | None = None) -> list[
                 if free(hit.start, hit.end):
                     add(hit)
         if "national_id" in on:
-            for hit in _national_ids(text):
+            for hit in _national_ids(text, digits):
                 if free(hit.start, hit.end):
                     add(hit)
         if "phone" in on or "staff" in on:
@@ -226,10 +227,24 @@ def _cards(text: str) -> Iterable[PiiHit]:
             yield PiiHit("card", "**** " + digits[-4:], m.start(), m.end(), network)
 
 
-def _national_ids(text: str) -> Iterable[PiiHit]:
+def ascii_digits(text: str) -> int | None:
+    """How many digits ASCII ``text`` holds; None for other text, where the patterns' digit
+    class also matches other scripts' digits, which str.count would miss."""
+    return sum(map(text.count, "0123456789")) if text.isascii() else None
+
+
+def may_hold_email(text: str) -> bool:
+    """``_EMAIL_HINT.search(text)``, skipped where none of the characters it needs is there."""
+    return ("@" in text or "[" in text or "(" in text) and _EMAIL_HINT.search(text) is not None
+
+
+def _national_ids(text: str, digits: int | None = None) -> Iterable[PiiHit]:
     # Each pattern needs a number of digits (and some a "-" or "."): where the text cannot hold
-    # one, its scan is skipped. Counted for ASCII text only (\d also matches other scripts' digits).
-    digits = sum(map(text.count, "0123456789")) if text.isascii() else len(text)
+    # one, its scan is skipped (``digits``: ascii_digits(text) if the caller has it).
+    if digits is None:
+        digits = ascii_digits(text)
+    if digits is None:
+        digits = len(text)  # not counted: every pattern is tried
     if digits >= 9:
         for m in _SSN_NAMED.finditer(text):
             if ssn.is_valid(m.group(1).replace(" ", "")):
