@@ -51,12 +51,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
     # Scan touches no platform; the rules' options are checked where they are built (once, not
     # twice: building them is most of scan's start-up), with the same key paths.
     settings = load_settings(ctx, judge=False, connect=False)
-    mapping = {}
-    for item in columns:
-        field, sep, column = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected FIELD=COLUMN, got {item!r}", param_hint="--column")
-        mapping[field] = column
+    mapping = _column_mapping(columns)
     bad = 0
 
     def csv_batches() -> Iterator[list[Any]]:  # CSV rows may span lines: parsed here
@@ -94,6 +89,16 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         raise click.ClickException("invalid config:\n  " + "\n  ".join(e.problems)) from None
     if bad:
         click.echo(f"{bad} malformed record(s) skipped", err=True)
+
+
+def _column_mapping(columns: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for item in columns:
+        field, sep, column = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected FIELD=COLUMN, got {item!r}", param_hint="--column")
+        mapping[field] = column
+    return mapping
 
 
 def _default_judge(settings: config.Settings) -> dict[str, Judge]:
