@@ -18,7 +18,7 @@ from moderator import actions, policy
 from moderator.judge import Judged
 from moderator.models import (Action, ActionResult, ActionStatus, Capabilities, Comment,
                               Decision, Mode)
-from moderator.store import Recorded, Store
+from moderator.store import PlannedAction, Recorded, Store
 
 NO_CURSOR = object()  # apply(..., cursor=NO_CURSOR): leave the account's cursor alone
 
@@ -54,6 +54,7 @@ class Step:
     actor: str = "moderator"
     decision: Decision | None = None  # a queue entry's decision (severity, reason, rules)
     note: str = ""  # an undo: the reviewer's why; an audit row: its detail
+    resumed: bool = False  # a planned action an earlier pass committed but did not finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,14 @@ def plan_undo(comment: Comment, in_effect: Sequence[Action], *, actor: str,
                           for action in in_effect])
 
 
+def resume(account: str, planned: Sequence[PlannedAction]) -> Effects:
+    """Actions an interrupted pass left planned: already committed, so only :func:`act` them
+    (each checked against the log and, where the connector can say, the platform's state)."""
+    return Effects(account, Mode.ENFORCE, steps=[
+        Step(p.comment, p.action, ActionStatus.PLANNED, rule_version=p.rule_version,
+             actor=p.actor, resumed=True) for p in planned])
+
+
 def commit(store: Store, effects: Effects, *, run_id: int | None = None,
            cursor: object = NO_CURSOR) -> None:
     """Write every row of ``effects`` (and the cursor) in one transaction."""
@@ -155,7 +164,7 @@ def act(store: Store, effects: Effects, connector: Connector) -> list[ActionResu
     return [actions.undo(store, connector, s.comment, s.action, actor=s.actor, note=s.note)
             if s.status is ActionStatus.UNDONE else
             actions.carry_out(store, connector, s.comment, s.action,
-                              rule_version=s.rule_version, actor=s.actor)
+                              rule_version=s.rule_version, actor=s.actor, resumed=s.resumed)
             for s in effects.to_carry_out]
 
 

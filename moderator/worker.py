@@ -18,9 +18,8 @@ from datetime import datetime
 from typing import Callable, Sequence
 
 from connectors.base import Connector
-from moderator import actions
 from moderator.config import AccountSettings, Secrets, Settings
-from moderator.effects import NO_CURSOR, Brake, apply, plan
+from moderator.effects import NO_CURSOR, Brake, act, apply, plan, resume
 from moderator.errors import ConnectorError, located
 from moderator.judge import Judge
 from moderator.models import Action, ActionResult, ActionStatus, Comment, Decision, Finding
@@ -101,9 +100,8 @@ def _resume_planned(store: Store, connector: Connector, account: AccountSettings
     for planned in store.pending_actions(account.name):
         logger.info("%s %s: resuming planned %s on %s", account.platform, account.name,
                     planned.action.value, planned.comment.id)
-        _count(summary, actions.carry_out(store, connector, planned.comment, planned.action,
-                                          rule_version=planned.rule_version,
-                                          actor=planned.actor, resumed=True))
+        for result in act(store, resume(account.name, [planned]), connector):
+            _count(summary, result)
 
 
 def _judge_and_apply(settings: Settings, account: AccountSettings, connector: Connector,
