@@ -48,8 +48,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         moderator scan --html --column id=COMMENT_ID --column text=CONTENT \\
             --column author_name=AUTHOR Youtube01-Psy.csv
     """
-    # Scan touches no platform; the rules' options are checked where they are built (once, not
-    # twice: building them is most of scan's start-up), with the same key paths.
+    # No platform; the rules' options are checked where they are built (once: most of start-up).
     settings = load_settings(ctx, judge=False, connect=False)
     mapping = _column_mapping(columns)
     bad = 0
