@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -125,16 +126,23 @@ def read_records(path: Path, *, platform: str = "file", account: str = "default"
     Raises InputError only when the file as a whole cannot be read.
     """
     fmt = _detect_format(path, fmt)
-    if str(path) == "-":  # standard input, for shell pipelines
-        yield from _records(sys.stdin.buffer, Path("<stdin>"), fmt, platform, account, columns,
-                            html_text)
+    where = Path("<stdin>") if str(path) == "-" else path
+    with _binary(path) as handle:
+        yield from _records(handle, where, fmt, platform, account, columns, html_text)
+
+
+@contextmanager
+def _binary(path: Path) -> Iterator[Any]:
+    """The file's bytes; ``-`` is standard input, for shell pipelines (left open)."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
         return
     try:
         handle = path.open("rb")
     except OSError as e:
         raise InputError(f"{path}: cannot open: {e.strerror}") from None
     with handle:
-        yield from _records(handle, path, fmt, platform, account, columns, html_text)
+        yield handle
 
 
 def record_format(path: Path, fmt: str = "auto") -> str:
@@ -146,14 +154,7 @@ def jsonl_line_batches(path: Path, size: int) -> Iterator[tuple[int, list[bytes]
     """A JSON Lines file (``-``: standard input) as (number of the first line, up to ``size``
     raw lines), for ``read_jsonl_lines`` in another process (``scan --jobs``): handing over
     raw lines costs the reader almost nothing, so the parsing spreads over the workers too."""
-    if str(path) == "-":
-        yield from _line_batches(sys.stdin.buffer, size)
-        return
-    try:
-        handle = path.open("rb")
-    except OSError as e:
-        raise InputError(f"{path}: cannot open: {e.strerror}") from None
-    with handle:
+    with _binary(path) as handle:
         yield from _line_batches(handle, size)
 
 
