@@ -37,12 +37,6 @@ def defang_value(value: Any) -> str:
     return str(value)
 
 
-def terminal_text(text: str) -> str:
-    """Text for a terminal: every control, bidi and other invisible format character (an escape
-    sequence or a right-to-left override in a comment) becomes a space; newlines too."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
-
-
 def one_line(text: str, width: int) -> str:
     """Collapse whitespace and cut to ``width`` characters for tables."""
     flat = " ".join(text.split())

@@ -20,7 +20,8 @@ from typing import Any, Collection, Iterable, Mapping, Sequence
 from moderator.config import Settings
 from moderator.judge import Judge, Judged
 from moderator.models import Action, Comment, Finding
-from moderator.render import defang_text, one_line, terminal_text
+from moderator.render import defang_text, one_line
+from moderator.terminal import terminal_text
 from moderator.readonly import (CONFIRMED, open_readonly, reviewer_verdicts, stored_comments,
                                 stored_findings)
 
@@ -166,7 +167,8 @@ def _compare(report: ReplayReport, old: Judged, new: Judged, verdict: str | None
                       if old_rules.get(r) != new_rules.get(r)} or old_rules.keys() | new_rules.keys())
         comment = old.comment
         change = Change(comment.uid, comment.id, comment.account, before.value, after.value,
-                        tuple(sorted(differing)), one_line(terminal_text(defang_text(comment.text)), 80))
+                        tuple(sorted(differing)),
+                        one_line(terminal_text(defang_text(comment.text)), 80))
         report.changed.append(change)
         report.transitions[f"{before.value} -> {after.value}"] += 1
         report.by_rule.update(change.rules)

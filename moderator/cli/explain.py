@@ -14,7 +14,8 @@ from moderator.cli.common import load_settings
 from moderator.errors import ModeratorError
 from moderator.explain import Explanation, explain
 from moderator.models import Author, Comment
-from moderator.render import defang_text, terminal_text
+from moderator.render import defang_text
+from moderator.terminal import terminal_text
 
 
 @click.command("explain")
@@ -92,23 +93,19 @@ def render(x: Explanation) -> str:
     who = " ".join(part for part in (f"@{comment.author.handle}" if comment.author.handle else "",
                                      repr(comment.author.name) if comment.author.name else "")
                    if part) or "an unknown author"
-    lines = [safe(f"Comment {comment.id} by {who} on {comment.platform}"
+    lines = [terminal_text(f"Comment {comment.id} by {who} on {comment.platform}"
                   f"{' (account ' + x.account + ')' if x.account else ''}:"),
-             "  " + safe(defang_text(comment.text[:500])), ""]
+             "  " + terminal_text(defang_text(comment.text[:500])), ""]
     for family in x.families:
         lines.append(f"{family.family}:")
         for o in family.observations:
             mark = "FIRED" if o.fired else "  -  "
-            lines.append(safe(f"  {mark} {o.subject}: {o.conclusion}"))
+            lines.append(terminal_text(f"  {mark} {o.subject}: {o.conclusion}"))
     if x.disabled:
         lines.append(f"switched off: {', '.join(x.disabled)}")
-    lines += ["", "policy:"] + [safe(f"  {step}") for step in x.policy_path]
+    lines += ["", "policy:"] + [terminal_text(f"  {step}") for step in x.policy_path]
     lines += ["", f"Decision: {decision.action.value}"
                   f"{' (' + decision.severity.value + ')' if decision.severity else ''}; "
-                  f"on the account: {safe(x.outcome)}"]
+                  f"on the account: {terminal_text(x.outcome)}"]
     return "\n".join(lines)
 
-
-def safe(text: str) -> str:
-    """One terminal line: no control or bidi character from the comment."""
-    return terminal_text(text)
