@@ -137,3 +137,23 @@ def test_config_is_accepted_before_or_after_the_subcommand(tmp_path, write_jsonl
     assert missing.exit_code == 1 and "other.toml" in missing.output  # the later one wins
     for path, command in all_commands():
         assert "--config" in CliRunner().invoke(main, [*path, "--help"]).output, path
+
+
+def test_backfill_builds_the_rules_once_for_accounts_that_share_them(tmp_path, monkeypatch):
+    from moderator.pipeline import Pipeline
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text('{"id": "1", "text": "FREE MONEY now"}\n')
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[[rules.custom]]\nname = "scam"\nseverity = "high"\nwords = ["free money"]\n'
+                   + "".join(f'[[accounts]]\nname = "{n}"\nplatform = "file"\npath = "{n}.jsonl"\n'
+                             for n in ("a", "b")))
+    built = []
+    real = Pipeline.for_account.__func__
+    monkeypatch.setattr(Pipeline, "for_account", classmethod(
+        lambda cls, *a, **k: built.append(a[1].name) or real(cls, *a, **k)))
+    result = CliRunner().invoke(main, ["--config", str(cfg), "backfill"])
+    assert result.exit_code == 0, result.output
+    assert built == ["a"]  # b's rules have the same options: the same rule set
+    assert [line.split()[:2] for line in result.output.splitlines()[2:]] == \
+        [["a", "dry-run"], ["b", "dry-run"]]

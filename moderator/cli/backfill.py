@@ -10,6 +10,7 @@ from tabulate import tabulate
 from moderator import config
 from moderator.cli.common import Progress, load_settings, open_store, parse_when
 from moderator.errors import ConfigError, ModeratorError
+from moderator.pipeline import Pipeline
 from moderator.worker import open_connector, run_account
 
 
@@ -41,6 +42,7 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     rows, failed = [], False
+    rule_sets: dict[str, Pipeline] = {}  # accounts whose rules have the same options share them
     with open_store(settings) as store:
         for account in accounts:
             try:
@@ -50,9 +52,13 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
                 failed = True
                 continue
             started = time.perf_counter()
+            version = Pipeline.version_for(settings, account)
+            if version not in rule_sets:
+                rule_sets[version] = Pipeline.for_account(settings, account)
             with Progress(account.name) as progress:
                 summary = run_account(settings, account, connector, store, kind="backfill",
-                                      since=start, until=end, progress=progress.advance)
+                                      since=start, until=end, pipeline=rule_sets[version],
+                                      progress=progress.advance)
             elapsed = time.perf_counter() - started
             failed |= summary.error is not None
             rows.append([account.name, account.mode.value, summary.fetched, summary.new,
