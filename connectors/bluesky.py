@@ -163,8 +163,9 @@ class BlueskyConnector:
 
     def _log_in(self) -> None:
         login, password = self._login
+        # Without the profile lookup (a request per login): the DID comes from the session.
         self.client.login(login, password, fetch_bsky_profile=False)
-        self._me = self.client.me.did if self.client.me else self.client._session.did
+        self._me = self.client._session.did
 
     def _translate(self, label: str, call: Callable[[], T],
                    forbidden: type[ConnectorError]) -> T:
