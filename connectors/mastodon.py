@@ -313,28 +313,60 @@ class MastodonConnector:
             # A first poll reads back this far, not the account's whole history.
             since = datetime.now(timezone.utc) - timedelta(days=self.options.lookback_days)
         me = self.me()
+        backfill = since is not None or until is not None
         found: dict[str, Comment] = {}
         bad: set[str] = set()  # malformed, by id: the same status may come from both sources
-        backfill = since is not None or until is not None
-        notes = self._notified(None if backfill else state["notifications"], since)
-        for status, note_id in notes:
-            if note_id.isdigit() and int(note_id) > int(state["notifications"] or 0):
-                state["notifications"] = note_id
-            self._take(found, bad, status, None, me, since, until, None)
+        delivered: set[str] = set()  # by an earlier batch of this fetch
+        reported: set[str] = set()  # malformed ones an earlier batch counted
+        if state["notifications"] and not backfill:
+            # Resuming: page forward from the mark, a batch per page, so that what is read is
+            # committed as it comes (a crash or a rate limit mid-way keeps the progress).
+            for notes, newest in self._newer(state["notifications"]):
+                page: dict[str, Comment] = {}
+                page_bad: set[str] = set()
+                for status in notes:
+                    self._take(page, page_bad, status, None, me, since, until, None)
+                state["notifications"] = newest
+                delivered.update(page)
+                bad.update(page_bad)
+                reported.update(page_bad)
+                yield Batch(tuple(sorted(page.values(), key=_order)),
+                            cursors.encode(state), len(page_bad))
+        else:
+            for status, note_id in self._notified(None, since):
+                if note_id.isdigit() and int(note_id) > int(state["notifications"] or 0):
+                    state["notifications"] = note_id
+                self._take(found, bad, status, None, me, since, until, None)
         newest_reply = int(state["replies"] or 0)
         for status, root in self._thread_replies(me):
-            self._take(found, bad, status, root, me, since, until,
-                       None if backfill else state["replies"])
             sid = str(status.get("id", "")) if isinstance(status, Mapping) else ""
+            if sid not in delivered and sid not in reported:
+                self._take(found, bad, status, root, me, since, until,
+                           None if backfill else state["replies"])
             if sid.isdigit():
                 newest_reply = max(newest_reply, int(sid))
         if newest_reply:
             state["replies"] = str(newest_reply)
-        comments = sorted(found.values(), key=lambda c: (c.created_at, int(c.id)))
+        skipped = len(bad - reported)
+        comments = sorted(found.values(), key=_order)
         for start in range(0, max(len(comments), 1), self.options.page_size):
             last = start + self.options.page_size >= len(comments)
             yield Batch(tuple(comments[start:start + self.options.page_size]),
-                        cursors.encode(state) if last else cursor, len(bad) if last else 0)
+                        cursors.encode(state) if last else cursor, skipped if last else 0)
+
+    def _newer(self, after: str) -> Iterator[tuple[list[Any], str]]:
+        """Mention notifications newer than ``after``, a page at a time, oldest page first:
+        (the statuses oldest first, the page's newest notification id)."""
+        for _ in range(MAX_PAGES):
+            page = self._call("mentions", lambda a=after: self._get(
+                "/api/v1/notifications", {"types[]": ["mention"], "min_id": a,
+                                          "limit": self.options.page_size}))
+            notes = [n for n in page if isinstance(n, Mapping)] if isinstance(page, list) else []
+            ids = [str(n.get("id")) for n in notes if str(n.get("id")).isdigit()]
+            if not ids:
+                return
+            after = max(ids, key=int)
+            yield [n.get("status") for n in reversed(notes)], after
 
     def _take(self, found: dict[str, Comment], bad: set[str], status: Any, root: str | None,
               me: str, since: datetime | None, until: datetime | None,
@@ -406,6 +438,10 @@ class MastodonConnector:
         if not comment.author.id:
             raise UnsupportedAction(f"{self.where}: {comment.id} has no author id to act on")
         return comment.author.id
+
+
+def _order(comment: Comment) -> tuple[Any, int]:
+    return comment.created_at, int(comment.id)
 
 
 def _status(error: Exception) -> int | None:

@@ -353,3 +353,23 @@ def test_default_rules_see_the_href_behind_the_shown_link_and_queue_it(fake):
     (item,) = judge.judge(read(connector)[0]).items
     assert "links.mismatch" in [f.rule for f in item.findings]
     assert item.decision.action is Action.REVIEW and item.decision.degraded_from is Action.HIDE
+
+
+def test_a_resumed_poll_commits_page_by_page(fake):
+    post = fake.add_post()
+    first = fake.add_reply(post, "first")
+    _, cursor, _ = read(connect(fake, page_size=80))
+    ids = [fake.add_reply(post, f"r{i}", author=f"user{i % 5}") for i in range(170)]
+    bad = fake.add_reply(post, "broken", malformed=True)
+    comments, last, batches = read(connect(fake, page_size=80), cursor)
+    assert [c.id for c in comments] == ids and first not in ids
+    # 80 + 80 + 11 notifications: a batch (and a cursor to commit) per page, then the threads
+    assert [len(b.comments) for b in batches][:3] == [80, 80, 10]
+    assert len({b.cursor for b in batches[:3]}) == 3
+    assert sum(b.skipped for b in batches) == 1 and bad not in [c.id for c in comments]
+    # A crash after the first batch: the notifications resume after it. (The thread walk's
+    # mark moves with the last batch only, so it may bring the first 80 again: the store
+    # skips comments it already recorded, as on any replay.)
+    rest = read(connect(fake, page_size=80, watch_posts=0), batches[0].cursor)[0]
+    assert [c.id for c in rest] == ids[80:]
+    assert read(connect(fake), last)[0] == []
