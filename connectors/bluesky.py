@@ -94,7 +94,8 @@ class BlueskyConnector:
         self.retry = retry
         self.sleep = sleep
         self.where = f"bluesky {account}"
-        self.capabilities = Capabilities(hide=True, delete=False, ban=True, approve=False)
+        self.capabilities = Capabilities(hide=True, delete=False, ban=True, approve=False,
+                                         report=True)
         self._login = (login, password)
         self._me: str | None = None
 

@@ -165,7 +165,8 @@ class MastodonConnector:
         self.sleep = sleep
         self.where = f"mastodon {account}"
         # Hide and delete: not for someone else's post. Ban: block, or the admin action.
-        self.capabilities = Capabilities(hide=False, delete=False, ban=True, approve=False)
+        self.capabilities = Capabilities(hide=False, delete=False, ban=True, approve=False,
+                                         report=True)
         self._me: str | None = None
 
     # -- configuration -----------------------------------------------------------------------

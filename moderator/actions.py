@@ -34,10 +34,7 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
         elif resumed and _platform_shows(connector, comment, action, where):
             status, detail = ActionStatus.DONE, "already in effect on the platform"
         else:
-            method = {Action.HIDE: "hide", Action.DELETE: "delete", Action.BAN: "ban"}.get(action)
-            if method is None:
-                raise UnsupportedAction(f"{where}: {action.value} is not a platform action")
-            getattr(connector, method)(comment)
+            _send(connector, comment, action, actor, where)
             status = ActionStatus.DONE
     except RateLimited as e:
         # "Not now" (a 429, a spent daily quota) is no failure: the action stays planned and a
@@ -61,6 +58,20 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
         extra={"platform": comment.platform, "account": comment.account,
                "comment_id": comment.id, "action": action.value, "status": status.value})
     return ActionResult(comment.uid, action, status, detail)
+
+
+def _send(connector: Connector, comment: Comment, action: Action, actor: str, where: str) -> None:
+    if action is Action.REPORT:
+        report = getattr(connector, "report", None)
+        if not callable(report):
+            raise UnsupportedAction(f"{where}: {comment.platform} takes no reports")
+        report(comment, f"Reported by {actor} for the moderators of {comment.account}: it breaks "
+                        f"the page's rules (reviewed with Moderator)")
+        return
+    method = {Action.HIDE: "hide", Action.DELETE: "delete", Action.BAN: "ban"}.get(action)
+    if method is None:
+        raise UnsupportedAction(f"{where}: {action.value} is not a platform action")
+    getattr(connector, method)(comment)
 
 
 def _platform_shows(connector: Connector, comment: Comment, action: Action, where: str) -> bool:

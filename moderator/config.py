@@ -170,10 +170,12 @@ def _parse_policy(table: Mapping[str, Any], path: str, base: PolicySettings,
             actions[severity] = action
     allow_ban = r.bool("allow_ban", base.allow_ban)
     allowlist = r.str_list("allowlist_authors", base.allowlist_authors)
-    if not allow_ban:
-        for severity, action in actions.items():
-            if action is Action.BAN:
-                r.problem(severity.value, "'ban' needs allow_ban = true")
+    for severity, action in actions.items():
+        if action is Action.BAN and not allow_ban:
+            r.problem(severity.value, "'ban' needs allow_ban = true")
+        if action is Action.REPORT:
+            r.problem(severity.value, "'report' is what approving a queued item does where a "
+                                      "platform cannot hide; use 'review'")
     _finish(top, r)
     return PolicySettings(actions=actions, allow_ban=allow_ban, allowlist_authors=allowlist)
 

@@ -57,6 +57,7 @@ class Action(str, Enum):
 
     NONE = "none"
     REVIEW = "review"
+    REPORT = "report"  # to the platform's moderators: what an approval does where hiding cannot
     HIDE = "hide"
     DELETE = "delete"
     BAN = "ban"
@@ -64,6 +65,12 @@ class Action(str, Enum):
     @property
     def destructive(self) -> bool:
         return self in (Action.HIDE, Action.DELETE, Action.BAN)
+
+    @property
+    def on_platform(self) -> bool:
+        """Carried out through the platform's API (a report removes nothing, so it is not
+        destructive: the brake does not count it)."""
+        return self is Action.REPORT or self.destructive
 
     @property
     def rank(self) -> int:
@@ -186,3 +193,4 @@ class Capabilities:
     delete: bool = False
     ban: bool = False
     approve: bool = False
+    report: bool = False  # to the platform's (or instance's) moderators

@@ -78,7 +78,11 @@ def proposed_for_review(decision: Decision, capabilities: Capabilities) -> Actio
     else:
         wanted = Action.HIDE
     action = degrade(wanted, capabilities)
-    return action if action.destructive else Action.NONE
+    if action.destructive:
+        return action
+    # The platform cannot hide it (Mastodon: nobody can hide another account's post): what a
+    # person can still do is report it to the platform's moderators.
+    return Action.REPORT if capabilities.report else Action.NONE
 
 
 def protected_author(comment: Comment, brand: Brand, policy: PolicySettings) -> str | None:

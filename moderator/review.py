@@ -71,7 +71,7 @@ def approve(store: Store, item_id: int, reviewer: str,
             raise ReviewError(f"review item {item_id}: already approved by {first}; four-eyes "
                               "mode needs a different reviewer for the second approval")
     result = None
-    if action.destructive:
+    if action.on_platform:
         # Planned (or, in dry-run, recorded as decided) before anything is carried out: if
         # this command dies half-way, the daemon finishes the job from the log (and the
         # platform call is idempotent). Dry-run opens no connector and never acts.

@@ -154,3 +154,11 @@ def test_the_example_documents_every_setting_of_the_topic_snippets():
         keys = set(re.findall(r"^#? ?([a-z_]+) = ", snippet.read_text(), flags=re.MULTILINE))
         missing = keys - documented
         assert not missing, f"{snippet.name}: {sorted(missing)} not in config.example.toml"
+
+
+def test_report_is_not_a_policy_action():
+    """'report' is what approving a queued item does where a platform cannot hide; as a
+    severity's action the policy would decide it and nothing would carry it out."""
+    with pytest.raises(ConfigError) as e:
+        config.parse({"policy": {"high": "report"}})
+    assert any(p.startswith("policy.high:") and "'report'" in p for p in e.value.problems)

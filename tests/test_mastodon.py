@@ -373,3 +373,33 @@ def test_a_resumed_poll_commits_page_by_page(fake):
     rest = read(connect(fake, page_size=80, watch_posts=0), batches[0].cursor)[0]
     assert [c.id for c in rest] == ids[80:]
     assert read(connect(fake), last)[0] == []
+
+
+def test_approving_a_queued_reply_reports_it_to_the_instance(fake, tmp_path):
+    """Mastodon cannot hide another account's post: the queued item proposes a report, and a
+    reviewer's approval sends it to the instance's moderators, once, in the audit log."""
+    from moderator import config, review
+    from moderator.store import Store
+    from moderator.worker import run_account
+
+    settings = config.parse({
+        "brand": {"name": "Acme Bank", "domains": ["acmebank.com"]},
+        "accounts": [{"name": "acme-masto", "platform": "mastodon", "api_base": fake.url,
+                      "mode": "enforce", "secrets": {"access_token": "MASTO_TOKEN"}}]},
+        base_dir=tmp_path)
+    post = fake.add_post()
+    fake.add_reply(post, "Verify your account here",
+                   links=[("https://acme-verify.co/login", "acmebank.com/login")])
+    connector = connect(fake)
+    with Store(tmp_path / "m.db") as store:
+        run_account(settings, settings.account("acme-masto"), connector, store)
+        [item] = store.queue()
+        assert item["proposed_action"] == "report"
+        verdict = review.approve(store, item["id"], "alice", lambda account: connector,
+                                 dry_run=False)
+        assert verdict.result is not None and verdict.result.status.value == "done"
+        assert [r["status_ids"] for r in fake.reports] == [[item["comment_id"]]]
+        assert "alice" in fake.reports[0]["comment"]
+        logged = [(a["action"], a["status"], a["actor"])
+                  for a in store.actions_for(item["comment_uid"])]
+        assert ("report", "done", "alice") in logged
