@@ -18,7 +18,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
-	for script in core links impersonation charter spam_rule offensive_heldout reddit_x graph youtube social daemon digest hostile web; do \
+	for script in core links impersonation charter spam_rule offensive_heldout reddit_x graph youtube social daemon digest hostile web explain_replay; do \
 		$(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
