@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,7 +106,7 @@ def _judge_alone(work: Path) -> int:
     from moderator.readonly import open_readonly, stored_comments
 
     settings = config.load(work / "current.toml")
-    with open_readonly(settings.store_path) as db:
+    with closing(open_readonly(settings.store_path)) as db:
         comments = [c for _, batch in stored_comments(db, since=None, until=None, account=None)
                     for c in batch]
     judge = Judge.for_account(settings, settings.accounts[0], network=False)

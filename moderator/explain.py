@@ -16,7 +16,7 @@ from typing import Any
 
 from moderator import policy, readonly
 from moderator.config import AccountSettings, Settings
-from moderator.judge import Judge, Judged
+from moderator.judge import Judge, Judged, Recall
 from moderator.models import Action, Comment, Mode
 from rules import RULES
 from rules.base import Observation
@@ -63,16 +63,16 @@ def explain(settings: Settings, comment: Comment, *,
     out = Explanation(judged, account.name if account else None)
     active = {rule.family for rule in judge.rules.rules}
     out.disabled = sorted(set(RULES) - active)
+    capped = judge.rules.cap([comment])[0]  # what the rules saw
     for rule in judge.rules.rules:
         mine = [f for f in judged.findings if f.rule.split(".", 1)[0] == rule.family]
-        capped = judge.rules.cap([comment])[0]
         out.families.append(FamilyExplanation(rule.family,
                                               explain_rule(rule, capped, mine, memory)))
     out.policy_path, out.outcome = policy_path(settings, account, judge, judged, db)
     return out
 
 
-def _recall(db: sqlite3.Connection, account: str):
+def _recall(db: sqlite3.Connection, account: str) -> Recall:
     return lambda since, keys: readonly.history(db, account, since, keys)
 
 

@@ -11,6 +11,7 @@ touched. Where reviewers left verdicts, the report says how each configuration a
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,7 +122,7 @@ def replay(current: Settings, new: Settings, *, since: datetime | None = None,
     """Re-judge the comments stored in ``current``'s database with both configurations."""
     started = time.perf_counter()
     report = ReplayReport()
-    with open_readonly(current.store_path) as db:
+    with closing(open_readonly(current.store_path)) as db:  # a Connection's own with commits
         verdicts = reviewer_verdicts(db)
         for name, comments in stored_comments(db, since=since, until=until, account=account):
             report.accounts.append(name)
@@ -149,7 +150,9 @@ class _AccountJudge:
     def judge_batch(self, comments: Sequence[Comment],
                     stored: Mapping[str, tuple[str, list[Finding]]] | None = None) -> list[Judged]:
         """Judge a batch; where ``stored`` holds findings of this judge's own rules' version
-        (the comment was judged by exactly these rules), only the policy runs again."""
+        (the comment was judged by exactly these rules), only the policy runs again. (Such a
+        batch adds nothing to the replay's flood memory: in a store judged by several rules'
+        versions, a later re-judged batch sees only the re-judged comments as its past.)"""
         if stored and all(stored.get(c.uid, ("",))[0] == self.judge.version for c in comments):
             return [Judged(c, stored[c.uid][1], self.judge.decide(c, stored[c.uid][1]), [])
                     for c in comments]
