@@ -8,7 +8,8 @@ own time per comment (no catastrophic regex, capped input) because comment text 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+from difflib import SequenceMatcher
+from typing import Any, ClassVar, Iterable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
 
 from moderator.models import Brand, Comment, Finding
 
@@ -75,6 +76,20 @@ class PerCommentRule:
 
     def check_batch(self, comments: Sequence[Comment]) -> list[list[Finding]]:
         return [self.check(comment) for comment in comments]
+
+
+T = TypeVar("T")
+
+
+def most_similar(text: str, candidates: Iterable[tuple[str, T]]) -> tuple[T, float] | None:
+    """The candidate whose string is most like ``text`` and that similarity (difflib's ratio,
+    two decimals): how close a rule came, for ``explain``; never used to decide."""
+    best: tuple[T, float] | None = None
+    for other, value in candidates:
+        similarity = round(SequenceMatcher(None, text, other).ratio(), 2)
+        if best is None or similarity > best[1]:
+            best = (value, similarity)
+    return best
 
 
 @dataclass(frozen=True, slots=True)

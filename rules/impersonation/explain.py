@@ -3,11 +3,10 @@ names that must not be imitated, and the fake-support signals of the text."""
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Sequence
 
 from moderator.models import Comment, Finding
-from rules.base import Observation
+from rules.base import Observation, most_similar
 from rules.impersonation.contacts import defang_name
 from rules.impersonation.normalize import compact, fold_name, strip_prefix
 from rules.impersonation.support import support_signals
@@ -53,14 +52,10 @@ def _explain_name(rule: "ImpersonationRule", field: str, value: str | None,
 
 
 def _closest_target(rule: "ImpersonationRule", value: str) -> tuple[str, str, float] | None:
-    plain = compact(fold_name(strip_prefix(value)[:80]))
-    best = None
-    for targets in rule.matcher.by_key.values():
-        for target in targets:
-            similarity = round(SequenceMatcher(None, plain, target.plain).ratio(), 2)
-            if best is None or similarity > best[2]:
-                best = (target.label, target.kind, similarity)
-    return best
+    found = most_similar(compact(fold_name(strip_prefix(value)[:80])),
+                         ((t.plain, (t.label, t.kind)) for targets in rule.matcher.by_key.values()
+                          for t in targets))
+    return None if found is None else (*found[0], found[1])
 
 
 def _explain_support(rule: "ImpersonationRule", comment: Comment,

@@ -3,11 +3,10 @@ protected brand name and why the link was or was not flagged."""
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Sequence
 
 from moderator.models import Comment, Finding
-from rules.base import Observation
+from rules.base import Observation, most_similar
 from rules.links.domains import ParsedURL, parse_url
 from rules.links.extraction import MAX_SCAN_CHARS, FoundLink, extract_links
 from rules.links.lookalikes import _osa
@@ -84,10 +83,6 @@ def _why_not_lookalike(rule: "LinksRule", p: ParsedURL, detail: dict[str, Any]) 
 
 def closest_name(brands: Any, label: str) -> tuple[str, str, str, float] | None:
     """The protected name most similar to ``label`` (a near miss, for explanations only)."""
-    label = label.replace("-", "")
-    best = None
-    for name, entry in brands.names.items():
-        similarity = round(SequenceMatcher(None, label, name).ratio(), 2)
-        if best is None or similarity > best[3]:
-            best = (name, entry.domain, entry.brand.name, similarity)
-    return best
+    found = most_similar(label.replace("-", ""), ((name, (name, entry.domain, entry.brand.name))
+                                                  for name, entry in brands.names.items()))
+    return None if found is None else (*found[0], found[1])
