@@ -516,8 +516,9 @@ def query(db: Path, sql: str, *args: object) -> list[tuple]:
         conn.close()
 
 
-def wait_started(log: Path, before: int = 0, timeout: float = 15) -> None:
-    """Until the log shows one more "daemon started" than ``before`` (schema in place)."""
+def wait_started(log: Path, before: int = 0, timeout: float = 120) -> None:
+    """Until the log shows one more "daemon started" than ``before`` (schema in place). The
+    timeout is only a bound for a daemon that never starts: a loaded machine takes seconds."""
     import time
 
     deadline = time.monotonic() + timeout

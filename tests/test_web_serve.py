@@ -14,7 +14,7 @@ from tests.daemon_platforms import env, moderator_cmd, start_daemon
 from tests.web_support import build_site
 
 
-def wait_for_url(log: Path, proc: subprocess.Popen, timeout: float = 30) -> str:
+def wait_for_url(log: Path, proc: subprocess.Popen, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = re.search(r"(http://127\.0\.0\.1:\d+/)", log.read_text() if log.exists() else "")
