@@ -18,7 +18,7 @@ from moderator import actions, policy
 from moderator.judge import Judged
 from moderator.models import (Action, ActionResult, ActionStatus, Capabilities, Comment,
                               Decision, Mode)
-from moderator.store import PlannedAction, Recorded, Store
+from moderator.store import PlannedAction, QueueEntry, Recorded, Store, audit_row
 
 NO_CURSOR = object()  # apply(..., cursor=NO_CURSOR): leave the account's cursor alone
 
@@ -137,25 +137,42 @@ def resume(account: str, planned: Sequence[PlannedAction]) -> Effects:
 
 def commit(store: Store, effects: Effects, *, run_id: int | None = None,
            cursor: object = NO_CURSOR) -> None:
-    """Write every row of ``effects`` (and the cursor) in one transaction."""
+    """Write every row of ``effects`` (and the cursor) in one transaction: one statement per
+    table for the whole batch, the audit rows in the order of the steps."""
+    entries = {}
+    for step in effects.steps:
+        if step.status is ActionStatus.QUEUED:
+            assert step.decision is not None
+            entries[id(step)] = QueueEntry(step.comment, step.proposed, step.decision,
+                                           step.rule_version)
     with store.atomic():
         if effects.records:
             store.record_batch(effects.records, mode=effects.mode, run_id=run_id)
-        for step in effects.steps:
-            if step.status is ActionStatus.UNDONE:
-                continue  # logged by act() once the platform has done it
-            if step.status is ActionStatus.QUEUED:
-                assert step.decision is not None
-                store.enqueue(step.comment, step.proposed, step.decision, step.rule_version)
-            else:
-                store.append_action(step.comment, step.action, step.status,
-                                    rule_version=step.rule_version, actor=step.actor,
-                                    dry_run=step.status is ActionStatus.DRY_RUN,
-                                    detail=step.note)
+        queued = store.enqueue_many(list(entries.values())) if entries else set()
+        store.append_actions(_audit_rows(effects.steps, entries, queued))
         if effects.brake_reason:
             store.engage_brake(effects.account, effects.brake_reason)
         if cursor is not NO_CURSOR:
             store.set_cursor(effects.account, cursor)  # type: ignore[arg-type]
+
+
+def _audit_rows(steps: Sequence[Step], entries: dict[int, QueueEntry],
+                queued: set[str]) -> list[tuple]:
+    """The audit rows of the steps: a queue entry's only where it was queued now (the
+    comment was not in the queue already), an undo's none (act() logs it once done)."""
+    rows = []
+    for step in steps:
+        if step.status is ActionStatus.UNDONE:
+            continue
+        if step.status is ActionStatus.QUEUED:
+            if step.comment.uid in queued:
+                queued.discard(step.comment.uid)  # a second entry for it would not be new
+                rows.append(entries[id(step)].audit_row())
+            continue
+        rows.append(audit_row(step.comment, step.action, step.status,
+                              rule_version=step.rule_version, actor=step.actor,
+                              dry_run=step.status is ActionStatus.DRY_RUN, detail=step.note))
+    return rows
 
 
 def act(store: Store, effects: Effects, connector: Connector) -> list[ActionResult]:

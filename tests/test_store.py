@@ -109,6 +109,36 @@ def test_review_queue_round_trip(tmp_path):
     assert store.queue() == []
 
 
+def test_a_batch_writes_its_queue_and_audit_rows_in_the_order_of_its_comments(tmp_path):
+    store = Store(tmp_path / "m.db")
+    already = comment("c2", text="queued by an earlier pass")
+    record(store, [flagged(already, Action.REVIEW)], Mode.ENFORCE)
+    batch = [flagged(comment("c1"), Action.REVIEW), flagged(comment("c2"), Action.REVIEW),
+             flagged(comment("c3"), Action.HIDE), flagged(comment("c4"), Action.REVIEW)]
+    record(store, batch, Mode.ENFORCE)
+    audit = [(r["comment_uid"][-2:], r["status"]) for r in store.db.query(
+        "SELECT comment_uid, status FROM actions ORDER BY id")]
+    # c2 was in the queue already: neither a second entry nor a second "queued" row
+    assert audit == [("c2", "queued"), ("c1", "queued"), ("c3", "planned"), ("c4", "queued")]
+    assert [r["comment_uid"][-2:] for r in store.db.query(
+        "SELECT comment_uid FROM review_queue ORDER BY id")] == ["c2", "c1", "c4"]
+    assert store.review_item_for(already.uid)["rules"] == "custom.x"
+
+
+def test_the_brake_counts_through_its_own_index_not_the_whole_audit_log(tmp_path):
+    from moderator.store import window_start
+
+    store = Store(tmp_path / "m.db")
+    record(store, [flagged(comment(f"r{i}"), Action.REVIEW) for i in range(50)]
+           + [flagged(comment("h1")), flagged(comment("h2"), Action.DELETE)], Mode.ENFORCE)
+    assert store.destructive_count("acct", window_start(60)) == 2
+    plan_rows = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM actions WHERE account = ? AND at >= ? AND "
+        "status = 'planned' AND dry_run = 0 AND action IN ('hide', 'delete', 'ban') AND "
+        "actor = 'moderator'", ["acct", "2000"]).fetchall()
+    assert "actions_brake" in " ".join(str(r[-1]) for r in plan_rows)
+
+
 def test_history_is_selected_by_key_and_time_and_pruned(tmp_path):
     from moderator.store import HistoryRecord
 

@@ -9,13 +9,14 @@ share one file. What to write is decided elsewhere (``moderator.effects``); a ba
 transaction (``atomic``).
 """
 
-from moderator.store.audit import MAX_ACTION_ATTEMPTS, AuditLog, PlannedAction, idem_key
+from moderator.store.audit import (MAX_ACTION_ATTEMPTS, AuditLog, PlannedAction, audit_row,
+                                   idem_key)
 from moderator.store.base import BUSY_TIMEOUT_MS
 from moderator.store.clock import iso, now, parse_iso, window_start
 from moderator.store.comments import (Comments, HistoryRecord, Recorded, comment_from_row,
                                       select_history)
 from moderator.store.inbox import AuditFilter, Inbox, InboxFilter
-from moderator.store.queue import ReviewQueue
+from moderator.store.queue import QueueEntry, ReviewQueue
 from moderator.store.reports import Reports
 from moderator.store.reviewers import Reviewers
 from moderator.store.runs import RUNS_KEPT_DAYS, Runs
@@ -31,5 +32,6 @@ class Store(Comments, AuditLog, ReviewQueue, Runs, Reports, Inbox, Reviewers):
 
 __all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "AuditFilter",
            "HistoryRecord", "InboxFilter",
-           "PlannedAction", "Recorded", "Store", "comment_from_row", "idem_key", "iso",
+           "PlannedAction", "QueueEntry", "Recorded", "Store", "audit_row", "comment_from_row",
+           "idem_key", "iso",
            "migrations", "now", "parse_iso", "select_history", "window_start"]

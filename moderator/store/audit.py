@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from moderator.models import Action, ActionStatus, Comment
 from moderator.store import clock
@@ -31,12 +31,17 @@ class AuditLog(StoreBase):
     def append_action(self, comment: Comment, action: Action, status: ActionStatus, *,
                       rule_version: str | None = None, dry_run: bool = False,
                       actor: str = "moderator", detail: str = "") -> None:
-        self.db.execute(
+        self.append_actions([audit_row(comment, action, status, rule_version=rule_version,
+                                       dry_run=dry_run, actor=actor, detail=detail)])
+
+    def append_actions(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append audit rows made by :func:`audit_row`, in their order: one statement for a
+        batch's rows."""
+        at = clock.stamp()
+        self.db.conn.executemany(
             "INSERT INTO actions(comment_uid, account, platform, action, status, dry_run, "
             "rule_version, actor, detail, idem_key, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [comment.uid, comment.account, comment.platform, action.value, status.value,
-             int(dry_run), rule_version, actor, detail[:2000], idem_key(comment, action),
-             clock.stamp()])
+            [(*row, at) for row in rows])
 
     def log_action(self, comment: Comment, action: Action, status: ActionStatus,
                    **kwargs: Any) -> None:
@@ -105,6 +110,14 @@ class AuditLog(StoreBase):
         for action, status in rows:
             state[action] = status == ActionStatus.DONE.value
         return [Action(a) for a in ("ban", "delete", "hide") if state.get(a)]
+
+
+def audit_row(comment: Comment, action: Action, status: ActionStatus, *,
+              rule_version: str | None = None, dry_run: bool = False, actor: str = "moderator",
+              detail: str = "") -> tuple[Any, ...]:
+    """One audit row, its time left out (:meth:`AuditLog.append_actions` stamps a batch)."""
+    return (comment.uid, comment.account, comment.platform, action.value, status.value,
+            int(dry_run), rule_version, actor, detail[:2000], idem_key(comment, action))
 
 
 def idem_key(comment: Comment, action: Action) -> str:

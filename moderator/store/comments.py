@@ -57,25 +57,29 @@ class Comments(StoreBase):
         Called by ``effects.commit`` inside :meth:`atomic`, with the batch's queue entries,
         audit rows and cursor, so that a crash either keeps the whole batch or none of it.
         """
-        stamp = clock.stamp()
-        comment_rows, finding_rows, decision_rows = [], [], []
+        when = clock.now()
+        stamp, remembered = clock.iso(when), when.timestamp()
+        comment_rows, finding_rows, decision_rows, memory_rows = [], [], [], []
         for item in items:
             c = item.comment
+            uid = c.uid
             comment_rows.append((
-                c.uid, c.platform, c.account, c.id, c.thread_id, c.parent_id,
+                uid, c.platform, c.account, c.id, c.thread_id, c.parent_id,
                 c.author.id, c.author.handle, c.author.name, clock.iso(c.author.created_at),
                 c.text, clock.iso(c.created_at), c.permalink,
                 json.dumps([{"url": link.url, "display": link.display} for link in c.links]),
                 stamp, run_id))
             for f in item.findings:
-                finding_rows.append((c.uid, c.account, f.rule, f.category.value, f.severity.value,
+                finding_rows.append((uid, c.account, f.rule, f.category.value, f.severity.value,
                                      f.reason, json.dumps(dict(f.evidence), default=str),
                                      item.rule_version, stamp))
             d = item.decision
-            decision_rows.append((c.uid, c.account, d.action.value,
+            decision_rows.append((uid, c.account, d.action.value,
                                   d.severity.value if d.severity else None, d.reason,
                                   d.degraded_from.value if d.degraded_from else None,
                                   mode.value, item.rule_version, stamp, run_id))
+            memory_rows += [(c.account, uid, m.author, m.key, m.time, remembered)
+                            for m in item.memory]
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO comments(uid, platform, account, comment_id, thread_id, "
             "parent_id, author_id, author_handle, author_name, author_created_at, text, "
@@ -90,10 +94,7 @@ class Comments(StoreBase):
             decision_rows)
         self.db.conn.executemany(
             "INSERT INTO history(account, comment_uid, author, key, time, at) "
-            "VALUES (?,?,?,?,?,?)",
-            [(item.comment.account, item.comment.uid, m.author, m.key, m.time,
-              clock.now().timestamp())
-             for item in items for m in item.memory])
+            "VALUES (?,?,?,?,?,?)", memory_rows)
 
     def load_comment(self, uid: str) -> Comment | None:
         rows = list(self.db.query("SELECT * FROM comments WHERE uid = ?", [uid]))

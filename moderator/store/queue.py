@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from moderator.models import Action, ActionStatus, Comment, Decision, ReviewStatus
 from moderator.store import clock
+from moderator.store.audit import audit_row
 from moderator.store.base import StoreBase
 
 # A review item with the comment it is about (review list, show, the digest).
@@ -15,19 +16,58 @@ _QUEUE_ITEMS = ("SELECT q.*, c.platform, c.comment_id, c.author_handle, c.author
                 "c.permalink FROM review_queue q JOIN comments c ON c.uid = q.comment_uid")
 
 
+class QueueEntry(NamedTuple):
+    """A comment for the review queue: what approval carries out, and why it is queued."""
+
+    comment: Comment
+    proposed: Action
+    decision: Decision
+    rule_version: str | None
+
+    def audit_row(self) -> tuple[Any, ...]:
+        return audit_row(self.comment, Action.REVIEW, ActionStatus.QUEUED,
+                         rule_version=self.rule_version, detail=f"proposed {self.proposed.value}")
+
+
 class ReviewQueue(StoreBase):
     def enqueue(self, comment: Comment, proposed: Action, decision: Decision,
                 rule_version: str | None) -> None:
-        rules = ",".join(sorted({f.rule for f in decision.findings}))
-        cur = self.db.execute(
-            "INSERT OR IGNORE INTO review_queue(comment_uid, account, proposed_action, severity, "
-            "reason, rules, created_at) VALUES (?,?,?,?,?,?,?)",
-            [comment.uid, comment.account, proposed.value,
-             decision.severity.value if decision.severity else None, decision.reason, rules,
-             clock.stamp()])
-        if cur.rowcount:
-            self.append_action(comment, Action.REVIEW, ActionStatus.QUEUED,
-                               rule_version=rule_version, detail=f"proposed {proposed.value}")
+        entry = QueueEntry(comment, proposed, decision, rule_version)
+        with self.atomic():
+            if self.enqueue_many([entry]):
+                self.append_actions([entry.audit_row()])
+
+    def enqueue_many(self, entries: Sequence[QueueEntry]) -> set[str]:
+        """Queue the entries whose comment is not queued yet; returns their uids (the caller
+        writes their "queued" audit rows, :meth:`QueueEntry.audit_row`, in its order). One
+        statement for the batch, not one per row: most of a backfill may go to review."""
+        at = clock.stamp()
+        with self.atomic():
+            queued = self._queued([e.comment.uid for e in entries])
+            new: set[str] = set()
+            rows = []
+            for e in entries:
+                uid = e.comment.uid
+                if uid in queued or uid in new:  # INSERT OR IGNORE's rule, known in advance
+                    continue
+                new.add(uid)
+                d = e.decision
+                rows.append((uid, e.comment.account, e.proposed.value,
+                             d.severity.value if d.severity else None, d.reason,
+                             ",".join(sorted({f.rule for f in d.findings})), at))
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO review_queue(comment_uid, account, proposed_action, "
+                "severity, reason, rules, created_at) VALUES (?,?,?,?,?,?,?)", rows)
+        return new
+
+    def _queued(self, uids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            found.update(uid for (uid,) in self.db.execute(
+                f"SELECT comment_uid FROM review_queue WHERE comment_uid IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return found
 
     def queue(self, *, status: str | None = ReviewStatus.PENDING.value, account: str | None = None,
               rule: str | None = None, older_than: datetime | None = None,
