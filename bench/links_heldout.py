@@ -178,7 +178,10 @@ def popular(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
         path = SHARED / "popular_domains" / "tranco_top10k_odd_ranks.csv"
         domains = [row["domain"].lower() for row in csv.DictReader(path.open(encoding="utf-8"))]
         title = "Tranco top-10k odd ranks (../shared/data)"
-    bundled = {l.strip() for l in (ROOT / "rules" / "data" / "popular.txt").read_text().splitlines()
+    # Both bundled lists: the hand-written one and the one derived from public rankings. The
+    # held-out number is the one on domains in neither.
+    bundled = {l.strip() for name in ("popular.txt", "popular_ranked.txt")
+               for l in (ROOT / "rules" / "data" / name).read_text().splitlines()
                if l.strip() and not l.startswith("#")}
     verdicts = scan(config_for(None, tmp),
                     [f"I read about this on https://{d}/ yesterday" for d in domains], tmp)
@@ -188,15 +191,17 @@ def popular(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
     print(f"\n### Popular domains acted on (decision not none): {title}\n")
     print("| domains | acted on, any family | acted on for a link finding |\n|---|---:|---:|")
     for label, pool in ((f"all {len(domains):,}", set(domains)),
-                        (f"the {len(unbundled):,} not in rules/data/popular.txt", set(unbundled))):
+                        (f"the {len(unbundled):,} in neither rules/data/popular.txt nor "
+                         "popular_ranked.txt", set(unbundled))):
         a = sum(d in pool for d, _ in flagged)
         b = sum(d in pool for d, _ in by_links)
         print(f"| {label} | {a} ({a / len(pool):.2%}) | {b} ({b / len(pool):.2%}) |")
-    print("\nActed on for a link finding (brand ownership judged by hand in bench/links.md):")
+    print("\nActed on for a link finding (brand ownership judged by hand in bench/links.md; "
+          "* = in a bundled list):")
     for d, v in by_links:
         reasons = "; ".join(f"{f['rule']} {f['severity']}: {f['reason']}" for f in v["findings"]
                             if f["rule"].startswith("links.") and f["severity"] != "low")
-        print(f"  - {d}: {reasons}")
+        print(f"  - {d}{' *' if d in bundled else ''}: {reasons}")
     if verbose:
         linked = {d for d, _ in by_links}
         others = [d for d, _ in flagged if d not in linked]

@@ -68,7 +68,10 @@ def read_config(options: Mapping[str, Any] | None, brand: Brand, path: str) -> L
         entries.insert(0, own)
     if builtin:
         entries.extend(builtin_brands())
-    popular = read_list("popular.txt") if protect_popular else ()
+    # popular.txt: written by hand; popular_ranked.txt: the ranked sites that look like a
+    # built-in brand (generated from public rankings by bench/build_popular_ranked.py).
+    popular = (read_list("popular.txt") | read_list("popular_ranked.txt")
+               if protect_popular else ())
     allow = [host_forms(a.lower().strip())[0] for a in allowlist if a.strip()]
     feeds = FeedIndex.merge(load_feed(s["path"], s.get("format", "auto"),
                                       name=s.get("name") or s["path"])
