@@ -77,3 +77,21 @@ def test_digit_and_email_shortcuts_change_nothing():
             assert (digits >= 6) == (pii._SIX_DIGITS.search(text) is not None), text
         assert pii.may_hold_email(text) == (pii._EMAIL_HINT.search(text) is not None), text
     assert sum(map(pii.may_hold_email, texts)) >= 3
+
+
+def test_personal_data_gate_changes_nothing():
+    """A comment find_pii skips (too few digits, no e-mail hint, no staff name) is one where
+    every detector, run without any gate, finds nothing."""
+    options = pii.PiiOptions(staff=("Jane Smith", "Bob"))
+    texts = corpus() + ["Jane Smith works in the billing department", "bob lives at 12 Elm Street",
+                        "call 555 0100", "janesmith", "j a n e"]
+    skipped = 0
+    for text in texts:
+        normalized = pii.normalize(text)
+        everything = pii._detect(normalized, options, None, True, True, None)
+        gated = pii.find_pii(text, options)
+        assert gated == everything, text
+        digits = pii.ascii_digits(normalized)
+        skipped += digits is not None and digits < 6 and not pii.may_hold_email(normalized) \
+            and not pii._may_name_staff(normalized, options, None)
+    assert skipped >= len(texts) // 2  # the gate really skips most comments
