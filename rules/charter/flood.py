@@ -35,6 +35,7 @@ from moderator.models import Comment
 from rules.text import fold, squeeze
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 # Links and markup are not the message: a campaign rotates its links (they are counted on their
 # own, as link records) and raw exports keep HTML tags and entities.
 _MARKUP = re.compile(r"<[^<>]{0,300}>|&#?\w{1,10};")
@@ -90,9 +91,11 @@ def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[s
     if "/" in flat or "www." in flat:
         flat = _LINK_WORD.sub(" ", flat)
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
-    words = sorted(set(_LETTERS.findall(flat)))
+    # (In ASCII text the letters are A-Z and a-z, which a plain class finds faster.)
+    words = sorted(set((_ASCII_LETTERS if flat.isascii() else _LETTERS).findall(flat)))
     joined = " ".join(words)
-    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(), sum(map(len, words))
+    letters = len(joined) - len(words) + 1 if words else 0  # the words' lengths, summed
+    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(), letters
 
 
 def link_fingerprint(url: str, ignore_hosts: Sequence[str] = ()) -> str:
@@ -131,24 +134,28 @@ def keyed_records(comments: Sequence[Comment], settings: FloodSettings,
                   flat: Sequence[str] | None = None) -> list[Keyed]:
     """Each comment's records, each with whether the many-authors count applies to it.
     ``flat``: ``squeeze(folded[i], keep=1)`` of each, if the caller has them."""
-    out = []
+    out: list[Keyed] = []
     for i, c in enumerate(comments):
-        author = author_key(c)
-        time = c.created_at.timestamp() if c.created_at else None
+        text = c.text
         keys: list[tuple[str, bool]] = []
-        text_key, letters = _text_key(c.text, None if folded is None else folded[i],
+        text_key, letters = _text_key(text, None if folded is None else folded[i],
                                       None if flat is None else flat[i])
         if letters >= settings.min_chars:
             keys.append(("t:" + text_key, letters >= settings.authors_min_chars))
-        if settings.links:
+        if settings.links and (c.links or "http" in text or "www." in text):
             urls = [link.url for link in c.links]
-            if "http" in c.text or "www." in c.text:
-                urls += _URL.findall(c.text[:MAX_FINGERPRINT_CHARS])
+            if "http" in text or "www." in text:
+                urls += _URL.findall(text[:MAX_FINGERPRINT_CHARS])
             for url in urls[:20]:
                 key = link_fingerprint(url, settings.ignore_hosts)
                 if key and ("u:" + key, True) not in keys:
                     keys.append(("u:" + key, True))
-        out.append([(FloodRecord(author, k, time, c.uid), many) for k, many in keys])
+        if not keys:  # too short to track and no link: nothing to remember
+            out.append([])
+            continue
+        author, uid = author_key(c), c.uid
+        time = c.created_at.timestamp() if c.created_at else None
+        out.append([(FloodRecord(author, k, time, uid), many) for k, many in keys])
     return out
 
 

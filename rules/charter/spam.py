@@ -34,6 +34,9 @@ _VIDEO_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?(?:youtube\.com|youtu\.be
 _LINK = re.compile(r"https?://\S{1,500}|www\.\S{1,500}|\b[\w-]{1,63}\.(?:com|net|org|ly|info|co|me|"
                    r"io|biz|xyz|tk|gl)\b(?:/\S{0,500})?")
 
+# What every _LINK match holds ("://", "www." or a dot and one of its endings); one search for
+# it is quicker than _LINK's, which tries its third branch at every position.
+_LINK_HINT = re.compile(r"://|www\.|\.(?:com|net|org|ly|info|co|me|io|biz|xyz|tk|gl)\b")
 
 _LINK_TOKENS = re.compile(r"\b(?:urltoken|ytlink)\b")
 
@@ -47,7 +50,8 @@ def prepare(text: str, folded: str | None = None) -> str:
         text = " ".join(_TAG.sub(" ", html.unescape(text)).casefold().split())
     if "youtu" in text:
         text = _VIDEO_LINK.sub(" ytlink ", text)
-    return _LINK.sub(" urltoken ", text) if "." in text else text
+    # (The model was trained with links reduced only in text holding a dot.)
+    return _LINK.sub(" urltoken ", text) if "." in text and _LINK_HINT.search(text) else text
 
 
 # Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a

@@ -126,14 +126,22 @@ class TermMatcher:
                 continue
             hits: list[tuple[int, int, _Entry]] = []
             shields: list[tuple[int, int, int]] = []  # exception spans: (start, end, list)
+            last = len(view) - 1
             for pattern, start, end in raw:
+                # A hit with a word break on both sides is its own whole-word span (the usual
+                # case); only one inside a word needs _span, which depends on the entry.
+                inside = (0 < start and _is_word_char(view[start - 1])
+                          and _is_word_char(view[start])) or \
+                    (end <= last and _is_word_char(view[end]) and _is_word_char(view[end - 1]))
                 for entry in self._entries[pattern]:
-                    span = self._span(view, start, end, entry)
+                    if not entry.exception and entry.list_index in found:
+                        continue  # this list was found in an earlier view
+                    span = self._span(view, start, end, entry) if inside else (start, end)
                     if span is None:
                         continue
                     if entry.exception:
                         shields.append((span[0], span[1], entry.list_index))
-                    elif entry.list_index not in found:
+                    else:
                         hits.append((span[0], span[1], entry))
             for start, end, entry in hits:
                 if entry.list_index in found:
