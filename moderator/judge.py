@@ -16,7 +16,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 from moderator import policy
 from moderator.config import AccountSettings, PolicySettings, Settings
 from moderator.models import Brand, Capabilities, Comment, Decision, Finding
-from moderator.pipeline import Pipeline, RuleFailure
+from moderator.pipeline import Part, Pipeline, RuleFailure
 
 # recall(since, keys) -> the remembered records with one of ``keys`` from POSIX time ``since``.
 Recall = Callable[[float, Collection[str]], Iterable[Any]]
@@ -31,6 +31,14 @@ class Judged:
     findings: list[Finding]
     decision: Decision
     memory: list[Any]  # what the rules want remembered about this comment (flooding)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """:meth:`Judge.prepare` of a batch: picklable, for :meth:`Judge.finish`."""
+
+    memory: list[list[Any]]  # per comment, what the rules want remembered
+    parts: list[Part]  # per rule, its history-free work (Pipeline.prepare)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +79,27 @@ class Judge:
               kept: Collection[str] = ()) -> Judgement:
         """Judge a batch. ``recall``: the rules' memory of the account's recent comments;
         ``kept``: uids of comments a reviewer kept (never acted on again)."""
+        return self.finish(comments, self.prepare(comments), recall=recall, kept=kept)
+
+    def prepare(self, comments: Sequence[Comment]) -> Prepared:
+        """The part of :meth:`judge` that needs nothing but the comments (``backfill --jobs``
+        runs it in worker processes): what to remember, and every rule's history-free work."""
         capped = self.rules.cap(comments)
-        remembered = self.rules.remember_capped(capped)
+        return Prepared(self.rules.remember_capped(capped), self.rules.prepare(capped))
+
+    def finish(self, comments: Sequence[Comment], prepared: Prepared, *,
+               recall: Recall | None = None, kept: Collection[str] = ()) -> Judgement:
+        """The rest, in the order of the batches: the history the batch needs (read after the
+        batch before was stored), the rules that judge against it, and the decisions."""
+        capped = self.rules.cap(comments)
+        remembered = prepared.memory
         history: list[Any] = []
         keys = {record.key for records in remembered for record in records}
         if recall is not None and keys and self.memory_window:
             times = [c.created_at.timestamp() for c in comments if c.created_at]
             since = (min(times) if times else time.time()) - self.memory_window
             history = list(recall(since, keys))
-        findings, failures = self.rules.check_capped(capped, history)
+        findings, failures = self.rules.finish(capped, prepared.parts, history)
         items = [Judged(comment, found, self.decide(comment, found, kept=comment.uid in kept),
                         memory)
                  for comment, found, memory in zip(comments, findings, remembered)]

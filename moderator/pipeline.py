@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from moderator.config import AccountSettings, Settings, enabled_options, rule_version
 from moderator.models import Comment, Finding
@@ -25,6 +25,10 @@ SLOW_BATCH_SECONDS = 5.0
 class RuleFailure:
     rule: str
     error: str
+
+
+# What Pipeline.prepare leaves of one rule for Pipeline.finish (see there).
+Part = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,28 +117,58 @@ class Pipeline:
     def check_capped(self, capped: Sequence[Comment], history: Iterable[Any] = ()
                      ) -> tuple[list[list[Finding]], list[RuleFailure]]:
         """Every rule over comments already capped; a failing rule is recorded and skipped."""
+        return self.finish(capped, self.prepare(capped), history)
+
+    def prepare(self, capped: Sequence[Comment]) -> list[Part]:
+        """Each rule's work that needs no history, in rule order (a worker process can run
+        it): its findings, a memory rule's ``check_content`` (or None: it has no halves and
+        runs whole in :meth:`finish`), or its failure."""
+        parts: list[Part] = []
+        for rule in self.rules:
+            if not memory_window(rule):
+                parts.append(self._attempt(rule, capped, lambda r=rule: r.check_batch(capped)))
+            elif hasattr(rule, "check_content"):
+                parts.append(self._attempt(rule, capped, lambda r=rule: r.check_content(capped),
+                                           sized=False))
+            else:
+                parts.append(None)
+        return parts
+
+    def finish(self, capped: Sequence[Comment], parts: Sequence[Part], history: Iterable[Any] = ()
+               ) -> tuple[list[list[Finding]], list[RuleFailure]]:
+        """:meth:`prepare`'s parts completed with ``history`` (the memory rules' second half),
+        merged per comment in rule order."""
         findings: list[list[Finding]] = [[] for _ in capped]
         failures: list[RuleFailure] = []
         history = list(history)
-        for rule in self.rules:
-            started = time.perf_counter()
-            try:
-                if memory_window(rule):
-                    results = rule.check_batch(capped, flood_history=history)
-                else:
-                    results = rule.check_batch(capped)
-                if len(results) != len(capped):
-                    raise RuntimeError(f"returned {len(results)} results for {len(capped)} comments")
-            except Exception as e:  # a broken rule is recorded, never fatal
-                logger.exception("rule %s failed on a batch of %d comments", rule.family, len(capped))
-                failures.append(RuleFailure(rule.family, f"{type(e).__name__}: {e}"))
+        for rule, part in zip(self.rules, parts):
+            if memory_window(rule) and not isinstance(part, RuleFailure):
+                part = self._attempt(rule, capped, (
+                    lambda r=rule: r.check_batch(capped, flood_history=history)) if part is None
+                    else lambda r=rule, p=part: r.check_history(capped, p, history))
+            if isinstance(part, RuleFailure):
+                failures.append(part)
                 continue
-            for slot, found in zip(findings, results):
+            for slot, found in zip(findings, part):
                 slot.extend(found)
-            elapsed = time.perf_counter() - started
-            if elapsed > SLOW_BATCH_SECONDS:
-                logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
         return findings, failures
+
+    @staticmethod
+    def _attempt(rule: Rule, capped: Sequence[Comment], check: Callable[[], Any], *,
+                 sized: bool = True) -> Any:
+        """``check()``, or the rule's failure (a broken rule is recorded, never fatal)."""
+        started = time.perf_counter()
+        try:
+            results = check()
+            if sized and len(results) != len(capped):
+                raise RuntimeError(f"returned {len(results)} results for {len(capped)} comments")
+        except Exception as e:
+            logger.exception("rule %s failed on a batch of %d comments", rule.family, len(capped))
+            return RuleFailure(rule.family, f"{type(e).__name__}: {e}")
+        elapsed = time.perf_counter() - started
+        if elapsed > SLOW_BATCH_SECONDS:
+            logger.warning("rule %s took %.1fs for %d comments", rule.family, elapsed, len(capped))
+        return results
 
     def _cap(self, comment: Comment) -> Comment:
         if len(comment.text) <= self.max_text_chars:

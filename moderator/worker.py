@@ -15,13 +15,15 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Callable, Sequence
 
 from connectors.base import Connector
+from moderator.backfill_jobs import backfill_in_parallel
 from moderator.config import AccountSettings, Secrets, Settings
 from moderator.effects import NO_CURSOR, Brake, act, apply, plan, resume
 from moderator.errors import ConnectorError, located
-from moderator.judge import Judge
+from moderator.judge import Judge, Prepared
 from moderator.models import Action, ActionResult, ActionStatus, Comment, Decision, Finding
 from moderator.pipeline import Pipeline
 from moderator.store import Store
@@ -54,28 +56,35 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
                 store: Store, *, kind: str = "poll", since: datetime | None = None,
                 until: datetime | None = None, pipeline: Pipeline | None = None,
                 progress: Callable[[int], None] | None = None,
-                should_stop: Callable[[], bool] = lambda: False) -> PassSummary:
+                should_stop: Callable[[], bool] = lambda: False, jobs: int = 1) -> PassSummary:
     """Run one pass. Connector failures end the pass and are returned, never raised.
 
     A ``poll`` moves the account's cursor; a ``backfill`` reads from the start (or the
-    since/until range), skips what was already recorded, and leaves the cursor alone.
+    since/until range), skips what was already recorded, and leaves the cursor alone, judging
+    on ``jobs`` processes (``moderator.backfill_jobs``: the same verdicts as one).
     """
     judge = Judge.for_account(settings, account, connector.capabilities, rules=pipeline)
     summary = PassSummary(account.name, store.start_run(kind, account.name))
     where = f"{account.platform} {account.name}"
     try:
         _resume_planned(store, connector, account, summary)
-        cursor = store.cursor(account.name) if kind == "poll" else None
-        for batch in connector.fetch(cursor, since=since, until=until):
-            summary.fetched += len(batch.comments)
-            summary.skipped += batch.skipped
-            _judge_and_apply(settings, account, connector, store, judge, batch.comments,
-                             summary, batch.cursor if kind == "poll" else NO_CURSOR)
-            if progress:
-                progress(len(batch.comments) + batch.skipped)
-            if should_stop():
-                logger.info("%s: stopping after this batch as asked", where)
-                break
+        if kind == "backfill" and jobs > 1:
+            backfill_in_parallel(partial(_finish_and_apply, settings, account, connector, store,
+                                         judge, summary=summary, cursor=NO_CURSOR),
+                                 store, judge, connector.fetch(None, since=since, until=until),
+                                 summary, jobs, progress, should_stop)
+        else:
+            cursor = store.cursor(account.name) if kind == "poll" else None
+            for batch in connector.fetch(cursor, since=since, until=until):
+                summary.fetched += len(batch.comments)
+                summary.skipped += batch.skipped
+                _judge_and_apply(settings, account, connector, store, judge, batch.comments,
+                                 summary, batch.cursor if kind == "poll" else NO_CURSOR)
+                if progress:
+                    progress(len(batch.comments) + batch.skipped)
+                if should_stop():
+                    logger.info("%s: stopping after this batch as asked", where)
+                    break
     except ConnectorError as e:
         summary.error = e
         logger.error("%s", located(where, e))
@@ -108,10 +117,19 @@ def _judge_and_apply(settings: Settings, account: AccountSettings, connector: Co
                      store: Store, judge: Judge, comments: Sequence[Comment],
                      summary: PassSummary, cursor: object) -> None:
     new = store.unseen(comments)
+    _finish_and_apply(settings, account, connector, store, judge, new, judge.prepare(new),
+                      summary, cursor)
+
+
+def _finish_and_apply(settings: Settings, account: AccountSettings, connector: Connector,
+                      store: Store, judge: Judge, new: Sequence[Comment], prepared: Prepared,
+                      summary: PassSummary, cursor: object) -> None:
+    """Judge the batch's new comments against the store as the batches before left it, plan
+    and apply (record, then act)."""
     summary.new += len(new)
-    judgement = judge.judge(new, recall=lambda since, keys: store.history(account.name, since,
-                                                                          keys),
-                            kept=store.kept_by_reviewer(c.uid for c in new))
+    judgement = judge.finish(new, prepared,
+                             recall=lambda since, keys: store.history(account.name, since, keys),
+                             kept=store.kept_by_reviewer(c.uid for c in new))
     for failure in judgement.failures:
         summary.rule_failures += 1
         store.record_error(account.name, account.platform, "rule", f"{failure.rule}: "

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from moderator import config
 from moderator.cli.common import Progress, load_settings, open_store, parse_when
 from moderator.errors import ConfigError, ModeratorError
+from moderator.parallel import default_jobs
 from moderator.pipeline import Pipeline
 from moderator.worker import open_connector, run_account
 
@@ -20,9 +21,12 @@ from moderator.worker import open_connector, run_account
 @click.option("--since", help="Only comments created at or after this date (ISO 8601, "
               "yesterday, or an age like 7d).")
 @click.option("--until", help="Only comments created before this date (ISO 8601).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes judging comments (default: the CPUs this process may use); the "
+              "verdicts and the order they are stored in are the same for any number.")
 @click.pass_context
 def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | None,
-             until: str | None) -> None:
+             until: str | None, jobs: int | None) -> None:
     """Read an account's existing comments once, judge them and record everything.
 
     Decisions are carried out only for accounts in enforce mode. Comments already recorded
@@ -32,6 +36,7 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
     Examples:
         moderator backfill --account acme-youtube
         moderator backfill --account acme-reddit --since 2026-11-01 --until 2026-11-08
+        moderator backfill --jobs 4
     """
     settings = load_settings(ctx)
     start, end = parse_when(since, "--since"), parse_when(until, "--until")
@@ -58,7 +63,7 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
             with Progress(account.name) as progress:
                 summary = run_account(settings, account, connector, store, kind="backfill",
                                       since=start, until=end, pipeline=rule_sets[version],
-                                      progress=progress.advance)
+                                      progress=progress.advance, jobs=jobs or default_jobs())
             elapsed = time.perf_counter() - started
             failed |= summary.error is not None
             rows.append([account.name, account.mode.value, summary.fetched, summary.new,

@@ -12,6 +12,10 @@ from moderator.store import clock
 from moderator.store.base import StoreBase
 
 
+# json.dumps(evidence, default=str), without building an encoder for every finding.
+_evidence_json = json.JSONEncoder(default=str).encode
+
+
 class HistoryRecord(NamedTuple):
     """One remembered key of a comment, in the shape rules.flood.FloodRecord has."""
 
@@ -67,11 +71,11 @@ class Comments(StoreBase):
                 uid, c.platform, c.account, c.id, c.thread_id, c.parent_id,
                 c.author.id, c.author.handle, c.author.name, clock.iso(c.author.created_at),
                 c.text, clock.iso(c.created_at), c.permalink,
-                json.dumps([{"url": link.url, "display": link.display} for link in c.links]),
-                stamp, run_id))
+                json.dumps([{"url": link.url, "display": link.display} for link in c.links])
+                if c.links else "[]", stamp, run_id))
             for f in item.findings:
                 finding_rows.append((uid, c.account, f.rule, f.category.value, f.severity.value,
-                                     f.reason, json.dumps(dict(f.evidence), default=str),
+                                     f.reason, _evidence_json(dict(f.evidence)),
                                      item.rule_version, stamp))
             d = item.decision
             decision_rows.append((uid, c.account, d.action.value,

@@ -28,7 +28,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 from urllib.parse import urlsplit
 
 from moderator.models import Comment
@@ -57,8 +57,7 @@ class FloodSettings:
     ignore_hosts: tuple[str, ...] = ()  # the organization's own domains: its links recur
 
 
-@dataclass(frozen=True, slots=True)
-class FloodRecord:
+class FloodRecord(NamedTuple):  # a tuple: cheap to pickle to and from backfill's workers
     author: str  # author key: platform id, else handle, else display name; "" if unknown
     key: str  # "t:<fingerprint>" for a text, "u:<fingerprint>" for a link
     time: float | None  # POSIX seconds (the comment's created_at)

@@ -25,6 +25,10 @@ from rules.charter.terms import TermMatcher
 from rules.charter.termviews import term_views_and_flat
 
 
+# check_content's result: findings per comment so far, and each comment's keyed flood records.
+ContentChecked = tuple[list[list[Finding]], list[flood.Keyed]]
+
+
 class CharterRule:
     family: ClassVar[str] = "charter"
 
@@ -59,8 +63,13 @@ class CharterRule:
                     flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
         """One list of findings per comment. ``flood_history``: the caller's recent records
         (see ``rules.charter.flood``); without it, flooding is judged within the batch only."""
+        return self.check_history(comments, self.check_content(comments), flood_history)
+
+    def check_content(self, comments: Sequence[Comment]) -> ContentChecked:
+        """``check_batch`` in two halves, so that a worker process can run the first one: every
+        part but flooding (from the text alone), and what flooding needs of the batch."""
         if not comments:
-            return []
+            return [], []
         capped = self._capped(comments)
         texts = [c.text for c in capped]
         prepared = self._prepare(capped, with_flood=self.flood.enabled)
@@ -92,9 +101,15 @@ class CharterRule:
             for i, finding in enumerate(self._spam_findings(texts, folded)):
                 if finding:
                     out[i].append(finding)
-        if self.flood.enabled:
-            hits = flood.check(capped, flood_history, self.flood.settings, folded,
-                               keyed=[keyed for _, keyed in prepared])
+        return out, [keyed for _, keyed in prepared] if self.flood.enabled else []
+
+    def check_history(self, comments: Sequence[Comment], content: ContentChecked,
+                      flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
+        """The second half: ``check_content(comments)``'s findings, flooding added (the
+        history: the caller's recent records, read after the batch before was stored)."""
+        out, keyed = content
+        if self.flood.enabled and comments:
+            hits = flood.check(comments, flood_history, self.flood.settings, keyed=keyed)
             for i, hit in enumerate(hits):
                 if hit is not None:
                     out[i].append(flood_finding(hit, self.flood.settings.per_author,
