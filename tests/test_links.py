@@ -488,6 +488,37 @@ def test_program_downloads_and_files_on_bare_ips_are_acted_on(rule, url):
     assert max(f.severity for f in found) >= Severity.MEDIUM, found
 
 
+@pytest.mark.parametrize("url", [
+    "https://github.com/someone/free-premium/releases/download/v2.0/Application.zip",
+    "https://raw.githubusercontent.com/someone/assets/refs/heads/master/Launcher.zip",
+    "https://codeload.github.com/someone/client/zip/refs/heads/main",
+    "https://cdn.jsdelivr.net/gh/someone/q@master/verify-sec.js",
+    "https://gitlab.com/someone/tools/-/raw/main/update.bin",
+])
+def test_archives_straight_from_someones_repository_are_acted_on(rule, url):
+    (finding,) = by_rule(check(rule, f"Download it here: {url}"), "links.suspicious")
+    assert finding.severity >= Severity.MEDIUM
+    assert any("repository" in s for s in finding.evidence["signals"])
+
+
+@pytest.mark.parametrize("url", ["http://shop-example.org/sshd", "http://shop-example.org/wget",
+                                 "http://shop-example.org/bins/whisper.x64",
+                                 "http://shop-example.org/ytd/Base_V2.dll/",
+                                 "https://shop-example.org/theme/control.ocx"])
+def test_payloads_named_like_system_programs_are_program_downloads(rule, url):
+    (finding,) = by_rule(check(rule, f"Download it here: {url}"), "links.suspicious")
+    assert "program download" in finding.evidence["signals"]
+    assert finding.severity >= Severity.MEDIUM
+
+
+def test_repository_pages_and_documents_stay_quiet(rule):
+    for url in ("https://github.com/someone/tool", "https://github.com/someone/tool/releases",
+                "https://raw.githubusercontent.com/someone/tool/main/README.md",
+                "https://github.com/someone/tool/blob/main/install.zip",
+                "https://example.org/docs/sh", "https://example.org/wget/manual.html"):
+        assert all(f.severity < Severity.MEDIUM for f in check(rule, f"see {url}")), url
+
+
 def test_ordinary_links_stay_quiet(rule):
     for url in ("https://example.org/report.pdf", "http://192.168.1.1/", "https://example.org/a.zip"):
         assert all(f.severity < Severity.MEDIUM for f in check(rule, f"see {url}")), url

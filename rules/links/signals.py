@@ -12,13 +12,29 @@ from rules.links.domains import ParsedURL
 
 # A direct download of a program: Windows executables and scripts, shell scripts, installers,
 # Android packages, and the CPU-named builds IoT botnets fetch (".arm7", "/mpsl", "/x86").
+# IoT botnet loaders also name their payloads after the system programs they pose as
+# ("/sshd", "/wget", "/bash" at a site's root).
 PROGRAM = re.compile(r"\.(?:exe|scr|msi|msix|appx|bat|cmd|com|pif|vbs|vbe|wsf|jar|apk|dmg|pkg|hta|"
-                     r"ps1|sh|lnk|dll|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|ppc|"
-                     r"powerpc|sh4|spc|sparc|x86(?:_64)?|i[3-6]86)$|"
-                     r"/(?:arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$", re.IGNORECASE)
+                     r"ps1|sh|lnk|dll|ocx|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|"
+                     r"ppc|powerpc|sh4|spc|sparc|arc|x86(?:_64)?|x64|i[3-6]86)$|"
+                     r"/(?:arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$|"
+                     r"^/(?:sh|bash|wget|curl|tftp|ftp|pftp|cron|sshd|ntpd|apache2|openssh|busybox|"
+                     r"telnetd|dropbear)$", re.IGNORECASE)
 # Downloads that carry programs as often as not: archives, disk images, macro documents,
 # scripts, raw binaries.
-ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|xz|iso|img|xlsm|docm|bin)$", re.IGNORECASE)
+ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|tgz|xz|lzh|cab|iso|img|xlsm|docm|bin)$",
+                     re.IGNORECASE)
+# Where anyone's repository serves its files: raw files, release assets, source archives. A
+# comment that links straight to a download there is the "free premium / cheat / crack" lure;
+# the repository page itself (github.com/owner/repo) is not a download and does not count.
+REPO_FILES = re.compile(
+    r"^(?:raw\.githubusercontent\.com|gist\.githubusercontent\.com|objects\.githubusercontent\.com|"
+    r"codeload\.github\.com)/|^github\.com/[^/]+/[^/]+/(?:releases/download|raw|archive)/|"
+    r"^gitlab\.com/.+/-/(?:raw|archive)/|^bitbucket\.org/[^/]+/[^/]+/(?:downloads|raw)/|"
+    r"^cdn\.jsdelivr\.net/gh/", re.IGNORECASE)
+# Source archives of a branch or tag carry no file name ("codeload.github.com/o/r/zip/refs/...").
+_CODELOAD_ARCHIVE = re.compile(
+    r"^codeload\.github\.com/[^/]+/[^/]+/(?:zip|tar\.gz|legacy\.(?:zip|tar\.gz))/")
 CREDENTIALS = re.compile(
     r"verify (?:your|the) (?:account|identity|wallet|details)|confirm (?:your|the) "
     r"(?:account|identity|details|payment|wallet)|(?:log|sign) ?in (?:to|now to|here to) "
@@ -80,15 +96,28 @@ def score_signals(p: ParsedURL, abuse_tlds: frozenset[str], *, hides: bool, cred
         else:
             add(1, "internationalized domain name")
     path = p.path.split("?", 1)[0]
-    if PROGRAM.search(path):
-        add(3, "program download")
-    elif ARCHIVE.search(path):
-        add(2, "archive, script or binary download")
+    for points, reason in _download(p.host, path):
+        add(points, reason)
     if p.is_ip and len(path) > 1:
         add(1, "a file served from a bare IP address")
     if credential and not protected:
         add(2, "credential wording next to the link")
     return Signals(score, tuple(reasons))
+
+
+def _download(host: str, path: str) -> list[tuple[int, str]]:
+    """Points for a direct file download, and for where the file sits."""
+    path = path.rstrip("/") or "/"  # "MH_Base_V2.dll/" is still a file
+    where = host + path
+    if PROGRAM.search(path):
+        found = [(3, "program download")]
+    elif ARCHIVE.search(path) or _CODELOAD_ARCHIVE.match(where):
+        found = [(2, "archive, script or binary download")]
+    else:
+        return []
+    if REPO_FILES.match(where):
+        found.append((1, "a file in someone's code repository (raw file or release asset)"))
+    return found
 
 
 CREDENTIAL_PATH = re.compile(r"log.?in|sign.?in|verif|account|secure|wallet|auth|password|"
