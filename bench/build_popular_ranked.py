@@ -13,8 +13,11 @@ domains
   rule treats them as popular (never a lookalike by name alone; feeds and the blocklist apply).
 
 Left out on purpose: sites under a free host or any private public suffix (``x.blogspot.com``:
-anyone can publish there), under a top-level domain of the abuse list (rules/data/abuse_tlds.txt)
-and the organization's own brand (unknown here; it is configured per page).
+anyone can publish there), under a top-level domain of the abuse list (rules/data/abuse_tlds.txt),
+names with a digit (``amazon1918.com``, ``meta888f.com``, ``google-slot5.com``, ``goog1e1001.com``:
+a brand name with numbers added or letters swapped for digits is the shape of the gambling and
+scam sites that buy their way into rankings; popularity must not exempt it) and the
+organization's own brand (unknown here; it is configured per page).
 
 Reads the downloaded wheel named on the command line, never the network:
 
@@ -66,6 +69,8 @@ def registrable_domains(hosts: list[str]) -> set[str]:
         if not ext.domain or not ext.suffix or ext.is_private:
             continue
         reg = f"{ext.domain}.{ext.suffix}"
+        if any(ch.isdigit() for ch in ext.domain):
+            continue  # see the docstring: digits in a brand-like name are never exempted
         if suffix_in(reg, free) is None and ext.suffix.rsplit(".", 1)[-1] not in abuse:
             out.add(reg)
     return out
@@ -106,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         "#   used as a filter; see popular_ranked.md next to this file.",
         f"# {len(hits):,} of {len(candidates):,} registrable domains: those the lookalike matcher "
         "calls",
-        "# a built-in brand's lookalike; free hosts, private suffixes and abuse TLDs left out.",
+        "# a built-in brand's lookalike; free hosts, private suffixes, abuse TLDs and names with",
+        "# a digit left out.",
     ]
     args.out.write_text("\n".join(header + hits) + "\n", encoding="utf-8")
     print(f"{len(candidates):,} ranked registrable domains, {len(candidates & confirmed):,} "
