@@ -24,7 +24,9 @@ import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("data") / "profanity_model.npz"
 # What the shipped TfidfVectorizer reads: words of two or more word characters, lowercased.
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# (Its pattern is r"(?u)\b\w\w+\b"; runs of word characters read from their start always
+# lie between word boundaries, so the same words come without the \b tests.)
+_WORD = re.compile(r"(?u)\w\w+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,7 @@ class CharterRule:
             for hit in hits:
                 out[i].append(term_finding(self.matcher, hit))
         if self.offensive.enabled:
-            scores = profanity_scores(folded)
+            scores = profanity_scores(folded).tolist()  # floats compare faster than numpy's
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
                     out[i].append(model_finding(
@@ -124,7 +124,7 @@ class CharterRule:
         confident = model.confident_threshold if part.confident_threshold is None \
             else part.confident_threshold
         confident = max(confident, review)  # a stricter review threshold raises both
-        scores = model.scores(texts, folded)
+        scores = model.scores(texts, folded).tolist()
         # A link is not a message: on YouTube nearly every link was spam, so a link alone
         # scores high ("see https://docs.python.org/..."). Links are the links family's to
         # judge; hiding needs words that are spam too, else the comment is only reviewed.
