@@ -32,6 +32,9 @@ _INVISIBLE_RE = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
 
+# The same for ASCII text, as a byte table: bytes.translate is several times quicker.
+_LEET_ASCII = bytes.maketrans(
+    bytes(k for k in _LEET if k < 128), "".join(v for k, v in _LEET.items() if k < 128).encode())
 _HAS_LEET = re.compile("[" + re.escape("".join(map(chr, _LEET))) + "]")
 _SPACED = re.compile(r"\b(?:\w[ .\-_*]){3,}\w\b")
 # Every run _SPACED matches holds this (separator, letter, separator, letter, separator), which is
@@ -160,6 +163,8 @@ def deleet(text: str) -> str:
     """Leetspeak undone (``fr33 g1ft`` -> ``free gift``). An extra view; apply to folded text."""
     if not _HAS_LEET.search(text):
         return text
+    if text.isascii():
+        return text.encode().translate(_LEET_ASCII).decode()
     return text.translate(_LEET)
 
 

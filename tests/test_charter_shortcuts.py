@@ -95,3 +95,13 @@ def test_personal_data_gate_changes_nothing():
         skipped += digits is not None and digits < 6 and not pii.may_hold_email(normalized) \
             and not pii._may_name_staff(normalized, options, None)
     assert skipped >= len(texts) // 2  # the gate really skips most comments
+
+
+def test_leet_byte_table_changes_nothing():
+    """deleet's byte table for ASCII text gives what the str table gives, on every ASCII
+    character and every corpus comment."""
+    from rules.text import _LEET, deleet, fold
+    texts = ["".join(map(chr, range(128))), "fr33 g1ft @ll $h!t |o+ 4 7 8", "€100 fr33"]
+    texts += [fold(t) for t in corpus()]
+    for text in texts:
+        assert deleet(text) == text.translate(_LEET), text
