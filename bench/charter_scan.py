@@ -18,14 +18,23 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
    tuning half (their findings may be read), odd positions the held-out half (only counted).
    Judged by ``moderator scan`` with ``config.example.toml`` as shipped (bundled models).
    Acted on = review or more.
+3. Ham with a link (a link as the links family extracts it, ``rules.links.extraction``): how
+   many of the YouTube ham comments (per held-out video) and of the SMS ham messages (per half)
+   that carry a link are acted on. A neutral comment with a link should be left alone unless
+   something says the link or the words are spam.
+
+``--tree DIR`` judges with another checkout (its code, its ``config.example.toml`` and its
+``bench/train_spam.py`` recipe) under this script's measurement, for before/after in one run.
 
     .venv/bin/python bench/charter_scan.py --sms PATH/SMSSpamCollection [--show-tuning 30]
+    .venv/bin/python bench/charter_scan.py --sms PATH/SMSSpamCollection --tree ../before
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import importlib
 import json
 import re
 import subprocess
@@ -37,13 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import train_spam  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[1]  # the tree judged; --tree changes it (main())
 EXAMPLE = ROOT / "config.example.toml"
+train_spam = None  # bench/train_spam.py of the tree judged, imported by main()
 OFFENCE_RULES = ("charter.offensive", "charter.pii")
 RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
@@ -64,6 +69,18 @@ def scan(config: Path, file: Path, *args: str) -> list[dict]:
                           *args, str(file)], capture_output=True, text=True, cwd=ROOT, check=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def has_link(text: str) -> bool:
+    from rules.links.extraction import extract_links
+    return bool(extract_links(text, limit=1))
+
+
+def link_line(what: str, texts: list[str], acted: list[bool], ham: list[bool]) -> str:
+    linked = [i for i, t in enumerate(texts) if ham[i] and has_link(t)]
+    n = sum(acted[i] for i in linked)
+    return f"{what}: {n} of {len(linked)} ham with a link" + (
+        f" = {n / len(linked):.1%}" if linked else "")
 
 
 def is_offence(finding: dict) -> bool:
@@ -89,7 +106,7 @@ def counts(labels: np.ndarray, acted: np.ndarray) -> dict:
             "ham_acted": fp / int((~labels).sum()), "fp": fp}
 
 
-def spam_lovo(policy: dict, extra: train_spam.Extra) -> None:
+def spam_lovo(policy: dict, extra: tuple) -> None:
     videos = train_spam.load_videos()
     if not videos:
         print("no youtube_spam data: spam part skipped")
@@ -120,6 +137,9 @@ def spam_lovo(policy: dict, extra: train_spam.Extra) -> None:
               f"{a['recall']:>5.3f} {a['f1']:>5.3f} {a['ham_acted']:>6.3f} | {'':>13} "
               f"{s['precision']:>5.3f} {s['recall']:>5.3f} {s['f1']:>5.3f} {s['ham_acted']:>6.3f} | "
               f"{int((hidden & labels).sum())} / {int((hidden & ~labels).sum())}")
+        ham = list(~labels)
+        print(f"{'':<20} {link_line('acted on, any reason', texts, list(any_reason), ham)}; "
+              f"{link_line('spam reasons', texts, list(spam_reason), ham)}")
     labels = np.concatenate(pooled["labels"])
     a = counts(labels, np.concatenate(pooled["any"]))
     s = counts(labels, np.concatenate(pooled["spam"]))
@@ -167,6 +187,9 @@ def casual(path: Path, show: int) -> None:
             assert len(verdicts) == len(texts)
             acted = [v for v in verdicts if v["decision"] != "none"]
             innocent = swearing_free(texts)
+            print(f"  {label}: " + link_line("acted on", texts, [v["decision"] != "none"
+                                                                  for v in verdicts],
+                                             [True] * len(texts)))
             acted_innocent = sum(1 for v in acted if innocent[int(v["id"])])
             by_rule = collections.Counter(
                 f["rule"] + (f"[{f['evidence']['list']}]" if f["rule"] == "charter.terms" else "")
@@ -181,13 +204,24 @@ def casual(path: Path, show: int) -> None:
                           f"{[(f['rule'], f['evidence'].get('term') or f['evidence'].get('score')) for f in v['findings']]}")
 
 
+def use_tree(tree: Path) -> None:
+    global ROOT, EXAMPLE, train_spam
+    ROOT, EXAMPLE = tree, tree / "config.example.toml"
+    sys.path[:0] = [str(tree), str(tree / "bench")]
+    train_spam = importlib.import_module("train_spam")
+    assert Path(train_spam.__file__).resolve().parent == tree / "bench", train_spam.__file__
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sms", type=Path, help="the SMS Spam Collection file (see above)")
     parser.add_argument("--show-tuning", type=int, default=0,
                         help="print this many acted-on messages of the tuning half")
     parser.add_argument("--no-spam", action="store_true", help="skip the spam part")
+    parser.add_argument("--tree", type=Path, default=ROOT,
+                        help="judge with this checkout (code, example config, training recipe)")
     args = parser.parse_args()
+    use_tree(args.tree.resolve())
     started = time.perf_counter()
     policy = tomllib.loads(EXAMPLE.read_text())["policy"]
     if not args.no_spam:

@@ -104,9 +104,8 @@ def run_rule(rule: CharterRule, comments: list[Comment]) -> list[list[Finding]]:
 def evaluate_video(videos, i: int) -> dict:
     name, texts, y = videos[i]
     train = [v for j, v in enumerate(videos) if j != i]
-    threshold = train_spam.choose_threshold(train)
-    model = train_spam.fit(sum((v[1] for v in train), []), np.concatenate([v[2] for v in train]),
-                           threshold)
+    model = train_spam.fit_videos(train)
+    threshold = model.threshold
     alone = (model.scores(texts) >= threshold).astype(int)
 
     comments, undated = load_comments(train_spam.DATA / f"{name}.csv")

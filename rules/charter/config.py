@@ -60,6 +60,7 @@ class SpamPart:
     confident_threshold: float | None  # None: the model's own
     confident_severity: Severity
     model_file: Path | None  # None: the bundled model
+    own_domains: tuple[str, ...] = ()  # [brand].domains: links there are not spam evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
     # 0.75, not 0.5: on text it never saw the model's probabilities run high (bench/charter.md:
     # held-out thresholds 0.72-0.76; "Gud mrng dear hav a nice day" scores 0.51).
     offensive = _model_part(r, "offensive", 0.75, Severity.MEDIUM)
-    spam = _spam_part(r)
+    spam = _spam_part(r, brand)
     pii_enabled, pii_options = _pii_part(r, brand)
     flood_part = _flood_part(r, brand)
     disguise = _switch_part(r, "disguise", Severity.HIGH)
@@ -226,7 +227,7 @@ def _switch_part(r: OptionReader, key: str, severity: Severity) -> SwitchPart:
     return part
 
 
-def _spam_part(r: OptionReader) -> SpamPart:
+def _spam_part(r: OptionReader, brand: Brand) -> SpamPart:
     sub = OptionReader(r.table_of("spam"), r.key("spam"))
     enabled = sub.bool("enabled", True)
     thresholds = {}
@@ -243,7 +244,8 @@ def _spam_part(r: OptionReader) -> SpamPart:
             sub.problem("model_file", f"cannot load a spam model from {model_file}: {e}")
     part = SpamPart(enabled, thresholds["threshold"], sub.enum("severity", Severity, Severity.MEDIUM),
                     thresholds["confident_threshold"],
-                    sub.enum("confident_severity", Severity, Severity.HIGH), path)
+                    sub.enum("confident_severity", Severity, Severity.HIGH), path,
+                    tuple(d.lower().strip(".") for d in brand.domains if d))
     try:
         sub.finish()
     except ConfigError as e:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar, Iterable, Sequence
 
+import numpy as np
+
 from moderator.models import Brand, Comment, Finding, Severity
 from rules.charter import flood, pii
 from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, read_config
@@ -20,7 +22,7 @@ from rules.charter.disguise import disguised_names
 from rules.charter.findings import (disguise_finding, flood_finding, model_finding, pii_finding,
                                     term_finding)
 from rules.charter.offensive import profanity_scores
-from rules.charter.spam import spam_model
+from rules.charter.spam import links_only_to, spam_model
 from rules.charter.terms import TermMatcher
 from rules.charter.termviews import term_views_and_flat
 
@@ -124,7 +126,10 @@ class CharterRule:
         confident = model.confident_threshold if part.confident_threshold is None \
             else part.confident_threshold
         confident = max(confident, review)  # a stricter review threshold raises both
-        scores = model.scores(texts, folded).tolist()
+        scores = model.scores(texts, folded)
+        if part.own_domains:
+            self._judge_own_links_by_words(scores, texts, folded, model, confident)
+        scores = scores.tolist()  # floats for the per-comment loop
         # A link is not a message: on YouTube nearly every link was spam, so a link alone
         # scores high ("see https://docs.python.org/..."). Links are the links family's to
         # judge; hiding needs words that are spam too, else the comment is only reviewed.
@@ -145,6 +150,18 @@ class CharterRule:
             else:
                 out.append(None)
         return out
+
+    def _judge_own_links_by_words(self, scores, texts, folded, model, confident: float) -> None:
+        """A comment whose links all go to the page's own site ([brand].domains) is not
+        self-promotion: its words alone decide, and only when they are confident spam (a few
+        neutral words score high once the link is gone: "please see ... for details")."""
+        domains = self.spam.own_domains
+        own = [i for i, f in enumerate(folded)
+               if any(d in f for d in domains) and links_only_to(f, domains)]
+        if own:
+            words = model.scores([texts[i] for i in own], [folded[i] for i in own],
+                                 without_links=True)
+            scores[own] = np.where(words >= confident, words, 0.0)
 
     def flood_records(self, comments: Sequence[Comment]) -> list[list[flood.FloodRecord]]:
         """What the store should remember about each comment for later flood checks."""

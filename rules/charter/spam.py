@@ -39,6 +39,14 @@ _LINK = re.compile(r"https?://\S{1,500}|www\.\S{1,500}|\b[\w-]{1,63}\.(?:com|net
 _LINK_HINT = re.compile(r"://|www\.|\.(?:com|net|org|ly|info|co|me|io|biz|xyz|tk|gl)\b")
 
 _LINK_TOKENS = re.compile(r"\b(?:urltoken|ytlink)\b")
+_HOST = re.compile(r"(?:https?://)?(?:www\.)?([^/?#:\s]+)")
+
+
+def links_only_to(folded: str, domains: Sequence[str]) -> bool:
+    """Whether ``folded`` (a folded comment text) has links and every one of them goes to one of
+    ``domains`` (lowercase) or a subdomain: the page's own site is not self-promotion."""
+    hosts = [_HOST.match(m.group(0)).group(1).rstrip(".") for m in _LINK.finditer(folded)]
+    return bool(hosts) and all(any(h == d or h.endswith("." + d) for d in domains) for h in hosts)
 
 
 def prepare(text: str, folded: str | None = None) -> str:
