@@ -59,6 +59,7 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 from moderator.models import Brand  # noqa: E402
 from rules.charter import CharterRule  # noqa: E402
+from rules.charter.mild import only_mild_swearing  # noqa: E402
 from rules.charter.offensive import profanity_scores  # noqa: E402
 from rules.charter.termviews import term_views  # noqa: E402
 
@@ -79,6 +80,8 @@ class Texts:
         views = [term_views(t) for t in texts]
         self.folded = np.array([v[0] for v in views], dtype=object)
         self.term_flags = np.array([bool(Texts._matcher.search(v)) for v in views])
+        # the rule records a model finding at low (no action) when the only swear words are mild
+        self.only_mild = np.array([only_mild_swearing(v) for v in views])
 
 
 def fit(folded, positive):
@@ -121,16 +124,21 @@ def held_out(tweets: Texts, classes: np.ndarray) -> None:
     print(f"  {'fold':<5} {'thr':>5} | model alone: {header} | model OR terms: {header}")
     everything = np.arange(len(classes))
     pooled = np.zeros(len(classes), dtype=bool)
+    acted = np.zeros(len(classes), dtype=bool)  # what the rule acts on (mild-only model: low)
     for k, (train, test) in enumerate(folds(classes, everything)):
         threshold = choose_threshold(tweets, classes, train)
         model = fit(tweets.folded[train], classes[train] != 2)
         flags = model.predict_proba(list(tweets.folded[test]))[:, 1] >= threshold
         pooled[test] = flags
+        acted[test] = (flags & ~tweets.only_mild[test]) | tweets.term_flags[test]
         print(f"  {k + 1:<5} {threshold:>5.2f} | {'':13}{rates(classes[test], flags)} | "
-              f"{'':16}{rates(classes[test], flags | tweets.term_flags[test])}")
+              f"{'':16}{rates(classes[test], flags | tweets.term_flags[test])} | "
+              f"acted on: {rates(classes[test], acted[test])}")
     print(f"  {'all':<5} {'':>5} | {'':13}{rates(classes, pooled)} | "
-          f"{'':16}{rates(classes, pooled | tweets.term_flags)}")
+          f"{'':16}{rates(classes, pooled | tweets.term_flags)} | acted on: {rates(classes, acted)}")
     print(f"  terms alone (not trained): {'':3}{rates(classes, tweets.term_flags)}")
+    print("  acted on: model OR terms, except model findings whose only swear words are mild "
+          "(recorded at low)")
 
 
 def out_of_domain(tweets: Texts, classes: np.ndarray) -> None:

@@ -279,3 +279,22 @@ def test_a_link_to_the_pages_own_site_is_judged_by_its_words():
     assert found[0] == [] and found[1] == []
     assert [f[0].severity for f in found[2:4]] == [Severity.MEDIUM, Severity.MEDIUM]
     assert found[4] and found[4][0].rule == "charter.spam"
+
+
+def test_mild_swearing_alone_is_recorded_not_acted_on():
+    """The profanity model scores "holy shit" near 1; where a comment's only swear words are
+    those of the mild list, its finding is low (recorded, no action), as the mild list's own.
+    A word of the full list, or the model without any listed word, stays medium."""
+    r = rule(builtin_lists=["profanity-en"], pii={"enabled": False}, flood={"enabled": False},
+             spam={"enabled": False})
+    texts = ["Just wanted to say holy shit you guys weren't kidding", "ugh this sucks",
+             "holy shit, fuck this", "shut up you stupid idiot"]
+    found = r.check_batch([comment(i, t) for i, t in enumerate(texts)])
+    model = [[f for f in fs if f.rule == "charter.offensive"] for fs in found]
+    assert all(len(m) == 1 for m in model), found  # the model fires on every one
+    assert [m[0].severity for m in model] == [Severity.LOW, Severity.LOW, Severity.MEDIUM,
+                                              Severity.MEDIUM]
+    assert model[0][0].reason.startswith("Mild")
+    stricter = rule(builtin_lists=[], offensive={"mild_severity": "medium"}, spam={"enabled": False})
+    [[finding]] = stricter.check_batch([comment(0, texts[1])])
+    assert finding.severity == Severity.MEDIUM

@@ -42,6 +42,7 @@ class ModelPart:
     enabled: bool
     threshold: float
     severity: Severity
+    mild_severity: Severity = Severity.LOW  # when the only swear words are mild (rules.charter.mild)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
         problem = _term_problem(term)
         if problem:
             r.problem(f"exceptions[{i}]", problem)
-    lists = [_builtin_list(name) for name in builtin if name in BUILTIN_LISTS]
+    lists = [builtin_list(name) for name in builtin if name in BUILTIN_LISTS]
     raw_lists = r.get("lists", [])
     if not isinstance(raw_lists, list):
         r.problem("lists", "expected a list of [[...lists]] tables")
@@ -134,7 +135,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
 
 
 @lru_cache(maxsize=None)
-def _builtin_list(name: str) -> TermList:
+def builtin_list(name: str) -> TermList:
     file, severity, reason = BUILTIN_LISTS[name]
     return TermList(name=name, category=Category.CHARTER, severity=severity, reason=reason,
                     terms=tuple(_read_terms(DATA / file)))
@@ -165,7 +166,7 @@ def _parse_list(table: Any, path: str) -> TermList:
                 r.problem(f"files[{i}]", f"unknown bundled list {file[8:]!r}; expected one of "
                                          f"{', '.join(BUILTIN_LISTS)}")
                 continue
-            terms.extend(_builtin_list(file[8:]).terms)
+            terms.extend(builtin_list(file[8:]).terms)
             continue
         file_path = Path(file).expanduser()
         try:
@@ -209,7 +210,8 @@ def _model_part(r: OptionReader, key: str, threshold: float,
     value = sub.number("threshold", threshold, minimum=0.0)
     if value is not None and value > 1:
         sub.problem("threshold", f"must be between 0 and 1, got {value}")
-    part = ModelPart(enabled, value, sub.enum("severity", Severity, severity))
+    part = ModelPart(enabled, value, sub.enum("severity", Severity, severity),
+                     sub.enum("mild_severity", Severity, Severity.LOW))
     try:
         sub.finish()
     except ConfigError as e:

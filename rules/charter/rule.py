@@ -21,6 +21,7 @@ from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, rea
 from rules.charter.disguise import disguised_names
 from rules.charter.findings import (disguise_finding, flood_finding, model_finding, pii_finding,
                                     term_finding)
+from rules.charter.mild import only_mild_swearing
 from rules.charter.offensive import profanity_scores
 from rules.charter.spam import links_only_to, spam_model
 from rules.charter.terms import TermMatcher
@@ -86,9 +87,7 @@ class CharterRule:
             scores = profanity_scores(folded).tolist()  # floats compare faster than numpy's
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
-                    out[i].append(model_finding(
-                        "charter.offensive", "Offensive or abusive language (profanity model)",
-                        self.offensive.severity, score, self.offensive.threshold))
+                    out[i].append(self._offensive_finding(score, text_views[i]))
         if self.pii_enabled:
             for i, text in enumerate(texts):
                 found = pii.find_pii(text, self.pii_options, folded[i])
@@ -117,6 +116,16 @@ class CharterRule:
                     out[i].append(flood_finding(hit, self.flood.settings.per_author,
                                                 self.flood.severity))
         return out
+
+    def _offensive_finding(self, score: float, views: Sequence[str]) -> Finding:
+        """Medium by default; at ``mild_severity`` (low: recorded, no action) when the comment's
+        only swear words are mild ones ("holy shit", "this sucks"), as the mild list records them."""
+        part = self.offensive
+        if only_mild_swearing(views):
+            return model_finding("charter.offensive", "Mild language (profanity model)",
+                                 part.mild_severity, score, part.threshold)
+        return model_finding("charter.offensive", "Offensive or abusive language (profanity model)",
+                             part.severity, score, part.threshold)
 
     def _spam_findings(self, texts: Sequence[str], folded: Sequence[str]) -> list[Finding | None]:
         """Confident spam at ``confident_severity`` (hidden by default), the uncertain band
