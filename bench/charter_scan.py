@@ -18,7 +18,7 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
    tuning half (their findings may be read), odd positions the held-out half (only counted).
    Judged by ``moderator scan`` with ``config.example.toml`` as shipped (bundled models).
    Acted on = review or more.
-3. Ham with a link (a link as the links family extracts it, ``rules.links.extraction``): how
+3. Ham with a link (a web address as the spam model reads one, ``has_link``): how
    many of the YouTube ham comments (per held-out video) and of the SMS ham messages (per half)
    that carry a link are acted on. A neutral comment with a link should be left alone unless
    something says the link or the words are spam.
@@ -72,8 +72,11 @@ def scan(config: Path, file: Path, *args: str) -> list[dict]:
 
 
 def has_link(text: str) -> bool:
-    from rules.links.extraction import extract_links
-    return bool(extract_links(text, limit=1))
+    """A web address as the spam model reads one (``prepare`` turns it into a link token): a
+    scheme, www. or a name under a common TLD. Not the links family's extraction, which also
+    reads words glued by a dot ("ok.i", "I.ll") in text messages as host names."""
+    from rules.charter.spam import prepare
+    return bool(re.search(r"\b(?:urltoken|ytlink)\b", prepare(text)))
 
 
 def link_line(what: str, texts: list[str], acted: list[bool], ham: list[bool]) -> str:
