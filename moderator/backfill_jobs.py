@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from connectors.base import Batch
 from moderator.judge import Judge, Prepared
-from moderator.models import Author, Category, Comment, Finding, Link, Severity
+from moderator.models import (Action, Author, Category, Comment, Decision, Finding, Link,
+                              Severity)
 from moderator.parallel import ordered_map
 from moderator.store import Store
 
@@ -81,6 +82,7 @@ def _prepare(judge: Judge, comments: list[Comment]) -> Prepared:
 # platform payload stays here, no rule reads it.
 _CATEGORIES = {c.value: c for c in Category}
 _SEVERITIES = {s.value: s for s in Severity}
+_ACTIONS = {a.value: a for a in Action}
 
 
 def _comment(platform: str, account: str, cid: str, text: str, author: tuple, created_at: Any,
@@ -104,5 +106,17 @@ def _reduce_finding(f: Finding) -> tuple:
     return _finding, (f.rule, f.category.value, f.severity.value, f.reason, f.evidence)
 
 
+def _decision(action: str, severity: str | None, reason: str, findings: tuple,
+              degraded_from: str | None) -> Decision:
+    return Decision(_ACTIONS[action], severity and _SEVERITIES[severity], reason, findings,
+                    degraded_from and _ACTIONS[degraded_from])
+
+
+def _reduce_decision(d: Decision) -> tuple:
+    return _decision, (d.action.value, d.severity and d.severity.value, d.reason, d.findings,
+                       d.degraded_from and d.degraded_from.value)
+
+
 ForkingPickler.register(Comment, _reduce_comment)
 ForkingPickler.register(Finding, _reduce_finding)
+ForkingPickler.register(Decision, _reduce_decision)

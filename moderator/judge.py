@@ -39,6 +39,8 @@ class Prepared:
 
     memory: list[list[Any]]  # per comment, what the rules want remembered
     parts: list[Part]  # per rule, its history-free work (Pipeline.prepare)
+    decisions: list[Decision]  # per comment, on the findings known so far (no reviewer kept it)
+    settled: list[int]  # per comment, how many findings those were
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,11 @@ class Judge:
         """The part of :meth:`judge` that needs nothing but the comments (``backfill --jobs``
         runs it in worker processes): what to remember, and every rule's history-free work."""
         capped = self.rules.cap(comments)
-        return Prepared(self.rules.remember_capped(capped), self.rules.prepare(capped))
+        memory, parts = self.rules.remember_capped(capped), self.rules.prepare(capped)
+        settled = self.rules.settled(parts, len(capped))
+        return Prepared(memory, parts,
+                        [self.decide(comment, found) for comment, found in zip(comments, settled)],
+                        [len(found) for found in settled])
 
     def finish(self, comments: Sequence[Comment], prepared: Prepared, *,
                recall: Recall | None = None, kept: Collection[str] = ()) -> Judgement:
@@ -100,9 +106,15 @@ class Judge:
             since = (min(times) if times else time.time()) - self.memory_window
             history = list(recall(since, keys))
         findings, failures = self.rules.finish(capped, prepared.parts, history)
-        items = [Judged(comment, found, self.decide(comment, found, kept=comment.uid in kept),
-                        memory)
-                 for comment, found, memory in zip(comments, findings, remembered)]
+        # prepare's decision stands where finish added nothing (nothing failed there, the
+        # findings are as many) and no reviewer kept the comment: the same decide() of the same
+        # findings. Elsewhere the comment is decided again.
+        settled = len(failures) == sum(isinstance(p, RuleFailure) for p in prepared.parts)
+        items = [Judged(comment, found, early if settled and len(found) == count
+                        and comment.uid not in kept
+                        else self.decide(comment, found, kept=comment.uid in kept), memory)
+                 for comment, found, memory, early, count in zip(
+                     comments, findings, remembered, prepared.decisions, prepared.settled)]
         return Judgement(items, failures, self.version)
 
     def decide(self, comment: Comment, findings: list[Finding], *, kept: bool = False) -> Decision:

@@ -134,6 +134,18 @@ class Pipeline:
                 parts.append(None)
         return parts
 
+    def settled(self, parts: Sequence[Part], size: int) -> list[list[Finding]]:
+        """The findings :meth:`prepare`'s parts hold already, merged per comment in rule order:
+        :meth:`finish` only adds to them (memory rules' findings against history) unless a
+        rule fails there."""
+        findings: list[list[Finding]] = [[] for _ in range(size)]
+        for rule, part in zip(self.rules, parts):
+            if part is None or isinstance(part, RuleFailure):
+                continue
+            for slot, found in zip(findings, part[0] if memory_window(rule) else part):
+                slot.extend(found)
+        return findings
+
     def finish(self, capped: Sequence[Comment], parts: Sequence[Part], history: Iterable[Any] = ()
                ) -> tuple[list[list[Finding]], list[RuleFailure]]:
         """:meth:`prepare`'s parts completed with ``history`` (the memory rules' second half),

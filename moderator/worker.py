@@ -159,7 +159,7 @@ def _log_decision(summary: PassSummary, comment: Comment, findings: Sequence[Fin
     if findings:
         summary.flagged += 1
     summary.decisions[decision.action.value] += 1
-    if decision.action is not Action.NONE or findings:
+    if (decision.action is not Action.NONE or findings) and logger.isEnabledFor(logging.INFO):
         rules = sorted({f.rule for f in findings})
         logger.info("decision %s %s %s: %s (%s)", comment.platform, comment.account,
                     comment.id, decision.action.value, ",".join(rules) or "-",

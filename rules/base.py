@@ -49,11 +49,12 @@ class MemoryRule(Protocol):
     effects of the batch store the new records with it. ``history_window`` None: the rule's
     memory is switched off by its config.
 
-    A memory rule may also offer ``check_content(comments) -> content`` (the part of the
-    check that needs no history, its result picklable) and ``check_history(comments, content,
-    flood_history)`` (the rest): ``backfill --jobs`` runs the first half in worker processes
-    and the second in order, after the batch before was stored. Without them the whole check
-    runs in order.
+    A memory rule may also offer ``check_content(comments) -> (findings, state)`` (the part
+    of the check that needs no history: the findings per comment so far and what the rest
+    needs, picklable) and ``check_history(comments, content, flood_history)`` (the rest: those
+    findings with the ones against history added, never removed): ``backfill --jobs`` runs
+    the first half in worker processes and the second in order, after the batch before was
+    stored. Without them the whole check runs in order.
     """
 
     history_window: float | None

@@ -15,6 +15,7 @@ import pytest
 import connectors.file
 from connectors.file import FileConnector
 from moderator import config
+from moderator.judge import Judge
 from moderator.store import Store
 from moderator.worker import run_account
 
@@ -39,23 +40,27 @@ def corpus() -> list[dict]:
         elif i % 15 == 1:  # hidden by the custom rule, more often than the brake allows
             text = f"free money for everyone number {i}"
         else:
-            text = f"nice video number {i}, I liked the part about {['cats', 'dogs', 'fish'][i % 3]}"
+            text = f"nice video number {i}, I liked the part about {('cats', 'dogs')[i % 2]}"
         records.append({"id": str(i), "text": text, "author": author, "created_at": when})
         if i % 50 == 49:  # a comment the file repeats later (recorded already by then)
             records.append(dict(records[i - 30]))
     return records
 
 
-def backfill(tmp_path, jobs: int) -> tuple[list[str], list[str], object]:
+def settings_for(tmp_path):
     tmp_path.mkdir()
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in corpus()))
-    settings = config.parse({
+    return config.parse({
         "brand": {"name": "Acme", "domains": ["acme.com"], "handles": ["Acme"]},
         "rules": {"custom": [{"name": "scam", "severity": "high", "words": ["free money"]}]},
         "brake": {"max_actions": 6, "window_minutes": 60},
         "accounts": [{"name": "acct", "platform": "file", "path": "in.jsonl",
                       "mode": "enforce", "actions_file": "out.jsonl"}],
     }, base_dir=tmp_path)
+
+
+def backfill(tmp_path, jobs: int) -> tuple[list[str], list[str], object]:
+    settings = settings_for(tmp_path)
     account = settings.account("acct")
     with Store(tmp_path / "m.db") as store:
         summary = run_account(settings, account, FileConnector.open(account, {}), store,
@@ -66,8 +71,9 @@ def backfill(tmp_path, jobs: int) -> tuple[list[str], list[str], object]:
 def dump(path) -> list[str]:
     db = sqlite3.connect(path)
     out = []
-    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name "
-                               "NOT LIKE 'sqlite_%' AND name != '_sqlite_migrations' ORDER BY name"):
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                               "name NOT LIKE 'sqlite_%' AND name != '_sqlite_migrations' "
+                               "ORDER BY name"):
         columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})")
                    if r[1] not in STAMPS]
         out += [f"{table} {row!r}" for row in
@@ -91,3 +97,23 @@ def test_two_jobs_store_exactly_what_one_job_stores(tmp_path, small_batches):
     assert one_actions == two_actions
     assert (one.fetched, one.new, one.flagged, one.acted, dict(one.decisions)) == \
         (two.fetched, two.new, two.flagged, two.acted, dict(two.decisions))
+
+
+def test_each_decision_is_the_policy_on_the_comments_final_findings(tmp_path, small_batches):
+    """Judge.prepare decides on the findings known before history; Judge.finish keeps that
+    decision only where history added nothing and no reviewer kept the comment."""
+    settings = settings_for(tmp_path / "data")
+    account = settings.account("acct")
+    judge = Judge.for_account(settings, account)
+    remembered, decided_again = [], 0
+    for batch in FileConnector.open(account, {}).fetch(None):
+        kept = {c.uid for c in batch.comments[::5]}
+        judgement = judge.judge(batch.comments, kept=kept, recall=lambda since, keys: [
+            r for r in remembered if r.key in keys])
+        early = judge.prepare(batch.comments).decisions
+        for item, first in zip(judgement.items, early):
+            assert item.decision == judge.decide(item.comment, item.findings,
+                                                 kept=item.comment.uid in kept)
+            decided_again += item.decision != first
+        remembered += [r for item in judgement.items for r in item.memory]
+    assert decided_again >= 10  # floods and kept comments changed decisions
