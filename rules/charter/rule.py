@@ -87,7 +87,7 @@ class CharterRule:
             scores = profanity_scores(folded).tolist()  # floats compare faster than numpy's
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
-                    out[i].append(self._offensive_finding(score, text_views[i]))
+                    out[i].append(self._offensive_finding(score, text_views[i], out[i]))
         if self.pii_enabled:
             for i, text in enumerate(texts):
                 found = pii.find_pii(text, self.pii_options, folded[i])
@@ -117,11 +117,15 @@ class CharterRule:
                                                 self.flood.severity))
         return out
 
-    def _offensive_finding(self, score: float, views: Sequence[str]) -> Finding:
+    def _offensive_finding(self, score: float, views: Sequence[str],
+                           found: Sequence[Finding]) -> Finding:
         """Medium by default; at ``mild_severity`` (low: recorded, no action) when the comment's
-        only swear words are mild ones ("holy shit", "this sucks"), as the mild list records them."""
+        only swear words are mild ones ("holy shit", "this sucks"), as the mild list records them.
+        ``found``: the comment's term findings so far (a profanity-en hit answers without a search)."""
         part = self.offensive
-        if only_mild_swearing(views):
+        listed = any(f.evidence.get("list") == "profanity-en" for f in found
+                     if f.rule == "charter.terms")
+        if not listed and only_mild_swearing(views):
             return model_finding("charter.offensive", "Mild language (profanity model)",
                                  part.mild_severity, score, part.threshold)
         return model_finding("charter.offensive", "Offensive or abusive language (profanity model)",
