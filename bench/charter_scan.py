@@ -53,11 +53,15 @@ OFFENCE_RULES = ("charter.offensive", "charter.pii")
 RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
+SPAM_OPTIONS: list[str] = []  # --spam-option KEY=VALUE (TOML), added to [rules.charter.spam]
+
+
 def config_with(tmp: Path, model_file: Path | None) -> Path:
     text = EXAMPLE.read_text()
-    if model_file is not None:
+    lines = SPAM_OPTIONS + ([f'model_file = "{model_file}"'] if model_file is not None else [])
+    if lines:
         text, n = re.subn(r"(?m)^\[rules\.charter\.spam\][^\n]*\n",
-                          lambda m: m.group(0) + f'model_file = "{model_file}"\n', text)
+                          lambda m: m.group(0) + "".join(f"{line}\n" for line in lines), text)
         assert n == 1, "no [rules.charter.spam] table in config.example.toml"
     path = tmp / "moderator.toml"
     path.write_text(text)
@@ -223,7 +227,10 @@ def main() -> None:
     parser.add_argument("--no-spam", action="store_true", help="skip the spam part")
     parser.add_argument("--tree", type=Path, default=ROOT,
                         help="judge with this checkout (code, example config, training recipe)")
+    parser.add_argument("--spam-option", action="append", default=[], metavar="KEY=VALUE",
+                        help='a setting added to [rules.charter.spam], e.g. link_only_severity="low"')
     args = parser.parse_args()
+    SPAM_OPTIONS.extend(args.spam_option)
     use_tree(args.tree.resolve())
     started = time.perf_counter()
     policy = tomllib.loads(EXAMPLE.read_text())["policy"]

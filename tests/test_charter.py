@@ -298,3 +298,23 @@ def test_mild_swearing_alone_is_recorded_not_acted_on():
     stricter = rule(builtin_lists=[], offensive={"mild_severity": "medium"}, spam={"enabled": False})
     [[finding]] = stricter.check_batch([comment(0, texts[1])])
     assert finding.severity == Severity.MEDIUM
+
+
+def test_link_only_spam_can_be_left_to_the_links_family():
+    """By default a neutral sentence around an unknown link is reviewed like other uncertain
+    spam; with link_only_severity = "low" it is recorded only, while spam words still count."""
+    texts = ["I read about this on https://example.org/ yesterday",
+             "Please see https://example.org/ for details",
+             "subscribe to my channel!!! check out my videos https://example.org/",
+             "check out my channel and subscribe please"]
+    base = dict(builtin_lists=[], offensive={"enabled": False}, pii={"enabled": False},
+                flood={"enabled": False})
+    default = rule(**base).check_batch([comment(i, t) for i, t in enumerate(texts)])
+    assert [f[0].severity for f in default[:2]] == [Severity.MEDIUM, Severity.MEDIUM]
+    relaxed = rule(**base, spam={"link_only_severity": "low"}).check_batch(
+        [comment(i, t) for i, t in enumerate(texts)])
+    # the second one's words alone still score above review: "please" is YouTube spam wording
+    assert [f[0].severity for f in relaxed[:2]] == [Severity.LOW, Severity.MEDIUM]
+    assert "the link" in relaxed[0][0].reason
+    assert relaxed[2] == default[2] and relaxed[3] == default[3]  # words that are spam
+    assert default[2][0].severity in (Severity.MEDIUM, Severity.HIGH)

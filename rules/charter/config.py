@@ -62,6 +62,7 @@ class SpamPart:
     confident_severity: Severity
     model_file: Path | None  # None: the bundled model
     own_domains: tuple[str, ...] = ()  # [brand].domains: links there are not spam evidence
+    link_only_severity: Severity | None = None  # a link is the only spam signal; None: severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +245,11 @@ def _spam_part(r: OptionReader, brand: Brand) -> SpamPart:
             spam_model(path)
         except (OSError, KeyError, ValueError) as e:
             sub.problem("model_file", f"cannot load a spam model from {model_file}: {e}")
-    part = SpamPart(enabled, thresholds["threshold"], sub.enum("severity", Severity, Severity.MEDIUM),
-                    thresholds["confident_threshold"],
+    severity = sub.enum("severity", Severity, Severity.MEDIUM)
+    part = SpamPart(enabled, thresholds["threshold"], severity, thresholds["confident_threshold"],
                     sub.enum("confident_severity", Severity, Severity.HIGH), path,
-                    tuple(d.lower().strip(".") for d in brand.domains if d))
+                    tuple(d.lower().strip(".") for d in brand.domains if d),
+                    sub.enum("link_only_severity", Severity, severity))
     try:
         sub.finish()
     except ConfigError as e:

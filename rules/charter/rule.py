@@ -145,18 +145,25 @@ class CharterRule:
         scores = scores.tolist()  # floats for the per-comment loop
         # A link is not a message: on YouTube nearly every link was spam, so a link alone
         # scores high ("see https://docs.python.org/..."). Links are the links family's to
-        # judge; hiding needs words that are spam too, else the comment is only reviewed.
-        sure = [i for i, score in enumerate(scores) if score >= confident]
-        worded = set()
-        if sure:
-            again = model.scores([texts[i] for i in sure], [folded[i] for i in sure],
-                                 without_links=True)
-            worded = {i for i, score in zip(sure, again) if score >= confident}
+        # judge; hiding needs words that are spam too, else the comment is only reviewed, and
+        # where the words alone are under the review threshold, the finding may be set to
+        # link_only_severity (by default the same as severity: on YouTube that was the
+        # commonest spam; then nothing needs rescoring below the confident band).
+        link_only = part.link_only_severity or part.severity
+        rescore_from = review if link_only != part.severity else confident
+        check = [i for i, score in enumerate(scores) if score >= rescore_from]
+        words = dict(zip(check, model.scores([texts[i] for i in check], [folded[i] for i in check],
+                                             without_links=True).tolist())) if check else {}
         out: list[Finding | None] = []
         for i, score in enumerate(scores):
-            if i in worded:
+            worded = words.get(i, score)
+            if score >= confident and worded >= confident:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
                                          "confident)", part.confident_severity, score, confident))
+            elif score >= review and worded < review and link_only != part.severity:
+                out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier: "
+                                         "the link, not the words)", link_only,
+                                         score, review))
             elif score >= review:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier)",
                                          part.severity, score, review))
