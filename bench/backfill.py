@@ -7,10 +7,11 @@ own getrusage; os.wait4 gives both together), wall time, and whether the two sto
 same rows in the same order (every table dumped without the columns that are write times,
 and the actions file). Every size also times a bare URL-regex pass over the same texts.
 
-What `--jobs 2` can give on two idle cores is bounded by the serial part, this process (read
-and parse, the flood check against history, decisions, the store, the actions), and by half of
-all the CPU work: CPU(1 job) / max(CPU(this process), CPU(all) / 2). The wall clock shows it
-only when the cores are ours.
+`--jobs N` is this process and N - 1 workers. What it can give on two idle cores is bounded by
+the serial part, this process (read and parse, the flood check against history, the store, the
+actions), by each worker's share and by half of all the CPU work: CPU(1 job) /
+max(CPU(this process), CPU(workers) / (N - 1), CPU(all) / 2). The wall clock shows it only
+when the cores are ours.
 
     python bench/backfill.py                      # 20,000 and 100,000 comments
     python bench/backfill.py --sizes 20000
@@ -82,6 +83,7 @@ def dump(path: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--jobs", type=int, default=2, help="against --jobs 1 (default 2)")
     args = parser.parse_args()
     if not core.DATA.is_dir():
         sys.exit(f"{core.DATA} not found: the benchmark reads the shared real comments")
@@ -91,23 +93,23 @@ def main() -> None:
         for n in args.sizes:
             work = core.workspace(Path(tmp), n, pool, "all families")
             url = core.run([sys.executable, "-c", core.URL_PASS, "comments.jsonl"], work)
-            one, two = backfill(work, 1), backfill(work, 2)
+            one, two = backfill(work, 1), backfill(work, args.jobs)
             same = one.pop("dump") == two.pop("dump") and one.pop("actions") == two.pop("actions")
-            bound = one["cpu"] / max(two["self"], two["cpu"] / 2)
+            bound = one["cpu"] / max(two["self"], two["workers"] / (args.jobs - 1), two["cpu"] / 2)
             rows.append({"n": n, "url": url["cpu"], "one": one, "two": two, "same": same,
                          "bound": bound})
             print(f"{n:>9,}: 1 job {n / one['cpu']:,.0f}/s CPU ({one['cpu'] / url['cpu']:.0f}x "
-                  f"URL regex); 2 jobs: this process {two['self']:.1f} s + workers "
+                  f"URL regex); {args.jobs} jobs: this process {two['self']:.1f} s + workers "
                   f"{two['workers']:.1f} s = {two['cpu'] / one['cpu']:.2f}x the CPU of 1 job; "
                   f"two idle cores: {bound:.2f}x; wall {one['wall'] / two['wall']:.2f}x; "
                   f"identical stores: {same}", flush=True)
-    report(rows)
+    report(rows, args.jobs)
 
 
-def report(rows: list[dict]) -> None:
-    print("\n| comments | URL regex CPU s | 1 job CPU s | 1 job /s CPU | 2 jobs: this process "
-          "CPU s | 2 jobs: workers CPU s | 2 jobs CPU / 1 job | bound on 2 idle cores | "
-          "wall 1 job / 2 jobs (shared VM) | identical store |")
+def report(rows: list[dict], jobs: int) -> None:
+    print(f"\n| comments | URL regex CPU s | 1 job CPU s | 1 job /s CPU | {jobs} jobs: this "
+          f"process CPU s | {jobs} jobs: workers CPU s | {jobs} jobs CPU / 1 job | bound on 2 "
+          f"idle cores | wall 1 job / {jobs} jobs (shared VM) | identical store |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         one, two = r["one"], r["two"]
@@ -119,10 +121,12 @@ def report(rows: list[dict]) -> None:
         dn = b["n"] - a["n"]
         one = dn / (b["one"]["cpu"] - a["one"]["cpu"])
         serial = dn / (b["two"]["self"] - a["two"]["self"])
+        worker = dn / ((b["two"]["workers"] - a["two"]["workers"]) / (jobs - 1))
         half = dn / ((b["two"]["cpu"] - a["two"]["cpu"]) / 2)
         print(f"\nmarginal ({a['n']:,} -> {b['n']:,}): 1 job {one:,.0f}/s per CPU second; "
-              f"2 jobs on two idle cores at most {min(serial, half):,.0f}/s "
-              f"(this process alone {serial:,.0f}/s, half the total CPU {half:,.0f}/s)")
+              f"{jobs} jobs on two idle cores at most {min(serial, worker, half):,.0f}/s "
+              f"(this process alone {serial:,.0f}/s, a worker {worker:,.0f}/s, half the total "
+              f"CPU {half:,.0f}/s): {min(serial, worker, half) / one:.2f}x")
 
 
 if __name__ == "__main__":

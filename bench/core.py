@@ -144,7 +144,7 @@ def throughput(tmp: Path, sizes: list[int], pool: list[dict]) -> list[dict]:
             scan = run(moderator("scan", "--jobs", "1", "comments.jsonl"), work)
             row = {"rules": rules, "n": n, "url": url, "scan": scan}
             if rules != "every family off":
-                row["backfill"] = run(moderator("backfill"), work)
+                row["backfill"] = run(moderator("backfill", "--jobs", "1"), work)
             rows.append(row)
             print(f"{rules:18} {n:>9,}: scan {n / scan['wall']:>8,.0f}/s wall "
                   f"{n / scan['cpu']:>8,.0f}/s cpu  {scan['cpu'] / url['cpu']:5.1f}x url regex"
@@ -169,7 +169,7 @@ def scaling(tmp: Path, n: int, pool: list[dict]) -> dict:
 def startup(tmp: Path, pool: list[dict]) -> dict:
     """Median of 5 of each command, on a store with 20,000 comments (from a backfill)."""
     work = workspace(tmp, 20_000, pool, "all families")
-    run(moderator("backfill"), work)
+    run(moderator("backfill", "--jobs", "1"), work)
     write_comments(work / "one.jsonl", 1, pool)
     commands = {"--version": ["--version"], "status": ["status", "--no-daemon-check"],
                 "review list": ["review", "list"], "scan (1 comment)": ["scan", "one.jsonl"]}

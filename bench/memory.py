@@ -29,8 +29,7 @@ def measure(tmp: Path, n: int, pool: list[dict], jobs: int) -> dict:
     out = {"n": n,
            "scan": core.run(core.moderator("scan", "--jobs", str(jobs), "comments.jsonl"), work,
                             pin=pin),
-           "backfill": core.run(core.moderator("backfill", *(("--jobs", str(jobs)) if jobs != 1
-                                                             else ())), work, pin=pin)}
+           "backfill": core.run(core.moderator("backfill", "--jobs", str(jobs)), work, pin=pin)}
     out["db_mib"] = (work / "bench.db").stat().st_size / 2**20
     shutil.rmtree(work)
     return out

@@ -1,16 +1,18 @@
-"""``backfill --jobs N``: the same verdicts as one process, judged on N.
+"""``backfill --jobs N``: the same verdicts as one process, judged on N processes.
 
 A batch's verdicts depend on what the batches before it stored: which comments are already
 recorded, the flood memory, the brake's budget. So only the part of judging that needs nothing
-but the comments runs in the worker processes (``Judge.prepare``: every rule's history-free
-work, the flood records to remember); this process keeps everything that depends on order and
-does it batch after batch, exactly as one process would (``Judge.finish``: the history read
-back, the flood check, the decisions; then the plan, the brake, the store and the actions).
+but the comments runs in the N - 1 worker processes (``Judge.prepare``: every rule's
+history-free work, the flood records to remember, a decision on the findings so far); this
+process keeps everything that depends on order and does it batch after batch, exactly as one
+process would (``Judge.finish``: the history read back, the flood check, a new decision where
+it added findings; then the plan, the brake, the store and the actions). That is about half of
+the work, so this process counts as one of the N.
 
 Which comments are new is decided when a batch is handed out: not in the store, and not in a
 batch handed out earlier and not stored yet (a backfill stores every new comment it judges, so
-this is the store as the batches before will have left it). At most ``2 x jobs`` batches are out
-at a time (``moderator.parallel``), so memory stays flat.
+this is the store as the batches before will have left it). At most two batches per worker are
+out at a time (``moderator.parallel``), so memory stays flat.
 """
 
 from __future__ import annotations
@@ -44,9 +46,9 @@ def backfill_in_parallel(finish: Finish, store: Store, judge: Judge, batches: It
                          summary: Counts, jobs: int,
                          progress: Callable[[int], None] | None = None,
                          should_stop: Callable[[], bool] = lambda: False) -> None:
-    """``finish(new, judge.prepare(new))`` for every batch, in order, ``prepare`` on ``jobs``
-    worker processes (forked with the judge already built; one process where fork is not
-    available)."""
+    """``finish(new, judge.prepare(new))`` for every batch, in order: ``finish`` here,
+    ``prepare`` on ``jobs - 1`` worker processes meanwhile (forked with the judge already
+    built; everything here where fork is not available)."""
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
         jobs = 1
     out: deque[tuple[Batch, list[Comment], set[str]]] = deque()  # handed out, not stored yet
@@ -58,7 +60,10 @@ def backfill_in_parallel(finish: Finish, store: Store, judge: Judge, batches: It
             out.append((batch, new, {c.uid for c in new}))
             yield new
 
-    for prepared in ordered_map(lambda: judge, _prepare, handed_out(), jobs):
+    # This process does about half of the work itself (reading, history, the store): it
+    # counts as one of the ``jobs``, and the workers are the rest.
+    for prepared in ordered_map(lambda: judge, _prepare, handed_out(), max(1, jobs - 1),
+                                inline=jobs <= 1):
         batch, new, _ = out[0]
         summary.fetched += len(batch.comments)
         summary.skipped += batch.skipped
