@@ -12,7 +12,7 @@ the work, so this process counts as one of the N.
 Which comments are new is decided when a batch is handed out: not in the store, and not in a
 batch handed out earlier and not stored yet (a backfill stores every new comment it judges, so
 this is the store as the batches before will have left it). At most two batches per worker are
-out at a time (``moderator.parallel``), so memory stays flat.
+at the workers, and a few more prepared here while they are busy: memory stays flat.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import deque
+from contextlib import nullcontext
+from dataclasses import dataclass
 from multiprocessing.reduction import ForkingPickler
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from connectors.base import Batch
 from moderator.judge import Judge, Prepared
 from moderator.models import (Action, Author, Category, Comment, Decision, Finding, Link,
                               Severity)
-from moderator.parallel import ordered_map
 from moderator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -47,38 +48,72 @@ def backfill_in_parallel(finish: Finish, store: Store, judge: Judge, batches: It
                          progress: Callable[[int], None] | None = None,
                          should_stop: Callable[[], bool] = lambda: False) -> None:
     """``finish(new, judge.prepare(new))`` for every batch, in order: ``finish`` here,
-    ``prepare`` on ``jobs - 1`` worker processes meanwhile (forked with the judge already
-    built; everything here where fork is not available)."""
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
-        jobs = 1
-    out: deque[tuple[Batch, list[Comment], set[str]]] = deque()  # handed out, not stored yet
+    ``prepare`` on ``jobs - 1`` worker processes (forked with the judge already built), and
+    here too whenever this process would otherwise wait for them."""
+    global _forked_judge
+    _forked_judge = judge  # what the forked workers judge with
+    workers = jobs - 1 if "fork" in multiprocessing.get_all_start_methods() else 0
+    with (multiprocessing.get_context("fork").Pool(workers) if workers > 0
+          else nullcontext()) as pool:
+        for batch, new, prepared in _in_order(pool, workers, judge, store, iter(batches)):
+            summary.fetched += len(batch.comments)
+            summary.skipped += batch.skipped
+            finish(new, prepared)
+            if progress:
+                progress(len(batch.comments) + batch.skipped)
+            if should_stop():
+                logger.info("stopping after this batch as asked; the batches being judged are "
+                            "left for the next pass")
+                break
 
-    def handed_out() -> Iterable[list[Comment]]:
-        for batch in batches:
-            new = [c for c in store.unseen(batch.comments)
-                   if not any(c.uid in uids for _, _, uids in out)]
-            out.append((batch, new, {c.uid for c in new}))
-            yield new
 
-    # This process does about half of the work itself (reading, history, the store): it
-    # counts as one of the ``jobs``, and the workers are the rest.
-    for prepared in ordered_map(lambda: judge, _prepare, handed_out(), max(1, jobs - 1),
-                                inline=jobs <= 1):
-        batch, new, _ = out[0]
-        summary.fetched += len(batch.comments)
-        summary.skipped += batch.skipped
-        finish(new, prepared)
+@dataclass
+class _HandedOut:
+    batch: Batch
+    new: list[Comment]  # its comments not stored yet nor handed out before
+    uids: set[str]
+    result: Any  # the Prepared, or a worker's AsyncResult of it
+
+
+def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
+              batches: Iterator[Batch]) -> Iterator[tuple[Batch, list[Comment], Prepared]]:
+    """Each batch with its new comments and ``prepare`` of them, in order. Up to two batches
+    per worker are at the workers; while the oldest is not ready, this process prepares the
+    next batch itself (so neither side waits for the other: whichever is faster takes more)."""
+    out: deque[_HandedOut] = deque()  # handed out, not stored yet
+
+    def hand_out(here: bool) -> bool:
+        batch = next(batches, None)
+        if batch is None:
+            return False
+        new = [c for c in store.unseen(batch.comments)
+               if not any(c.uid in earlier.uids for earlier in out)]
+        result = judge.prepare(new) if here else pool.apply_async(_prepare, (new,))
+        out.append(_HandedOut(batch, new, {c.uid for c in new}, result))
+        return True
+
+    more = True
+    while True:
+        while more and sum(not isinstance(h.result, Prepared) for h in out) < 2 * workers:
+            more = hand_out(here=False)
+        if not out:
+            return
+        head = out[0]
+        waiting = not isinstance(head.result, Prepared) and not head.result.ready()
+        if more and (waiting or not workers) and len(out) <= 4 * workers:
+            more = hand_out(here=True)
+            continue
+        yield head.batch, head.new, (head.result if isinstance(head.result, Prepared)
+                                     else head.result.get())
         out.popleft()  # stored now: the store answers for it
-        if progress:
-            progress(len(batch.comments) + batch.skipped)
-        if should_stop():
-            logger.info("stopping after this batch as asked; the batches being judged are "
-                        "left for the next pass")
-            break
 
 
-def _prepare(judge: Judge, comments: list[Comment]) -> Prepared:
-    return judge.prepare(comments)
+_forked_judge: Judge | None = None
+
+
+def _prepare(comments: list[Comment]) -> Prepared:
+    assert _forked_judge is not None
+    return _forked_judge.prepare(comments)
 
 
 # Comments go to the workers and findings come back pickled. A frozen dataclass pickles through

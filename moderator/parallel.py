@@ -34,12 +34,9 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int, *,
-                inline: bool | None = None) -> Iterator[Any]:
-    """``work(state, batch)`` for every batch, in order, on ``jobs`` processes. ``inline``
-    (default: ``jobs`` is 1) works in the calling process instead; False forks even one
-    worker, for a caller that has work of its own to do meanwhile (``backfill``)."""
-    if jobs <= 1 if inline is None else inline:
+def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int) -> Iterator[Any]:
+    """``work(state, batch)`` for every batch, in order, on ``jobs`` processes."""
+    if jobs <= 1:
         state = setup()
         for batch in batches:
             yield work(state, batch)

@@ -87,9 +87,10 @@ def small_batches(monkeypatch):
     monkeypatch.setattr(connectors.file, "BATCH_SIZE", 16)
 
 
-def test_two_jobs_store_exactly_what_one_job_stores(tmp_path, small_batches):
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_more_jobs_store_exactly_what_one_job_stores(tmp_path, small_batches, jobs):
     one_rows, one_actions, one = backfill(tmp_path / "one", jobs=1)
-    two_rows, two_actions, two = backfill(tmp_path / "two", jobs=2)
+    two_rows, two_actions, two = backfill(tmp_path / "two", jobs=jobs)
     # the corpus exercises what depends on earlier batches
     assert sum("'charter.flood'" in row for row in one_rows if row.startswith("findings")) >= 10
     assert one.brake_engaged and one.new < one.fetched
