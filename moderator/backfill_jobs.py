@@ -81,9 +81,14 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
     per worker are at the workers; while the oldest is not ready, this process prepares the
     next batch itself (so neither side waits for the other: whichever is faster takes more)."""
     out: deque[_HandedOut] = deque()  # handed out, not stored yet
+    failed: list[Exception] = []  # reading failed: the batches out are finished first
 
     def hand_out(here: bool) -> bool:
-        batch = next(batches, None)
+        try:
+            batch = next(batches, None)
+        except Exception as e:  # as one process would: what was read before is stored
+            failed.append(e)
+            return False
         if batch is None:
             return False
         new = [c for c in store.unseen(batch.comments)
@@ -97,6 +102,8 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
         while more and sum(not isinstance(h.result, Prepared) for h in out) < 2 * workers:
             more = hand_out(here=False)
         if not out:
+            if failed:
+                raise failed[0]
             return
         head = out[0]
         waiting = not isinstance(head.result, Prepared) and not head.result.ready()

@@ -118,3 +118,22 @@ def test_each_decision_is_the_policy_on_the_comments_final_findings(tmp_path, sm
             decided_again += item.decision != first
         remembered += [r for item in judgement.items for r in item.memory]
     assert decided_again >= 10  # floods and kept comments changed decisions
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_read_failure_midway_stores_what_was_read_before_it(tmp_path, small_batches, jobs,
+                                                               monkeypatch):
+    from moderator.errors import ConnectorError
+
+    fetch = FileConnector.fetch
+
+    def failing(self, *args, **kwargs):
+        for number, batch in enumerate(fetch(self, *args, **kwargs)):
+            if number == 6:
+                raise ConnectorError("the platform went away")
+            yield batch
+
+    monkeypatch.setattr(FileConnector, "fetch", failing)
+    rows, _, summary = backfill(tmp_path / "run", jobs=jobs)
+    assert summary.error is not None and summary.fetched == 6 * 16
+    assert sum(row.startswith("comments ") for row in rows) == summary.new
