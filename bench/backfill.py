@@ -7,11 +7,12 @@ own getrusage; os.wait4 gives both together), wall time, and whether the two sto
 same rows in the same order (every table dumped without the columns that are write times,
 and the actions file). Every size also times a bare URL-regex pass over the same texts.
 
-`--jobs N` is this process and N - 1 workers. What it can give on two idle cores is bounded by
-the serial part, this process (read and parse, the flood check against history, the store, the
-actions), by each worker's share and by half of all the CPU work: CPU(1 job) /
-max(CPU(this process), CPU(workers) / (N - 1), CPU(all) / 2). The wall clock shows it only
-when the cores are ours.
+`--jobs N` is this process and N - 1 workers; this process also prepares batches itself while
+the workers are busy, so the split of the preparing follows the cores it gets. What it can give
+on two idle cores is bounded by the part only this process can do (read and parse, the flood
+check against history, the store, the actions: its CPU minus what it prepared) and by half of
+all the CPU work: CPU(1 job) / max(CPU(this process) - CPU(prepared here), CPU(all) / 2). The
+wall clock shows it only when the cores are ours.
 
     python bench/backfill.py                      # 20,000 and 100,000 comments
     python bench/backfill.py --sizes 20000
@@ -33,13 +34,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import core  # noqa: E402  (bench/core.py: the corpus, the workspace and the measured run)
 
 # Runs moderator and writes this process's own CPU seconds (workers left out) to argv[1].
-SELF_CPU = ("import resource, runpy, sys\n"
+# Also the CPU seconds it spent preparing batches itself while its workers were busy.
+SELF_CPU = ("import json, resource, runpy, sys\n"
             "out, sys.argv = sys.argv[1], ['moderator', *sys.argv[2:]]\n"
             "try:\n"
             "    runpy.run_module('moderator', run_name='__main__')\n"
             "finally:\n"
             "    r = resource.getrusage(resource.RUSAGE_SELF)\n"
-            "    open(out, 'w').write(str(r.ru_utime + r.ru_stime))\n")
+            "    jobs = sys.modules.get('moderator.backfill_jobs')\n"
+            "    here = jobs.PREPARED_HERE['cpu'] if jobs else 0.0\n"
+            "    open(out, 'w').write(json.dumps([r.ru_utime + r.ru_stime, here]))\n")
 STAMPS = {"seen_at", "decided_at", "at", "started_at", "finished_at", "updated_at", "since",
           "created_at", "resolved_at", "applied_at"}
 KEPT_CREATED_AT = {"comments"}  # a comment's own date, not a write time
@@ -59,9 +63,9 @@ def backfill(work: Path, jobs: int) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"backfill --jobs {jobs} failed")
     total = usage.ru_utime + usage.ru_stime
-    own = float((run_dir / "self.cpu").read_text())
+    own, here = json.loads((run_dir / "self.cpu").read_text())
     return {"wall": time.perf_counter() - started, "cpu": total, "self": own,
-            "workers": total - own, "rss": usage.ru_maxrss / 1024,
+            "workers": total - own, "here": here, "rss": usage.ru_maxrss / 1024,
             "dump": dump(run_dir / "bench.db"),
             "actions": (run_dir / "actions.jsonl").read_bytes()}
 
@@ -95,12 +99,13 @@ def main() -> None:
             url = core.run([sys.executable, "-c", core.URL_PASS, "comments.jsonl"], work)
             one, two = backfill(work, 1), backfill(work, args.jobs)
             same = one.pop("dump") == two.pop("dump") and one.pop("actions") == two.pop("actions")
-            bound = one["cpu"] / max(two["self"], two["workers"] / (args.jobs - 1), two["cpu"] / 2)
+            bound = one["cpu"] / max(two["self"] - two["here"], two["cpu"] / 2)
             rows.append({"n": n, "url": url["cpu"], "one": one, "two": two, "same": same,
                          "bound": bound})
             print(f"{n:>9,}: 1 job {n / one['cpu']:,.0f}/s CPU ({one['cpu'] / url['cpu']:.0f}x "
-                  f"URL regex); {args.jobs} jobs: this process {two['self']:.1f} s + workers "
-                  f"{two['workers']:.1f} s = {two['cpu'] / one['cpu']:.2f}x the CPU of 1 job; "
+                  f"URL regex); {args.jobs} jobs: this process {two['self']:.1f} s (of it "
+                  f"{two['here']:.1f} s preparing) + workers {two['workers']:.1f} s = "
+                  f"{two['cpu'] / one['cpu']:.2f}x the CPU of 1 job; "
                   f"two idle cores: {bound:.2f}x; wall {one['wall'] / two['wall']:.2f}x; "
                   f"identical stores: {same}", flush=True)
     report(rows, args.jobs)
@@ -108,25 +113,26 @@ def main() -> None:
 
 def report(rows: list[dict], jobs: int) -> None:
     print(f"\n| comments | URL regex CPU s | 1 job CPU s | 1 job /s CPU | {jobs} jobs: this "
-          f"process CPU s | {jobs} jobs: workers CPU s | {jobs} jobs CPU / 1 job | bound on 2 "
-          f"idle cores | wall 1 job / {jobs} jobs (shared VM) | identical store |")
+          f"process CPU s (preparing) | {jobs} jobs: workers CPU s | {jobs} jobs CPU / 1 job | "
+          f"bound on 2 idle cores | wall 1 job / {jobs} jobs (shared VM) | identical store |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         one, two = r["one"], r["two"]
         print(f"| {r['n']:,} | {r['url']:.2f} | {one['cpu']:.1f} | {r['n'] / one['cpu']:,.0f} | "
-              f"{two['self']:.1f} | {two['workers']:.1f} | {two['cpu'] / one['cpu']:.2f}x | "
-              f"{r['bound']:.2f}x | {one['wall'] / two['wall']:.2f}x | {r['same']} |")
+              f"{two['self']:.1f} ({two['here']:.1f}) | {two['workers']:.1f} | "
+              f"{two['cpu'] / one['cpu']:.2f}x | {r['bound']:.2f}x | "
+              f"{one['wall'] / two['wall']:.2f}x | {r['same']} |")
     if len(rows) >= 2:
         a, b = rows[0], rows[-1]
         dn = b["n"] - a["n"]
         one = dn / (b["one"]["cpu"] - a["one"]["cpu"])
-        serial = dn / (b["two"]["self"] - a["two"]["self"])
-        worker = dn / ((b["two"]["workers"] - a["two"]["workers"]) / (jobs - 1))
+        only = [r["two"]["self"] - r["two"]["here"] for r in (a, b)]
+        serial = dn / (only[1] - only[0])
         half = dn / ((b["two"]["cpu"] - a["two"]["cpu"]) / 2)
         print(f"\nmarginal ({a['n']:,} -> {b['n']:,}): 1 job {one:,.0f}/s per CPU second; "
-              f"{jobs} jobs on two idle cores at most {min(serial, worker, half):,.0f}/s "
-              f"(this process alone {serial:,.0f}/s, a worker {worker:,.0f}/s, half the total "
-              f"CPU {half:,.0f}/s): {min(serial, worker, half) / one:.2f}x")
+              f"{jobs} jobs on two idle cores at most {min(serial, half):,.0f}/s "
+              f"(what only this process does {serial:,.0f}/s, half the total CPU "
+              f"{half:,.0f}/s): {min(serial, half) / one:.2f}x")
 
 
 if __name__ == "__main__":
