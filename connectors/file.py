@@ -8,7 +8,6 @@ number and skipped; it never stops the rest of the file.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterator, Mapping
 
 from connectors.base import Batch, Capabilities, ItemState
+from connectors.file_actions import ActionsFile
 from connectors.file_records import (COLUMN_KEYS, BadRecord, clean_html, comment_from_record,
                                      parse_datetime, read_records)
 from moderator.errors import ConnectorError, InputError, UnsupportedAction
@@ -51,6 +51,7 @@ class FileConnector:
         self.options = options
         can_act = options.actions_file is not None
         self.capabilities = Capabilities(hide=can_act, delete=can_act)
+        self._actions = ActionsFile(options.actions_file) if can_act else None
 
     @classmethod
     def parse_options(cls, table: Mapping[str, Any], *, path: str) -> FileOptions:
@@ -139,30 +140,19 @@ class FileConnector:
                 time.sleep(self.options.latency / 2)
 
     def _apply(self, action: str, comment: Comment) -> None:
-        assert self.options.actions_file is not None
-        with self.options.actions_file.open("a+", encoding="utf-8") as out:
-            fcntl.flock(out, fcntl.LOCK_EX)  # the daemon and a reviewer's CLI may both act
-            out.seek(0)
-            repeat = _in_effect(action, _state_of(out, self.account, comment.id))
-            if repeat:
-                logger.debug("file %s: %s %s already in effect", self.account, action, comment.id)
-            out.seek(0, 2)
-            out.write(json.dumps({"action": action, "platform": comment.platform,
-                                  "account": self.account, "id": comment.id,
-                                  **({"repeat": True} if repeat else {})}) + "\n")
-            out.flush()
+        assert self._actions is not None
+        if self._actions.apply(action, self.account, comment.platform, comment.id):
+            logger.debug("file %s: %s %s already in effect", self.account, action, comment.id)
 
     def moderation_state(self, comment: Comment) -> ItemState:
         """Hidden or deleted as the actions file says; a file without one acts on nothing."""
-        path = self.options.actions_file
-        if path is None or not path.exists():
+        if self._actions is None:
             return ItemState(hidden=False, deleted=False)
         try:
-            with path.open(encoding="utf-8") as lines:
-                fcntl.flock(lines, fcntl.LOCK_SH)
-                state = _state_of(lines, self.account, comment.id)
+            state = self._actions.state(self.account, comment.id)
         except OSError as e:
-            raise ConnectorError(f"file {self.account}: cannot read {path}: {e.strerror}") from None
+            raise ConnectorError(f"file {self.account}: cannot read {self._actions.path}: "
+                                 f"{e.strerror}") from None
         return ItemState(hidden="hidden" in state, deleted="deleted" in state)
 
     def hide(self, comment: Comment) -> None:
@@ -176,39 +166,6 @@ class FileConnector:
 
     def ban(self, comment: Comment) -> None:
         raise UnsupportedAction(f"file {self.account}: a file source cannot ban authors")
-
-
-def _state_of(lines: Any, account: str, comment_id: str) -> set[str]:
-    """The comment's state on the "platform" from the actions file: hidden, deleted, banned."""
-    state: set[str] = set()
-    needle = json.dumps(comment_id)  # as written by _append_action
-    for line in lines:
-        if needle not in line:  # cheap filter before parsing
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a torn line from a crash mid-write
-        if (record.get("id") != comment_id or record.get("account") != account
-                or record.get("repeat")):
-            continue
-        action = record.get("action")
-        if action == "hide":
-            state.add("hidden")
-        elif action == "unhide":
-            state.discard("hidden")
-        elif action == "delete":
-            state.add("deleted")
-        elif action == "ban":
-            state.add("banned")
-    return state
-
-
-def _in_effect(action: str, state: set[str]) -> bool:
-    return {"hide": "hidden" in state or "deleted" in state,
-            "unhide": "hidden" not in state or "deleted" in state,
-            "delete": "deleted" in state,
-            "ban": "banned" in state}[action]
 
 
 def _in_range(when: datetime | None, since: datetime | None, until: datetime | None) -> bool:

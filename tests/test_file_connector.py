@@ -182,6 +182,29 @@ def test_actions_file_is_the_sources_way_to_act(tmp_path, write_jsonl):
     assert not _connector(tmp_path, path).capabilities.hide
 
 
+def test_actions_file_state_follows_every_writer_and_survives_a_torn_line(tmp_path, write_jsonl):
+    path = write_jsonl([{"id": "1", "text": "x"}, {"id": "2", "text": "y"}])
+    daemon = _connector(tmp_path, path, actions_file="out.jsonl")
+    reviewer = _connector(tmp_path, path, actions_file="out.jsonl")  # another process's view
+    first, second = next(iter(daemon.fetch(None))).comments
+    daemon.hide(first)
+    assert reviewer.moderation_state(first).hidden  # read from the file, not from memory
+    reviewer.hide(first)  # already hidden: written as a repeat, changes nothing
+    reviewer.unhide(first)
+    assert not daemon.moderation_state(first).hidden
+    out = tmp_path / "out.jsonl"
+    with out.open("a", encoding="utf-8") as f:
+        f.write('{"action": "delete", "account": "exp", "id": "2"')  # killed mid-write
+    daemon.hide(second)  # after the torn line: counted, and the torn line never is
+    assert daemon.moderation_state(second).hidden and not daemon.moderation_state(second).deleted
+    assert reviewer.moderation_state(second).hidden
+    lines = out.read_text().splitlines()
+    assert [json.loads(line).get("repeat", False) for line in lines[:3]] == [False, True, False]
+    assert json.loads(lines[-1])["action"] == "hide"
+    out.write_text("")  # a file cut short is read again from its start
+    assert not daemon.moderation_state(second).hidden
+
+
 def test_file_options_are_validated():
     with pytest.raises(ConfigError) as caught:
         config.parse({"accounts": [{"name": "a", "platform": "file", "format": "xml",
