@@ -12,14 +12,16 @@ from rules.links.domains import ParsedURL
 
 # A direct download of a program: Windows executables and scripts, shell scripts, installers,
 # Android packages, and the CPU-named builds IoT botnets fetch (".arm7", "/mpsl", "/x86").
-# IoT botnet loaders also name their payloads after the system programs they pose as
-# ("/sshd", "/wget", "/bash" at a site's root).
 PROGRAM = re.compile(r"\.(?:exe|scr|msi|msix|appx|bat|cmd|com|pif|vbs|vbe|wsf|jar|apk|dmg|pkg|hta|"
                      r"ps1|sh|lnk|dll|ocx|sys|cpl|chm|xll|elf|arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|"
                      r"ppc|powerpc|sh4|spc|sparc|arc|x86(?:_64)?|x64|i[3-6]86)$|"
-                     r"/(?:arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$|"
-                     r"^/(?:sh|bash|wget|curl|tftp|ftp|pftp|cron|sshd|ntpd|apache2|openssh|busybox|"
-                     r"telnetd|dropbear)$", re.IGNORECASE)
+                     r"/(?:arm\d?|armv\dl|mips(?:el)?|mpsl|m68k|x86(?:_64)?|i[3-6]86)$",
+                     re.IGNORECASE)
+# IoT botnet loaders also name their payloads after the system programs they pose as ("/sshd",
+# "/wget", "/bash" at a site's root). On a popular or brand-owned site that path is a page
+# (github.com/curl is curl's organization), so there it does not count.
+POSING_PROGRAM = re.compile(r"^/(?:sh|bash|wget|curl|tftp|ftp|pftp|cron|sshd|ntpd|apache2|"
+                            r"openssh|busybox|telnetd|dropbear)$", re.IGNORECASE)
 # Downloads that carry programs as often as not: archives, disk images, macro documents,
 # scripts, raw binaries.
 ARCHIVE = re.compile(r"\.(?:js|zip|rar|7z|tar|gz|tgz|xz|lzh|cab|iso|img|xlsm|docm|bin)$",
@@ -96,7 +98,7 @@ def score_signals(p: ParsedURL, abuse_tlds: frozenset[str], *, hides: bool, cred
         else:
             add(1, "internationalized domain name")
     path = p.path.split("?", 1)[0]
-    for points, reason in _download(p.host, path):
+    for points, reason in _download(p.host, path, protected):
         add(points, reason)
     if p.is_ip and len(path) > 1:
         add(1, "a file served from a bare IP address")
@@ -105,11 +107,11 @@ def score_signals(p: ParsedURL, abuse_tlds: frozenset[str], *, hides: bool, cred
     return Signals(score, tuple(reasons))
 
 
-def _download(host: str, path: str) -> list[tuple[int, str]]:
+def _download(host: str, path: str, protected: bool) -> list[tuple[int, str]]:
     """Points for a direct file download, and for where the file sits."""
     path = path.rstrip("/") or "/"  # "MH_Base_V2.dll/" is still a file
     where = host + path
-    if PROGRAM.search(path):
+    if PROGRAM.search(path) or (not protected and POSING_PROGRAM.match(path)):
         found = [(3, "program download")]
     elif ARCHIVE.search(path) or _CODELOAD_ARCHIVE.match(where):
         found = [(2, "archive, script or binary download")]
