@@ -60,12 +60,15 @@ class ReviewQueue(StoreBase):
                 "severity, reason, rules, created_at) VALUES (?,?,?,?,?,?,?)", rows)
         return new
 
-    def _queued(self, uids: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _queued(self, uids: Iterable[str], *, rejected_only: bool = False) -> set[str]:
+        """Of ``uids``, those in the queue (only those a reviewer rejected, if asked), looked
+        up 500 at a time (SQLite's bound on parameters)."""
+        uids, found = list(uids), set()
+        status = "status = 'rejected' AND " if rejected_only else ""
         for start in range(0, len(uids), 500):
             chunk = uids[start:start + 500]
             found.update(uid for (uid,) in self.db.execute(
-                f"SELECT comment_uid FROM review_queue WHERE comment_uid IN "
+                f"SELECT comment_uid FROM review_queue WHERE {status}comment_uid IN "
                 f"({','.join('?' * len(chunk))})", chunk))
         return found
 
@@ -110,13 +113,7 @@ class ReviewQueue(StoreBase):
     def kept_by_reviewer(self, uids: Iterable[str]) -> set[str]:
         """Of ``uids``, the comments a reviewer kept (rejected the proposed action): never act
         on them again."""
-        uids, kept = list(uids), set()
-        for start in range(0, len(uids), 500):
-            chunk = uids[start:start + 500]
-            kept.update(uid for (uid,) in self.db.execute(
-                f"SELECT comment_uid FROM review_queue WHERE status = 'rejected' AND "
-                f"comment_uid IN ({','.join('?' * len(chunk))})", chunk))
-        return kept
+        return self._queued(uids, rejected_only=True)
 
     def findings_for(self, uid: str) -> list[dict[str, Any]]:
         rows = list(self.db.query("SELECT * FROM findings WHERE comment_uid = ? ORDER BY id",
