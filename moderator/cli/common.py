@@ -6,8 +6,9 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 
 import click
 
@@ -25,11 +26,18 @@ def load_settings(ctx: click.Context, *, judge: bool = True, connect: bool = Tru
         raise click.ClickException("invalid config:\n  " + "\n  ".join(e.problems)) from None
 
 
-def open_store(settings: config.Settings) -> Store:
+@contextmanager
+def as_click_errors() -> Iterator[None]:
+    """A ModeratorError inside becomes click's one-line "Error: ..." and exit status 1."""
     try:
-        return Store(settings.store_path)
+        yield
     except ModeratorError as e:
         raise click.ClickException(str(e)) from None
+
+
+def open_store(settings: config.Settings) -> Store:
+    with as_click_errors():
+        return Store(settings.store_path)
 
 
 def reviewer_name(explicit: str | None) -> str:

@@ -9,8 +9,8 @@ import click
 from tabulate import tabulate
 
 from moderator import config
-from moderator.cli.common import load_settings, parse_when
-from moderator.errors import ConfigError, ModeratorError
+from moderator.cli.common import as_click_errors, load_settings, parse_when
+from moderator.errors import ConfigError
 from moderator.replay import ReplayReport, replay
 
 
@@ -43,11 +43,9 @@ def replay_command(ctx: click.Context, new_config: Path, since: str | None, unti
     except ConfigError as e:
         raise click.ClickException(f"invalid config {new_config}:\n  "
                                    + "\n  ".join(e.problems)) from None
-    try:
+    with as_click_errors():
         report = replay(current, new, since=parse_when(since, "--since"),
                         until=parse_when(until, "--until"), account=account)
-    except ModeratorError as e:
-        raise click.ClickException(str(e)) from None
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

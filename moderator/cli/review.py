@@ -6,8 +6,8 @@ import click
 from tabulate import tabulate
 
 from moderator import config, review
-from moderator.cli.common import load_settings, open_store, parse_age, reviewer_name
-from moderator.errors import ModeratorError
+from moderator.cli.common import (as_click_errors, load_settings, open_store, parse_age,
+                                  reviewer_name)
 from moderator.models import ActionStatus, Mode, ReviewStatus
 from moderator.render import defang_text, defang_value, one_line
 from moderator.store import now
@@ -128,14 +128,12 @@ def review_approve(ctx: click.Context, item_id: int, as_name: str | None,
     settings = load_settings(ctx)
     secrets = config.Secrets(settings.secrets_file)
     with open_store(settings) as store:
-        try:
+        with as_click_errors():
             item = review.get_item(store, item_id)
             dry_run = _in_dry_run(settings, item["account"]) and not act_in_dry_run
             verdict = review.approve(store, item_id, reviewer_name(as_name),
                                      lambda name: open_connector(settings.account(name), secrets),
                                      dry_run=dry_run, four_eyes=settings.review.four_eyes)
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     if act_in_dry_run and _in_dry_run(settings, item["account"]):
         click.echo(f"warning: account {item['account']} is in dry-run mode; carried out "
                    "because --act-in-dry-run was given", err=True)
@@ -170,10 +168,8 @@ def review_reject(ctx: click.Context, item_id: int, as_name: str | None, note: s
         moderator review reject 3 --note "a customer quoting the scam to warn others"
     """
     with open_store(load_settings(ctx, judge=False, connect=False)) as store:
-        try:
+        with as_click_errors():
             review.reject(store, item_id, reviewer_name(as_name), note)
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     click.echo(f"item {item_id}: rejected; the comment stays")
 
 
@@ -199,12 +195,10 @@ def review_undo(ctx: click.Context, target: str, account: str | None, as_name: s
     settings = load_settings(ctx)
     secrets = config.Secrets(settings.secrets_file)
     with open_store(settings) as store:
-        try:
+        with as_click_errors():
             results = review.undo(store, target, reviewer_name(as_name),
                                   lambda name: open_connector(settings.account(name), secrets),
                                   account=account, note=note)
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     for result in results:
         click.echo(f"{result.action.value}: {result.status.value}"
                    f"{' (' + result.detail + ')' if result.detail else ''}")

@@ -8,7 +8,7 @@ import click
 from tabulate import tabulate
 
 from moderator import users
-from moderator.cli.common import load_settings, open_store
+from moderator.cli.common import as_click_errors, load_settings, open_store
 from moderator.errors import ModeratorError
 from moderator.store import Store
 
@@ -54,10 +54,8 @@ def users_add(ctx: click.Context, name: str, role: str) -> None:
         printf '%s\\n' "$PASSWORD" | moderator users add bob
     """
     with _store(ctx) as store:
-        try:
+        with as_click_errors():
             users.add(store, name, read_password(), role)
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     click.echo(f"user {name} added ({role})")
 
 
@@ -72,10 +70,8 @@ def users_passwd(ctx: click.Context, name: str) -> None:
         moderator users passwd alice
     """
     with _store(ctx) as store:
-        try:
+        with as_click_errors():
             users.change_password(store, name, read_password())
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     click.echo(f"user {name}: password changed; their sessions are closed")
 
 
@@ -90,10 +86,8 @@ def users_remove(ctx: click.Context, name: str) -> None:
         moderator users remove bob
     """
     with _store(ctx) as store:
-        try:
+        with as_click_errors():
             users.remove(store, name)
-        except ModeratorError as e:
-            raise click.ClickException(str(e)) from None
     click.echo(f"user {name} removed")
 
 
