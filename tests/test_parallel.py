@@ -47,7 +47,9 @@ def _comments(path: Path) -> None:
     for name in sorted(SHARED.glob("youtube_spam/*.csv")):
         with name.open(encoding="utf-8") as f:
             texts += [(row["CONTENT"], row["AUTHOR"]) for row in csv.DictReader(f)]
-    texts = texts or [(f"comment {i} visit paypa1-login.com", f"user{i}") for i in range(600)]
+    written = ("comment {} visit paypa1-login.com", "Thanks for video number {}, really helpful",
+               "I read about this on https://example.org/page{} yesterday")
+    texts = texts or [(written[i % 3].format(i), f"user{i}") for i in range(600)]
     texts += [("Sorry for the trouble, DM us on WhatsApp +1 415 555 0132", "AcmeSupport_Help")] * 3
     with path.open("w", encoding="utf-8") as f:
         for i, (text, author) in enumerate(texts):
