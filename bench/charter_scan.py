@@ -113,8 +113,8 @@ def counts(labels: np.ndarray, acted: np.ndarray) -> dict:
             "ham_acted": fp / int((~labels).sum()), "fp": fp}
 
 
-def spam_lovo(policy: dict, extra: tuple) -> None:
-    videos = train_spam.load_videos()
+def spam_lovo(policy: dict, extra: tuple, more: Path | None) -> None:
+    videos = train_spam.load_videos(more=more)
     if not videos:
         print("no youtube_spam data: spam part skipped")
         return
@@ -128,7 +128,7 @@ def spam_lovo(policy: dict, extra: tuple) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             model_file = Path(tmp) / "spam_model.npz"
             model.save(model_file)
-            verdicts = scan(config_with(Path(tmp), model_file), train_spam.DATA / f"{name}.csv",
+            verdicts = scan(config_with(Path(tmp), model_file), video_file(name, more),
                             "--html", "--column", "id=COMMENT_ID", "--column", "text=CONTENT",
                             "--column", "author_name=AUTHOR")
         assert len(verdicts) == len(texts), f"{name}: {len(verdicts)} verdicts for {len(texts)} rows"
@@ -155,6 +155,49 @@ def spam_lovo(policy: dict, extra: tuple) -> None:
           f"{a['f1']:>5.3f} {a['ham_acted']:>6.3f} | {'':>13} {s['precision']:>5.3f} "
           f"{s['recall']:>5.3f} {s['f1']:>5.3f} {s['ham_acted']:>6.3f} | "
           f"{int((hidden & labels).sum())} / {int((hidden & ~labels).sum())}")
+
+
+def unseen_videos(policy: dict, directory: Path) -> None:
+    """Videos of the collection that no model here was trained or tuned on, judged with the
+    bundled model and ``config.example.toml`` as shipped (nothing retrained)."""
+    known = {name for name, _, _ in train_spam.load_videos()}
+    videos = [v for v in train_spam.load_videos(directory) if v[0] not in known]
+    print(f"\nSpam on unseen videos ({', '.join(v[0] for v in videos)}), the bundled model, "
+          "default config through `moderator scan`")
+    pooled: dict[str, list] = collections.defaultdict(list)
+    for name, texts, y in videos:
+        with tempfile.TemporaryDirectory() as tmp:
+            verdicts = scan(config_with(Path(tmp), None), directory / f"{name}.csv", "--html",
+                            "--column", "id=COMMENT_ID", "--column", "text=CONTENT",
+                            "--column", "author_name=AUTHOR")
+        assert len(verdicts) == len(texts), f"{name}: {len(verdicts)} verdicts for {len(texts)} rows"
+        labels = y == 1
+        acted = {"any reason": np.array([v["decision"] != "none" for v in verdicts]),
+                 "spam reasons": np.array([spam_reason_action(v, policy) != "none"
+                                           for v in verdicts]),
+                 "hidden": np.array([v["decision"] in ("hide", "delete", "ban") for v in verdicts])}
+        pooled["labels"].append(labels)
+        for what, value in acted.items():
+            pooled[what].append(value)
+        _unseen_line(name, labels, acted)
+    if len(videos) > 1:
+        _unseen_line("pooled", np.concatenate(pooled["labels"]),
+                     {what: np.concatenate(pooled[what]) for what in ("any reason", "spam reasons",
+                                                                     "hidden")})
+
+
+def _unseen_line(name: str, labels: np.ndarray, acted: dict) -> None:
+    parts = []
+    for what in ("any reason", "spam reasons", "hidden"):
+        m = counts(labels, acted[what])
+        parts.append(f"{what}: P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f} "
+                     f"ham {m['ham_acted']:.3f} ({m['fp']})")
+    print(f"  {name:<20} {len(labels)} comments, {int(labels.sum())} spam | " + " | ".join(parts))
+
+
+def video_file(name: str, more: Path | None) -> Path:
+    path = train_spam.DATA / f"{name}.csv"
+    return path if path.exists() or more is None else more / f"{name}.csv"
 
 
 def sms_ham(path: Path) -> tuple[list[str], list[str]]:
@@ -225,6 +268,12 @@ def main() -> None:
     parser.add_argument("--show-tuning", type=int, default=0,
                         help="print this many acted-on messages of the tuning half")
     parser.add_argument("--no-spam", action="store_true", help="skip the spam part")
+    parser.add_argument("--unseen", type=Path, metavar="DIR",
+                        help="also judge the YouTube CSVs in DIR that are not in the training data "
+                             "(Youtube04-Eminem, Youtube05-Shakira) with the bundled model")
+    parser.add_argument("--more-videos", type=Path, metavar="DIR",
+                        help="leave one video out over the videos of DIR too (each held-out "
+                             "video's model is trained on all the others)")
     parser.add_argument("--tree", type=Path, default=ROOT,
                         help="judge with this checkout (code, example config, training recipe)")
     parser.add_argument("--spam-option", action="append", default=[], metavar="KEY=VALUE",
@@ -236,7 +285,9 @@ def main() -> None:
     policy = tomllib.loads(EXAMPLE.read_text())["policy"]
     if not args.no_spam:
         spam_lovo(policy, train_spam.load_sms_tuning_half(args.sms) if args.sms
-                  else train_spam.NO_EXTRA)
+                  else train_spam.NO_EXTRA, args.more_videos)
+    if args.unseen:
+        unseen_videos(policy, args.unseen)
     if args.sms:
         casual(args.sms, args.show_tuning)
     print(f"\n{time.perf_counter() - started:.0f} s")

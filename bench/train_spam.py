@@ -47,12 +47,17 @@ MAX_FPR_FOR_THRESHOLD = 0.03  # the review band: at most 3% of each video's ham 
 MAX_FPR_FOR_CONFIDENT = 0.005  # the confident band (hidden): at most 0.5% of each video's ham
 
 
-def load_videos(data: Path = DATA) -> list[tuple[str, list[str], np.ndarray]]:
+def load_videos(data: Path = DATA, more: Path | None = None
+                ) -> list[tuple[str, list[str], np.ndarray]]:
+    """The videos in ``data``, then those in ``more`` (``--more-videos``) that ``data`` lacks."""
+    paths = {path.stem: path for path in sorted(data.glob("Youtube0*.csv"))}
+    for path in sorted(more.glob("Youtube0*.csv")) if more is not None else []:
+        paths.setdefault(path.stem, path)
     videos = []
-    for path in sorted(data.glob("Youtube0*.csv")):
+    for name, path in sorted(paths.items()):
         with path.open(encoding="utf-8-sig", newline="") as f:
             rows = list(csv.DictReader(f))
-        videos.append((path.stem, [r["CONTENT"] for r in rows],
+        videos.append((name, [r["CONTENT"] for r in rows],
                        np.array([int(r["CLASS"]) for r in rows])))
     return videos
 
@@ -155,13 +160,17 @@ def evaluate(videos=None, extra: Extra = NO_EXTRA) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--evaluate", action="store_true", help="train on 2 videos, test on the 3rd")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="leave one video out: train on the others, test on it")
     parser.add_argument("--write", action="store_true", help=f"train on all, write {MODEL_PATH}")
     parser.add_argument("--sms", type=Path, help="the SMS Spam Collection: its tuning half is "
                                                  "training data too (the shipped model has it)")
+    parser.add_argument("--more-videos", type=Path, metavar="DIR",
+                        help="the collection's other videos (Youtube04-Eminem.csv, "
+                             "Youtube05-Shakira.csv) are in DIR")
     args = parser.parse_args()
     extra = load_sms_tuning_half(args.sms) if args.sms else NO_EXTRA
-    videos = load_videos()
+    videos = load_videos(more=args.more_videos)
     if not videos:
         sys.exit(f"no data in {DATA}")
     if args.evaluate:
