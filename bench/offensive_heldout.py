@@ -61,6 +61,7 @@ from moderator.models import Brand  # noqa: E402
 from rules.charter import CharterRule  # noqa: E402
 from rules.charter.mild import only_mild_swearing  # noqa: E402
 from rules.charter.offensive import profanity_scores  # noqa: E402
+from rules.charter.swearing import agreed  # noqa: E402
 from rules.charter.termviews import term_views  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
@@ -77,11 +78,14 @@ class Texts:
     def __init__(self, texts: list[str]):
         if Texts._matcher is None:
             Texts._matcher = CharterRule.from_config({}, Brand(name=""), path="rules.charter").matcher
-        views = [term_views(t) for t in texts]
-        self.folded = np.array([v[0] for v in views], dtype=object)
-        self.term_flags = np.array([bool(Texts._matcher.search(v)) for v in views])
+        self.views = [term_views(t) for t in texts]
+        self.folded = np.array([v[0] for v in self.views], dtype=object)
+        lists = [[Texts._matcher.lists[h.list_index].name for h in Texts._matcher.search(v)]
+                 for v in self.views]
+        self.term_flags = np.array([bool(names) for names in lists])
+        self.profanity = np.array(["profanity-en" in names for names in lists])
         # the rule records a model finding at low (no action) when the only swear words are mild
-        self.only_mild = np.array([only_mild_swearing(v) for v in views])
+        self.only_mild = np.array([only_mild_swearing(v) for v in self.views])
 
 
 def fit(folded, positive):
@@ -128,17 +132,35 @@ def held_out(tweets: Texts, classes: np.ndarray) -> None:
     for k, (train, test) in enumerate(folds(classes, everything)):
         threshold = choose_threshold(tweets, classes, train)
         model = fit(tweets.folded[train], classes[train] != 2)
-        flags = model.predict_proba(list(tweets.folded[test]))[:, 1] >= threshold
+        scores = model.predict_proba(list(tweets.folded[test]))[:, 1]
+        flags = scores >= threshold
         pooled[test] = flags
-        acted[test] = (flags & ~tweets.only_mild[test]) | tweets.term_flags[test]
+        acted[test] = acted_on(tweets, test, scores, threshold, model)
         print(f"  {k + 1:<5} {threshold:>5.2f} | {'':13}{rates(classes[test], flags)} | "
               f"{'':16}{rates(classes[test], flags | tweets.term_flags[test])} | "
               f"acted on: {rates(classes[test], acted[test])}")
     print(f"  {'all':<5} {'':>5} | {'':13}{rates(classes, pooled)} | "
           f"{'':16}{rates(classes, pooled | tweets.term_flags)} | acted on: {rates(classes, acted)}")
     print(f"  terms alone (not trained): {'':3}{rates(classes, tweets.term_flags)}")
-    print("  acted on: model OR terms, except model findings whose only swear words are mild "
-          "(recorded at low)")
+    print("  acted on: what the default config acts on: the other lists' hits, and profanity "
+          "(profanity-en hits, model findings unless only mild words) where the model agrees with "
+          "casual swear words taken out, or a slur or aimed swearing is there "
+          "(rules/charter/swearing.py)")
+
+
+def acted_on(tweets: Texts, rows: np.ndarray, scores: np.ndarray, threshold: float,
+             model) -> np.ndarray:
+    """What the rule acts on, given the fold model's scores: hits of lists other than
+    profanity-en always; profanity (a profanity-en hit, or a model finding that is not mild-only)
+    where ``agreed`` says the model backs it up (asked again with the fold model)."""
+    flags = scores >= threshold
+    swearing = tweets.profanity[rows] | (flags & ~tweets.only_mild[rows])
+    backed = np.zeros(len(rows), dtype=bool)
+    todo = np.flatnonzero(swearing)
+    if len(todo):
+        backed[todo] = agreed([tweets.views[rows[k]] for k in todo], scores[todo].tolist(),
+                              threshold, lambda texts: model.predict_proba(list(texts))[:, 1])
+    return (tweets.term_flags[rows] & ~tweets.profanity[rows]) | (swearing & backed)
 
 
 def out_of_domain(tweets: Texts, classes: np.ndarray) -> None:

@@ -288,7 +288,7 @@ def test_mild_swearing_alone_is_recorded_not_acted_on():
     r = rule(builtin_lists=["profanity-en"], pii={"enabled": False}, flood={"enabled": False},
              spam={"enabled": False})
     texts = ["Just wanted to say holy shit you guys weren't kidding", "ugh this sucks",
-             "holy shit, fuck this", "shut up you stupid idiot"]
+             "holy shit, fuck you", "shut up you stupid idiot"]
     found = r.check_batch([comment(i, t) for i, t in enumerate(texts)])
     model = [[f for f in fs if f.rule == "charter.offensive"] for fs in found]
     assert all(len(m) == 1 for m in model), found  # the model fires on every one
@@ -298,6 +298,32 @@ def test_mild_swearing_alone_is_recorded_not_acted_on():
     stricter = rule(builtin_lists=[], offensive={"mild_severity": "medium"}, spam={"enabled": False})
     [[finding]] = stricter.check_batch([comment(0, texts[1])])
     assert finding.severity == Severity.MEDIUM
+
+
+def test_casual_swearing_is_recorded_not_acted_on():
+    """Swearing in a friendly message, and list words the model does not find offensive, are
+    low (recorded, no action); slurs, swearing aimed at someone, insults and sexual harassment
+    keep their severity, and casual_severity = "medium" reviews every swear word again."""
+    r = rule(builtin_lists=["profanity-en"], pii={"enabled": False}, flood={"enabled": False},
+             spam={"enabled": False})
+    casual = ["Fuck babe I miss you already", "that took fifteen fucking minutes, see you soon",
+              "I'm tied up at work, call you later", "Ugh wtf, my train is late again"]
+    acted = ["you're a faggot", "fuck you", "kiss my ass", "shut up you stupid fucking idiot",
+             "you are a worthless piece of shit", "I want to see your pretty pussy"]
+    found = r.check_batch([comment(i, t) for i, t in enumerate(casual + acted)])
+    for text, findings in zip(casual, found):
+        assert findings and {f.severity for f in findings} == {Severity.LOW}, (text, findings)
+        assert all(f.reason.startswith("Casual swearing") for f in findings), findings
+    for text, findings in zip(acted, found[len(casual):]):
+        assert Severity.MEDIUM in {f.severity for f in findings}, (text, findings)
+    strict = rule(builtin_lists=["profanity-en"], offensive={"casual_severity": "medium"},
+                  spam={"enabled": False})
+    [findings] = strict.check_batch([comment(0, casual[0])])
+    assert findings and {f.severity for f in findings} == {Severity.MEDIUM}
+    no_model = rule(builtin_lists=["profanity-en"], offensive={"enabled": False},
+                    spam={"enabled": False})
+    [[finding]] = no_model.check_batch([comment(0, casual[0])])
+    assert finding.severity == Severity.MEDIUM  # nothing can back the list up or not
 
 
 def test_link_only_spam_can_be_left_to_the_links_family():

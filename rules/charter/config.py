@@ -43,6 +43,8 @@ class ModelPart:
     threshold: float
     severity: Severity
     mild_severity: Severity = Severity.LOW  # when the only swear words are mild (rules.charter.mild)
+    # profanity the model does not back up once casual swear words are out (rules.charter.swearing)
+    casual_severity: Severity = Severity.LOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,8 @@ def _model_part(r: OptionReader, key: str, threshold: float,
     if value is not None and value > 1:
         sub.problem("threshold", f"must be between 0 and 1, got {value}")
     part = ModelPart(enabled, value, sub.enum("severity", Severity, severity),
-                     sub.enum("mild_severity", Severity, Severity.LOW))
+                     sub.enum("mild_severity", Severity, Severity.LOW),
+                     sub.enum("casual_severity", Severity, Severity.LOW))
     try:
         sub.finish()
     except ConfigError as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from moderator.models import Category, Finding, Severity
 from rules.charter import flood, pii
@@ -14,6 +15,9 @@ PII_SEVERITY = {"email": Severity.MEDIUM, "phone": Severity.MEDIUM, "card": Seve
 PII_LABEL = {"email": "e-mail address", "phone": "phone number", "card": "payment card number",
              "iban": "bank account (IBAN)", "national_id": "national identity number",
              "staff": "staff member named with a way to find them"}
+
+
+MILD_REASON = "Mild language (profanity model)"
 
 
 def term_finding(matcher: TermMatcher, hit: TermHit) -> Finding:
@@ -41,6 +45,14 @@ def model_finding(rule: str, reason: str, severity: Severity, score: float,
     """A finding of one of the charter's models (offensive, spam) for a score over threshold."""
     return Finding(rule=rule, category=Category.CHARTER, severity=severity, reason=reason,
                    evidence={"score": round(float(score), 3), "threshold": threshold})
+
+
+def casual_finding(finding: Finding, severity: Severity) -> Finding:
+    """A profanity finding the model does not back up once casual swear words are out."""
+    what = "profanity list" if finding.rule == "charter.terms" else "profanity model"
+    return replace(finding, severity=severity,
+                   reason=f"Casual swearing or an ambiguous word ({what}; nothing else in the "
+                          "comment is offensive)")
 
 
 def disguise_finding(names: list[DisguisedName], severity: Severity) -> Finding:

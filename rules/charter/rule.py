@@ -19,11 +19,12 @@ from moderator.models import Brand, Comment, Finding, Severity
 from rules.charter import flood, pii
 from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, read_config
 from rules.charter.disguise import disguised_names
-from rules.charter.findings import (disguise_finding, flood_finding, model_finding, pii_finding,
-                                    term_finding)
+from rules.charter.findings import (MILD_REASON, casual_finding, disguise_finding, flood_finding,
+                                    model_finding, pii_finding, term_finding)
 from rules.charter.mild import only_mild_swearing
 from rules.charter.offensive import profanity_scores
 from rules.charter.spam import links_only_to, spam_model
+from rules.charter.swearing import agreed
 from rules.charter.terms import TermMatcher
 from rules.charter.termviews import term_views_and_flat
 
@@ -88,6 +89,7 @@ class CharterRule:
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
                     out[i].append(self._offensive_finding(score, text_views[i], out[i]))
+            self._judge_swearing(out, text_views, scores)
         if self.pii_enabled:
             for i, text in enumerate(texts):
                 found = pii.find_pii(text, self.pii_options, folded[i])
@@ -126,10 +128,33 @@ class CharterRule:
         listed = any(f.evidence.get("list") == "profanity-en" for f in found
                      if f.rule == "charter.terms")
         if not listed and only_mild_swearing(views):
-            return model_finding("charter.offensive", "Mild language (profanity model)",
+            return model_finding("charter.offensive", MILD_REASON,
                                  part.mild_severity, score, part.threshold)
         return model_finding("charter.offensive", "Offensive or abusive language (profanity model)",
                              part.severity, score, part.threshold)
+
+    def _judge_swearing(self, out: list[list[Finding]], text_views: Sequence[Sequence[str]],
+                        scores: Sequence[float]) -> None:
+        """Profanity-list hits and model findings of comments whose profanity the model does not
+        back up once casual swear words are out ("fuck babe I miss you"), and that hold no slur
+        or swearing aimed at someone, go to ``casual_severity`` (rules.charter.swearing). Without
+        the model (offensive disabled) nothing can back a hit up or not: they keep their severity."""
+        part = self.offensive
+        candidates = [i for i, found in enumerate(out) if any(map(self._is_swearing, found))]
+        if not candidates:
+            return
+        verdicts = agreed([text_views[i] for i in candidates], [scores[i] for i in candidates],
+                          part.threshold, lambda texts: profanity_scores(texts).tolist())
+        for i, ok in zip(candidates, verdicts):
+            if not ok:
+                out[i] = [casual_finding(f, part.casual_severity) if self._is_swearing(f) else f
+                          for f in out[i]]
+
+    def _is_swearing(self, finding: Finding) -> bool:
+        """A profanity-en hit, or a model finding that is not mild-only (mild_severity's)."""
+        if finding.rule == "charter.terms":
+            return finding.evidence.get("list") == "profanity-en"
+        return finding.rule == "charter.offensive" and finding.reason != MILD_REASON
 
     def _spam_findings(self, texts: Sequence[str], folded: Sequence[str]) -> list[Finding | None]:
         """Confident spam at ``confident_severity`` (hidden by default), the uncertain band
