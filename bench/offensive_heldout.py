@@ -61,7 +61,7 @@ from moderator.models import Brand  # noqa: E402
 from rules.charter import CharterRule  # noqa: E402
 from rules.charter.mild import only_mild_swearing  # noqa: E402
 from rules.charter.offensive import profanity_scores  # noqa: E402
-from rules.charter.swearing import agreed  # noqa: E402
+from rules.charter.swearing import agreed, without_casual_swearing  # noqa: E402
 from rules.charter.termviews import term_views  # noqa: E402
 
 SHARED = ROOT / ".." / "shared" / "data"
@@ -155,11 +155,16 @@ def acted_on(tweets: Texts, rows: np.ndarray, scores: np.ndarray, threshold: flo
     where ``agreed`` says the model backs it up (asked again with the fold model)."""
     flags = scores >= threshold
     swearing = tweets.profanity[rows] | (flags & ~tweets.only_mild[rows])
+    without = scores.copy()  # the fold model's scores with casual swear words taken out
+    stripped = {k: without_casual_swearing(tweets.folded[row]) for k, row in enumerate(rows)}
+    stripped = {k: text for k, text in stripped.items() if text is not None}
+    if stripped:
+        without[list(stripped)] = model.predict_proba(list(stripped.values()))[:, 1]
     backed = np.zeros(len(rows), dtype=bool)
     todo = np.flatnonzero(swearing)
     if len(todo):
-        backed[todo] = agreed([tweets.views[rows[k]] for k in todo], scores[todo].tolist(),
-                              threshold, lambda texts: model.predict_proba(list(texts))[:, 1])
+        backed[todo] = agreed([tweets.views[rows[k]] for k in todo], without[todo].tolist(),
+                              threshold)
     return (tweets.term_flags[rows] & ~tweets.profanity[rows]) | (swearing & backed)
 
 

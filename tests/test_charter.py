@@ -11,7 +11,10 @@ from moderator.models import Author, Brand, Comment, Severity
 from rules import RULES
 from rules.charter import CharterRule
 from rules.charter.flood import FloodRecord
+from rules.charter.offensive import profanity_scores
 from rules.charter.spam import MODEL_PATH, spam_model
+from rules.charter.swearing import scores_and_without_casual, without_casual_swearing
+from rules.text import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 BRAND = Brand(name="Acme", domains=("acme.com",), staff=("Jane Smith",))
@@ -120,7 +123,7 @@ def test_builtin_list_in_files_takes_this_lists_severity():
 
 def test_models_are_called_once_per_batch(monkeypatch):
     calls = {"offensive": 0, "spam": 0}
-    real_offensive, model = charter.profanity_scores, spam_model()
+    real_offensive, model = charter.scores_and_without_casual, spam_model()
     real_scores = type(model).scores
 
     def offensive(texts):
@@ -131,7 +134,7 @@ def test_models_are_called_once_per_batch(monkeypatch):
         calls["spam"] += 1
         return real_scores(self, texts, folded)
 
-    monkeypatch.setattr(charter, "profanity_scores", offensive)
+    monkeypatch.setattr(charter, "scores_and_without_casual", offensive)
     monkeypatch.setattr(type(model), "scores", scores)
     rule().check_batch([comment(i, f"comment number {i}") for i in range(50)])
     assert calls == {"offensive": 1, "spam": 1}
@@ -324,6 +327,21 @@ def test_casual_swearing_is_recorded_not_acted_on():
                     spam={"enabled": False})
     [[finding]] = no_model.check_batch([comment(0, casual[0])])
     assert finding.severity == Severity.MEDIUM  # nothing can back the list up or not
+
+
+def test_casual_words_left_out_by_feature_as_if_taken_out_of_the_text():
+    """The rule leaves casual swear words out of the model's features (one reading of the
+    batch); bench/offensive_heldout.py takes them out of the text for its fold models: same."""
+    texts = [fold(t) for t in ("Fuck babe I miss you already", "fuuuuck this shit, you idiot",
+                               "Ugh wtf, my train is late again", "what a lovely day",
+                               "kick ass bad-ass team", "God DAMN it, crappy bloody weather")]
+    full, without = scores_and_without_casual(texts)
+    stripped = [without_casual_swearing(t) for t in texts]
+    assert stripped[3] is None and all(s is not None for i, s in enumerate(stripped) if i != 3)
+    assert without[3] == full[3]
+    expected = profanity_scores([s if s is not None else t for s, t in zip(stripped, texts)])
+    assert without == pytest.approx(expected.tolist(), abs=1e-9)
+    assert without[0] < 0.75 <= full[0]  # the model's score rested on the swear word
 
 
 def test_link_only_spam_can_be_left_to_the_links_family():

@@ -49,6 +49,13 @@ class ProfanityModel:
         """Probability of profanity for each text: the mean over the folds of each fold's
         sigmoid of its decision on the l2-normalized tf-idf vector, as scikit-learn's
         ``CalibratedClassifierCV.predict_proba`` computes it."""
+        return self.scores_without(texts, None)[0]
+
+    def scores_without(self, texts: Sequence[str], left_out: np.ndarray | None
+                       ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``scores(texts)``, and with ``left_out`` (True for the words to leave out, by
+        feature) the scores of the same texts without those words, from one reading of them:
+        what the model says of a comment once its casual swear words are taken out."""
         n = len(texts)
         index = self.index
         rows: list[int] = []
@@ -57,20 +64,40 @@ class ProfanityModel:
             found = [j for j in map(index.get, _WORD.findall(text.lower())) if j is not None]
             rows.extend([row] * len(found))
             cols.extend(found)
+        if not cols:
+            empty = self._probabilities(np.tile(self.intercept, (n, 1)))
+            return empty, (empty if left_out is not None else None)
+        # term counts per (comment, word), then tf * idf, l2 norm, and one dot per fold
+        keys, counts = np.unique(np.array(rows, dtype=np.int64) * len(self.idf) + cols,
+                                 return_counts=True)
+        row_of, col_of = np.divmod(keys, len(self.idf))
+        weights = counts * self.idf[col_of]
+        full = self._probabilities(self._decisions(n, row_of, col_of, weights))
+        if left_out is None:
+            return full, None
+        kept = ~left_out[col_of]
+        return full, self._probabilities(self._decisions(n, row_of[kept], col_of[kept],
+                                                         weights[kept]))
+
+    def _decisions(self, n: int, row_of: np.ndarray, col_of: np.ndarray,
+                   weights: np.ndarray) -> np.ndarray:
         decisions = np.tile(self.intercept, (n, 1))
-        if cols:
-            # term counts per (comment, word), then tf * idf, l2 norm, and one dot per fold
-            keys, counts = np.unique(np.array(rows, dtype=np.int64) * len(self.idf) + cols,
-                                     return_counts=True)
-            row_of, col_of = np.divmod(keys, len(self.idf))
-            weights = counts * self.idf[col_of]
-            norms = np.sqrt(np.bincount(row_of, weights * weights, minlength=n))
-            norms[norms == 0] = 1.0
-            for k in range(self.coef.shape[1]):
-                decisions[:, k] += np.bincount(row_of, weights * self.coef[col_of, k],
-                                               minlength=n) / norms
-        probabilities = 1.0 / (1.0 + np.exp(self.a * decisions + self.b))
-        return probabilities.mean(axis=1)
+        norms = np.sqrt(np.bincount(row_of, weights * weights, minlength=n))
+        norms[norms == 0] = 1.0
+        for k in range(self.coef.shape[1]):
+            decisions[:, k] += np.bincount(row_of, weights * self.coef[col_of, k],
+                                           minlength=n) / norms
+        return decisions
+
+    def _probabilities(self, decisions: np.ndarray) -> np.ndarray:
+        return (1.0 / (1.0 + np.exp(self.a * decisions + self.b))).mean(axis=1)
+
+    def words_where(self, test) -> np.ndarray:
+        """True for each feature whose word passes ``test``."""
+        out = np.zeros(len(self.idf), dtype=bool)
+        for word, j in self.index.items():
+            out[j] = bool(test(word))
+        return out
 
 
 _lock = threading.Lock()

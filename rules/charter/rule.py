@@ -22,9 +22,8 @@ from rules.charter.disguise import disguised_names
 from rules.charter.findings import (MILD_REASON, casual_finding, disguise_finding, flood_finding,
                                     model_finding, pii_finding, term_finding)
 from rules.charter.mild import only_mild_swearing
-from rules.charter.offensive import profanity_scores
 from rules.charter.spam import links_only_to, spam_model
-from rules.charter.swearing import agreed
+from rules.charter.swearing import agreed, scores_and_without_casual
 from rules.charter.terms import TermMatcher
 from rules.charter.termviews import term_views_and_flat
 
@@ -85,11 +84,12 @@ class CharterRule:
             for hit in hits:
                 out[i].append(term_finding(self.matcher, hit))
         if self.offensive.enabled:
-            scores = profanity_scores(folded).tolist()  # floats compare faster than numpy's
+            # floats compare faster than numpy's; "without": casual swear words left out
+            scores, without = scores_and_without_casual(folded)
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
                     out[i].append(self._offensive_finding(score, text_views[i], out[i]))
-            self._judge_swearing(out, text_views, scores)
+            self._judge_swearing(out, text_views, without)
         if self.pii_enabled:
             for i, text in enumerate(texts):
                 found = pii.find_pii(text, self.pii_options, folded[i])
@@ -134,7 +134,7 @@ class CharterRule:
                              part.severity, score, part.threshold)
 
     def _judge_swearing(self, out: list[list[Finding]], text_views: Sequence[Sequence[str]],
-                        scores: Sequence[float]) -> None:
+                        without: Sequence[float]) -> None:
         """Profanity-list hits and model findings of comments whose profanity the model does not
         back up once casual swear words are out ("fuck babe I miss you"), and that hold no slur
         or swearing aimed at someone, go to ``casual_severity`` (rules.charter.swearing). Without
@@ -143,8 +143,8 @@ class CharterRule:
         candidates = [i for i, found in enumerate(out) if any(map(self._is_swearing, found))]
         if not candidates:
             return
-        verdicts = agreed([text_views[i] for i in candidates], [scores[i] for i in candidates],
-                          part.threshold, lambda texts: profanity_scores(texts).tolist())
+        verdicts = agreed([text_views[i] for i in candidates], [without[i] for i in candidates],
+                          part.threshold)
         for i, ok in zip(candidates, verdicts):
             if not ok:
                 out[i] = [casual_finding(f, part.casual_severity) if self._is_swearing(f) else f

@@ -16,61 +16,80 @@ import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
+
+import numpy as np
 
 from moderator.models import Category, Severity
+from rules.charter.offensive import profanity_model
 from rules.charter.terms import TermList, TermMatcher
 from rules.text import fold
 
 KINDS_FILE = Path(__file__).with_name("data") / "terms" / "swearing-en.toml"
-Scorer = Callable[[Sequence[str]], Sequence[float]]
 
 
 @lru_cache(maxsize=1)
-def _kinds() -> tuple[TermMatcher, re.Pattern[str]]:
+def _kinds() -> dict:
     with KINDS_FILE.open("rb") as f:
-        kinds = tomllib.load(f)
-    marked = TermMatcher([TermList(name=kind, category=Category.CHARTER, severity=Severity.MEDIUM,
-                                   reason=kind, terms=tuple(kinds[kind]["terms"]))
-                          for kind in ("always", "aimed")])
-    return marked, re.compile(r"\b(?:%s)\b" % "|".join(
-        _word_pattern(w) for w in sorted(kinds["casual"]["words"], key=len, reverse=True)))
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=1)
+def _marked() -> TermMatcher:
+    return TermMatcher([TermList(name=kind, category=Category.CHARTER, severity=Severity.MEDIUM,
+                                 reason=kind, terms=tuple(_kinds()[kind]["terms"]))
+                        for kind in ("always", "aimed")])
+
+
+@lru_cache(maxsize=1)
+def _casual() -> re.Pattern[str]:
+    words = sorted(_kinds()["casual"]["words"], key=len, reverse=True)
+    # the lookahead on first letters spares trying every word at every word boundary (3x faster)
+    return re.compile(r"\b(?=[%s])(?:%s)\b" % (
+        re.escape("".join(sorted({fold(w)[0] for w in words}))),
+        "|".join(map(_word_pattern, words))))
 
 
 def _word_pattern(word: str) -> str:
     """'fuck*' -> f+u+c+k+\\w*: letters may repeat ("fuuuck"), '*' lets the word continue."""
-    letters = "".join(r"\s+" if ch == " " else re.escape(ch) + ("+" if ch.isalnum() else "")
-                      for ch in fold(word.rstrip("*")))
-    return letters + (r"\w*" if word.endswith("*") else "")
+    return "".join(re.escape(ch) + "+" for ch in fold(word.rstrip("*"))) + (
+        r"\w*" if word.endswith("*") else "")
 
 
 def always_acted_on(views: Sequence[str]) -> bool:
     """A slur, hate symbol, sexual-violence or child-abuse term, or swearing aimed at someone."""
-    return bool(_kinds()[0].search(views))
+    return bool(_marked().search(views))
 
 
-def without_casual_swearing(folded: str) -> str:
-    """The folded text with its casual swear words taken out ("fucking", "wtf", "damn")."""
-    return _kinds()[1].sub(" ", folded)
+def without_casual_swearing(folded: str) -> str | None:
+    """The folded text with its casual swear words ("fucking", "wtf", "damn") taken out; None
+    when it has none."""
+    stripped, n = _casual().subn(" ", folded)
+    return stripped if n else None
 
 
-def agreed(views: Sequence[Sequence[str]], scores: Sequence[float], threshold: float,
-           model: Scorer) -> list[bool]:
-    """For each comment (its term views, the folded text first, and its model score): is its
-    profanity worth acting on? Yes for ``always_acted_on``; otherwise when the model scores it
-    at or over ``threshold`` with its casual swear words taken out (asked again, in one call,
-    only where there were some)."""
-    out: list[bool] = []
-    again: dict[int, str] = {}
-    for i, (comment_views, score) in enumerate(zip(views, scores)):
-        if always_acted_on(comment_views):
-            out.append(True)
-            continue
-        stripped = without_casual_swearing(comment_views[0])
-        if stripped != comment_views[0]:
-            again[i] = stripped
-        out.append(score >= threshold)
-    if again:
-        for i, score in zip(again, model(list(again.values()))):
-            out[i] = float(score) >= threshold
-    return out
+def is_casual_word(word: str) -> bool:
+    return _casual().fullmatch(word) is not None
+
+
+@lru_cache(maxsize=1)
+def _casual_features() -> np.ndarray:
+    return profanity_model().words_where(is_casual_word)
+
+
+def scores_and_without_casual(folded: Sequence[str]) -> tuple[list[float], list[float]]:
+    """The profanity model's scores of the folded texts, and the same with the casual swear
+    words left out (as if ``without_casual_swearing`` had taken them out), in one reading."""
+    if not folded:
+        return [], []
+    scores, without = profanity_model().scores_without(folded, _casual_features())
+    return scores.tolist(), without.tolist()
+
+
+def agreed(views: Sequence[Sequence[str]], without: Sequence[float],
+           threshold: float) -> list[bool]:
+    """For each comment (its term views, and its model score with its casual swear words left
+    out): is its profanity worth acting on? Yes when that score is at or over ``threshold``,
+    and yes for ``always_acted_on`` (looked up only where the score says no)."""
+    return [score >= threshold or always_acted_on(comment_views)
+            for comment_views, score in zip(views, without)]
