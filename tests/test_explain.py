@@ -73,6 +73,18 @@ def test_a_near_miss_says_how_close_it_came(cfg):
     assert offensive["detail"]["score"] < offensive["detail"]["threshold"]
 
 
+def test_casual_swearing_says_what_the_model_makes_of_the_rest(cfg):
+    casual = explained(cfg, "Fuck babe I miss you already")
+    assert casual["decision"] == "none" and casual["findings"]
+    [swearing] = [o for o in observations(casual, "charter") if o["subject"] == "casual swearing"]
+    assert swearing["fired"] and "recorded at low" in swearing["conclusion"]
+    assert swearing["detail"]["score_without_casual"] < swearing["detail"]["threshold"]
+    abuse = explained(cfg, "shut up you stupid fucking idiot")
+    assert abuse["decision"] == "review"
+    [swearing] = [o for o in observations(abuse, "charter") if o["subject"] == "casual swearing"]
+    assert not swearing["fired"] and swearing["conclusion"].endswith("acted on")
+
+
 def test_a_protected_author_is_not_acted_on(cfg):
     text = "Verify your account at acmebank-login.com today"
     report = explained(cfg, text, "--author", "AcmeBank", "--account", "page")

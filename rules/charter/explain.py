@@ -9,7 +9,9 @@ from moderator.models import Comment, Finding
 from rules.base import Observation
 from rules.charter import flood, pii
 from rules.charter.offensive import profanity_scores
+from rules.charter.findings import CASUAL_REASON, is_profanity
 from rules.charter.spam import spam_model
+from rules.charter.swearing import always_acted_on, scores_and_without_casual
 from rules.charter.termviews import term_views
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ def explain_charter(rule: "CharterRule", comment: Comment, findings: Sequence[Fi
         score = float(profanity_scores([views[0]])[0])
         out.append(_model("offensive-language model", score, rule.offensive.threshold,
                           fired.get("charter.offensive")))
+        swearing = _swearing(rule, views, findings)
+        if swearing is not None:
+            out.append(swearing)
     if rule.spam.enabled:
         model = spam_model()
         threshold = model.threshold if rule.spam.threshold is None else rule.spam.threshold
@@ -54,6 +59,23 @@ def _terms(rule: "CharterRule", views: Sequence[str], finding: Finding | None) -
             f"{hit.match!r} in the {_view_name(hit.view)} view" for hit in hits]
     return Observation("term lists", "; ".join(said), finding is not None,
                        {"matches": [{"term": h.term, "view": _view_name(h.view)} for h in hits]})
+
+
+def _swearing(rule: "CharterRule", views: Sequence[str],
+              findings: Sequence[Finding]) -> Observation | None:
+    """How the profanity findings' severity was decided (rules.charter.swearing)."""
+    judged = [f for f in findings if is_profanity(f)]
+    if not judged:
+        return None
+    casual = any(f.reason.startswith(CASUAL_REASON) for f in judged)
+    [without] = scores_and_without_casual([views[0]])[1]
+    threshold = rule.offensive.threshold
+    said = f"without its casual swear words the model scores {without:.3f} against {threshold:.3f}"
+    if always_acted_on(views):
+        said += "; a slur, sexual-violence term or swearing aimed at someone is acted on anyway"
+    verdict = f"recorded at {rule.offensive.casual_severity.value}" if casual else "acted on"
+    return Observation("casual swearing", f"{said}: {verdict}", casual,
+                       {"score_without_casual": round(without, 3), "threshold": threshold})
 
 
 def _view_name(index: int) -> str:

@@ -18,6 +18,7 @@ PII_LABEL = {"email": "e-mail address", "phone": "phone number", "card": "paymen
 
 
 MILD_REASON = "Mild language (profanity model)"
+CASUAL_REASON = "Casual swearing or an ambiguous word"
 
 
 def term_finding(matcher: TermMatcher, hit: TermHit) -> Finding:
@@ -47,12 +48,19 @@ def model_finding(rule: str, reason: str, severity: Severity, score: float,
                    evidence={"score": round(float(score), 3), "threshold": threshold})
 
 
+def is_profanity(finding: Finding) -> bool:
+    """A profanity-en hit, or a model finding that is not mild-only (mild_severity's): what
+    rules.charter.swearing judges."""
+    if finding.rule == "charter.terms":
+        return finding.evidence.get("list") == "profanity-en"
+    return finding.rule == "charter.offensive" and finding.reason != MILD_REASON
+
+
 def casual_finding(finding: Finding, severity: Severity) -> Finding:
     """A profanity finding the model does not back up once casual swear words are out."""
     what = "profanity list" if finding.rule == "charter.terms" else "profanity model"
     return replace(finding, severity=severity,
-                   reason=f"Casual swearing or an ambiguous word ({what}; nothing else in the "
-                          "comment is offensive)")
+                   reason=f"{CASUAL_REASON} ({what}; nothing else in the comment is offensive)")
 
 
 def disguise_finding(names: list[DisguisedName], severity: Severity) -> Finding:

@@ -20,7 +20,7 @@ from rules.charter import flood, pii
 from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, read_config
 from rules.charter.disguise import disguised_names
 from rules.charter.findings import (MILD_REASON, casual_finding, disguise_finding, flood_finding,
-                                    model_finding, pii_finding, term_finding)
+                                    is_profanity, model_finding, pii_finding, term_finding)
 from rules.charter.mild import only_mild_swearing
 from rules.charter.spam import links_only_to, spam_model
 from rules.charter.swearing import agreed, scores_and_without_casual
@@ -140,21 +140,15 @@ class CharterRule:
         or swearing aimed at someone, go to ``casual_severity`` (rules.charter.swearing). Without
         the model (offensive disabled) nothing can back a hit up or not: they keep their severity."""
         part = self.offensive
-        candidates = [i for i, found in enumerate(out) if any(map(self._is_swearing, found))]
+        candidates = [i for i, found in enumerate(out) if any(map(is_profanity, found))]
         if not candidates:
             return
         verdicts = agreed([text_views[i] for i in candidates], [without[i] for i in candidates],
                           part.threshold)
         for i, ok in zip(candidates, verdicts):
             if not ok:
-                out[i] = [casual_finding(f, part.casual_severity) if self._is_swearing(f) else f
+                out[i] = [casual_finding(f, part.casual_severity) if is_profanity(f) else f
                           for f in out[i]]
-
-    def _is_swearing(self, finding: Finding) -> bool:
-        """A profanity-en hit, or a model finding that is not mild-only (mild_severity's)."""
-        if finding.rule == "charter.terms":
-            return finding.evidence.get("list") == "profanity-en"
-        return finding.rule == "charter.offensive" and finding.reason != MILD_REASON
 
     def _spam_findings(self, texts: Sequence[str], folded: Sequence[str]) -> list[Finding | None]:
         """Confident spam at ``confident_severity`` (hidden by default), the uncertain band
