@@ -28,6 +28,10 @@ Protocol, fixed before the first evaluation run:
   flagging at most 9% of its ``neither`` tweets (one point under the target for sampling
   error: a test fold holds ~830 of them).
 - Outer split: ``StratifiedKFold(5, shuffle=True, random_state=0)`` on the three classes.
+- "Acted on" (what the default config does with the findings): hits of the other default lists
+  (scam-en); profanity (a profanity-en hit, or a model finding that is not mild-only) where the
+  fold's model, asked again with casual swear words taken out, still flags the tweet, or a slur
+  or aimed swearing is there (``rules.charter.swearing``); the rest is recorded at ``low``.
 
 Runs on one core (BLAS threads pinned), about two minutes.
 
