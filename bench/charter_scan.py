@@ -28,6 +28,13 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
 
     .venv/bin/python bench/charter_scan.py --sms PATH/SMSSpamCollection [--show-tuning 30]
     .venv/bin/python bench/charter_scan.py --sms PATH/SMSSpamCollection --tree ../before
+    .venv/bin/python bench/charter_scan.py --no-spam --unseen DIR     # Eminem, Shakira: see below
+
+4. Unseen videos (``--unseen DIR``, added 2026-12-01 06:12 UTC): the collection's two videos that
+   ``../shared/data`` lacks (Youtube04-Eminem.csv, Youtube05-Shakira.csv; a copy in GitHub
+   shravyashetty04/youtube-spam-detector @ f42fc38, not in this repository), judged with the
+   bundled model and the example config as shipped. Nothing here was tuned on them.
+   ``--more-videos DIR`` puts them into the leave-one-video-out of part 1 as well.
 """
 
 from __future__ import annotations

@@ -238,17 +238,27 @@ def phishing(split: str, tmp: Path, verbose: bool) -> None:
                       f"{r['company']}: {r['url'][:120]}")
 
 
-def malware(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
-    path = heldout / "urlhaus_online_2025-04-21.csv"
+URLHAUS_FIELDS = ["id", "dateadded", "url", "url_status", "last_online", "threat", "tags",
+                  "urlhaus_link", "reporter"]
+
+
+def urlhaus_online(path: Path) -> list[str]:
+    """The online URLs of a URLhaus CSV dump, with or without its header line."""
     with path.open(encoding="utf-8") as f:
-        urls = list(dict.fromkeys(row["url"] for row in csv.DictReader(
-            (l for l in f if not l.startswith("#"))) if row.get("url_status") == "online"))
+        lines = [line for line in f if not line.startswith("#")]
+    header = None if lines and lines[0].startswith("id,") else URLHAUS_FIELDS
+    return list(dict.fromkeys(row["url"] for row in csv.DictReader(lines, fieldnames=header)
+                              if row.get("url_status") == "online"))
+
+
+def malware(split: str, path: Path, tmp: Path, verbose: bool) -> None:
+    urls = urlhaus_online(path)
 
     def half(url: str) -> str:
         host = re.sub(r"^[a-z]+://", "", url).split("/", 1)[0].split(":", 1)[0].lower()
         return "test" if int(hashlib.sha256(host.encode()).hexdigest(), 16) % 2 == 0 else "tune"
 
-    urls = [u for u in urls if half(u) == split]
+    urls = [u for u in urls if split == "all" or half(u) == split]
     verdicts = scan(config_for(None, tmp), [f"Download it here: {u}" for u in urls], tmp)
     kinds = collections.defaultdict(lambda: [0, 0])
     missed = []
@@ -260,7 +270,7 @@ def malware(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
         if not caught(v):
             missed.append(u)
     h, t = sum(k[0] for k in kinds.values()), sum(k[1] for k in kinds.values())
-    print(f"\n### URLhaus online malware URLs, {split} half, no feed loaded\n")
+    print(f"\n### URLhaus online malware URLs ({path.name}), {split}, no feed loaded\n")
     print("| host | caught | total | recall |\n|---|---:|---:|---:|")
     for kind, (a, b) in sorted(kinds.items()):
         print(f"| {kind} | {a} | {b} | {a / b:.2%} |")
@@ -281,11 +291,16 @@ def malware(split: str, heldout: Path, tmp: Path, verbose: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", choices=("tune", "test"), required=True)
+    parser.add_argument("--split", choices=("tune", "test", "all"), required=True,
+                        help="'all': every item (only for a data set nothing was tuned on)")
     parser.add_argument("--heldout", type=Path, default=ROOT.parent / "links_heldout")
     parser.add_argument("--only", choices=("lookalikes", "popular", "phishing", "malware"))
+    parser.add_argument("--malware-file", type=Path,
+                        help="another URLhaus dump (default: HELDOUT/urlhaus_online_2025-04-21.csv)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    if args.split == "all" and args.only != "malware":
+        parser.error("--split all is for --only malware with a --malware-file nothing was tuned on")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.only in (None, "lookalikes"):
@@ -295,7 +310,8 @@ def main() -> None:
         if args.only in (None, "phishing"):
             phishing(args.split, tmp, args.verbose)
         if args.only in (None, "malware"):
-            malware(args.split, args.heldout, tmp, args.verbose)
+            malware(args.split, args.malware_file or args.heldout / "urlhaus_online_2025-04-21.csv",
+                    tmp, args.verbose)
 
 
 if __name__ == "__main__":
