@@ -310,7 +310,8 @@ def test_casual_swearing_is_recorded_not_acted_on():
     r = rule(builtin_lists=["profanity-en"], pii={"enabled": False}, flood={"enabled": False},
              spam={"enabled": False})
     casual = ["Fuck babe I miss you already", "that took fifteen fucking minutes, see you soon",
-              "I'm tied up at work, call you later", "Ugh wtf, my train is late again"]
+              "I'm tied up at work, call you later", "Ugh wtf, my train is late again",
+              "me encanta el vestido negro"]
     acted = ["you're a faggot", "fuck you", "kiss my ass", "shut up you stupid fucking idiot",
              "you are a worthless piece of shit", "I want to see your pretty pussy"]
     found = r.check_batch([comment(i, t) for i, t in enumerate(casual + acted)])
