@@ -10,6 +10,7 @@ from tabulate import tabulate
 from moderator import config
 from moderator.cli.common import Progress, load_settings, open_store, parse_when
 from moderator.errors import ConfigError, ModeratorError
+from moderator.heap import freeze_start_up
 from moderator.parallel import default_jobs
 from moderator.pipeline import Pipeline
 from moderator.worker import open_connector, run_account
@@ -60,6 +61,7 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
             version = Pipeline.version_for(settings, account)
             if version not in rule_sets:
                 rule_sets[version] = Pipeline.for_account(settings, account)
+                freeze_start_up()
             with Progress(account.name) as progress:
                 summary = run_account(settings, account, connector, store, kind="backfill",
                                       since=start, until=end, pipeline=rule_sets[version],

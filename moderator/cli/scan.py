@@ -15,6 +15,7 @@ from connectors.file_records import (BadRecord, jsonl_line_batches, read_jsonl_l
 from moderator import config
 from moderator.cli.common import load_settings
 from moderator.errors import ConfigError, InputError
+from moderator.heap import freeze_start_up
 from moderator.judge import Judge, Judged
 from moderator.parallel import default_jobs, ordered_map
 
@@ -104,6 +105,7 @@ def _default_judge(settings: config.Settings) -> dict[str, Judge]:
     """The judges' cache, with the judge of comments that name no account already built."""
     judges: dict[str, Judge] = {}
     _judge(settings, "", judges)
+    freeze_start_up()
     return judges
 
 
