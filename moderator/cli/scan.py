@@ -20,6 +20,9 @@ from moderator.judge import Judge, Judged
 from moderator.parallel import default_jobs, ordered_map
 
 SCAN_BATCH = 500
+# One encoder for every verdict line (json.dumps with options builds one per call); the
+# verdicts are trees of fresh dicts and lists, so the check for circular references is moot.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False).encode
 
 
 @click.command()
@@ -137,8 +140,7 @@ def _verdict_lines(settings: config.Settings, judges: dict[str, Judge], batch: l
     for account_name, comments in by_account.items():
         for item in _judge(settings, account_name, judges).judge(comments).items:
             verdicts[id(item.comment)] = verdict(item)
-    return "".join(json.dumps(verdicts[id(c)], ensure_ascii=False, default=str) + "\n"
-                   for c in batch)
+    return "".join([_ENCODE(verdicts[id(c)]) + "\n" for c in batch])
 
 
 def verdict(item: Judged) -> dict[str, Any]:
