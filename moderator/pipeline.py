@@ -53,6 +53,8 @@ def with_network(rule: Rule) -> Rule:
 class Pipeline:
     def __init__(self, rules: Sequence[Rule], version: str, max_text_chars: int = 20_000):
         self.rules = tuple(rules)
+        # Each rule's memory_window, asked once (a Protocol check: slow enough to show per batch).
+        self._windows = tuple(memory_window(rule) for rule in self.rules)
         self.version = version  # hash of every rule's options and the brand
         self.max_text_chars = max_text_chars
 
@@ -81,7 +83,7 @@ class Pipeline:
     @property
     def history_window(self) -> float | None:
         """Seconds of memory the rules want (flooding), or None when none of them needs any."""
-        return max((w for r in self.rules if (w := memory_window(r))), default=None)
+        return max((w for w in self._windows if w), default=None)
 
     def cap(self, comments: Sequence[Comment]) -> list[Comment]:
         """The comments as the rules see them: text cut at ``max_text_chars``."""
@@ -94,8 +96,8 @@ class Pipeline:
 
     def remember_capped(self, capped: Sequence[Comment]) -> list[list[Any]]:
         remembered: list[list[Any]] = [[] for _ in capped]
-        for rule in self.rules:
-            if memory_window(rule):
+        for rule, window in zip(self.rules, self._windows):
+            if window:
                 try:
                     for slot, records in zip(remembered, rule.flood_records(capped)):
                         slot.extend(records)
@@ -124,8 +126,8 @@ class Pipeline:
         it): its findings, a memory rule's ``check_content`` (or None: it has no halves and
         runs whole in :meth:`finish`), or its failure."""
         parts: list[Part] = []
-        for rule in self.rules:
-            if not memory_window(rule):
+        for rule, window in zip(self.rules, self._windows):
+            if not window:
                 parts.append(self._attempt(rule, capped, lambda r=rule: r.check_batch(capped)))
             elif hasattr(rule, "check_content"):
                 parts.append(self._attempt(rule, capped, lambda r=rule: r.check_content(capped),
@@ -139,10 +141,10 @@ class Pipeline:
         :meth:`finish` only adds to them (memory rules' findings against history) unless a
         rule fails there."""
         findings: list[list[Finding]] = [[] for _ in range(size)]
-        for rule, part in zip(self.rules, parts):
+        for window, part in zip(self._windows, parts):
             if part is None or isinstance(part, RuleFailure):
                 continue
-            for slot, found in zip(findings, part[0] if memory_window(rule) else part):
+            for slot, found in zip(findings, part[0] if window else part):
                 slot.extend(found)
         return findings
 
@@ -153,8 +155,8 @@ class Pipeline:
         findings: list[list[Finding]] = [[] for _ in capped]
         failures: list[RuleFailure] = []
         history = list(history)
-        for rule, part in zip(self.rules, parts):
-            if memory_window(rule) and not isinstance(part, RuleFailure):
+        for rule, window, part in zip(self.rules, self._windows, parts):
+            if window and not isinstance(part, RuleFailure):
                 part = self._attempt(rule, capped, (
                     lambda r=rule: r.check_batch(capped, flood_history=history)) if part is None
                     else lambda r=rule, p=part: r.check_history(capped, p, history))
