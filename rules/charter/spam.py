@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-import mmh3
 import numpy as np
 
+from rules.charter.hashing import gram_features
 from rules.text import fold
 
 logger = logging.getLogger(__name__)
@@ -73,48 +73,15 @@ def tokens(prepared: str) -> list[str]:
     return _TOKEN.findall(prepared)
 
 
-def _feature(gram: str) -> int:
-    # scikit-learn's FeatureHasher: signed 32-bit MurmurHash3 (seed 0) of the UTF-8 bytes, its
-    # absolute value modulo the number of features. (For -2**31 it defines the index as
-    # (2**31 - 1 - (N - 1)) % N, which is also abs(-2**31) % N when N is a power of two.)
-    return abs(mmh3.hash(gram, 0, signed=True)) % N_FEATURES
-
-
-# Words and word pairs recur from comment to comment: a dict lookup is cheaper than a hash
-# call. Bounded: emptied when full (hostile input cannot grow it without limit).
-_FEATURE_CACHE: dict[str, int] = {}
-_FEATURE_CACHE_MAX = 300_000
-
-
-def _features_of(grams: list[str]) -> list[int | None]:
-    cache = _FEATURE_CACHE
-    out = list(map(cache.get, grams))  # the lookups in C; the hash only for what is new
-    if None in out:
-        if len(cache) + len(grams) > _FEATURE_CACHE_MAX:
-            cache.clear()
-        for i, feature in enumerate(out):
-            if feature is None:
-                out[i] = cache[grams[i]] = _feature(grams[i])
-    return out
-
-
 def feature_counts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hashed word 1-2 gram counts: (row, feature, count) arrays, sorted by row then feature,
     one entry per distinct feature of a row. What scikit-learn's ``HashingVectorizer``
     (ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False, norm=None,
     lowercase=False) counts, computed with numpy alone: stateless, nothing to store but the
-    weights."""
-    grams: list[str] = []
-    lengths: list[int] = []
-    for text in prepared:
-        words = _TOKEN.findall(text)
-        pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
-        grams += words
-        grams += pairs
-        lengths.append(len(words) + len(pairs))
-    rows = np.repeat(np.arange(len(prepared), dtype=np.int64), lengths)
-    keys = rows * N_FEATURES + np.array(_features_of(grams), dtype=np.int64)
-    unique, counts = np.unique(keys, return_counts=True)
+    weights. (Its FeatureHasher: signed 32-bit MurmurHash3, seed 0, of each gram's UTF-8 bytes,
+    the absolute value modulo the number of features; see rules/charter/hashing.py.)"""
+    rows, features = gram_features([_TOKEN.findall(text) for text in prepared], N_FEATURES)
+    unique, counts = np.unique(rows * N_FEATURES + features, return_counts=True)
     rows, cols = np.divmod(unique, N_FEATURES)
     return rows, cols, counts
 
