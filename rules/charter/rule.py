@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import replace
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -49,10 +50,14 @@ class CharterRule:
         self.disguise = disguise
         # How far back the caller should feed flood history (None: it needs none).
         self.history_window = flood_part.settings.window if flood_part.enabled else None
-        # The last batch's normalized views and flood records, by what they are computed from:
-        # the core asks flood_records(batch) and then check_batch(batch), and would otherwise
-        # pay for normalization and fingerprints twice. Replaced (never grown) on each call.
-        self._recent: dict[tuple, tuple[tuple[str, ...], flood.Keyed | None]] = {}
+        # The last batch (its very comment objects), its normalized views and, if they were
+        # asked for, its flood records: the core asks flood_records(batch) and then
+        # check_content(batch) of the same batch, and would otherwise pay for normalization and
+        # fingerprints twice. Comments are immutable, and holding them keeps their ids from
+        # being reused, so the same objects in the same order mean the same results. Replaced
+        # (never grown) on each call.
+        self._recent: tuple[list[Comment], list[tuple[tuple[str, ...], flood.Keyed | None]],
+                            bool] = ([], [], False)
 
     @classmethod
     def from_config(cls, options: Any, brand: Brand, *, path: str) -> "CharterRule":
@@ -217,27 +222,18 @@ class CharterRule:
     def _prepare(self, capped: Sequence[Comment], *, with_flood: bool
                  ) -> list[tuple[tuple[str, ...], flood.Keyed | None]]:
         """Each comment's term views (the folded text first) and, if asked, its flood records;
-        from the previous call's results where the same comment was seen (same uid, text,
-        author, date and links: everything either depends on)."""
-        recent = self._recent
-        keys = [(c.uid, c.text, c.author, c.created_at, tuple(c.links)) for c in capped]
-        out: list[tuple[tuple[str, ...], flood.Keyed | None]] = []
-        flats: dict[int, str] = {}
-        missing: list[int] = []
-        for i, key in enumerate(keys):
-            hit = recent.get(key)
-            if hit is None or (with_flood and hit[1] is None):
-                missing.append(i)
-                if hit is None:
-                    views, flats[i] = term_views_and_flat(capped[i].text)
-                    hit = (views, None)
-            out.append(hit)
-        if with_flood and missing:
-            keyed = flood.keyed_records([capped[i] for i in missing], self.flood.settings,
-                                        [out[i][0][0] for i in missing],
-                                        [flats.get(i) for i in missing])
-            for i, k in zip(missing, keyed):
-                out[i] = (out[i][0], k)
-        self._recent = dict(zip(keys, out))
+        the previous call's results when it was given the same comment objects (see
+        ``_recent``)."""
+        seen, results, flooded = self._recent
+        if len(seen) == len(capped) and (flooded or not with_flood) \
+                and all(map(operator.is_, seen, capped)):
+            return results
+        prepared = [term_views_and_flat(c.text) for c in capped]
+        keyed: list[flood.Keyed | None] = [None] * len(capped)
+        if with_flood:
+            keyed = flood.keyed_records(capped, self.flood.settings,
+                                        [views[0] for views, _ in prepared],
+                                        [flat for _, flat in prepared])
+        out = [(views, k) for (views, _), k in zip(prepared, keyed)]
+        self._recent = (list(capped), out, with_flood)
         return out
-
