@@ -58,9 +58,13 @@ class CustomCheck:
     regex_screen: Prefilter | None = None
     case_sensitive: bool = False
 
-    def match(self, field_text: str, field_views: Sequence[str]) -> str | None:
-        """The matched span if this check fires on one field, else None."""
-        hit = _first_word(self.words, self._word_views(field_views)) \
+    def match(self, field_text: str, field_views: Sequence[str],
+              word_views: Sequence[str] | None = None) -> str | None:
+        """The matched span if this check fires on one field, else None. ``word_views``: the
+        views that could hold one of the words, if the caller has screened them already."""
+        if word_views is None:
+            word_views = self._word_views(field_views)
+        hit = _first_word(self.words, word_views) \
             or _first_contains(self.contains, field_views) \
             or _first_regex(self._possible_patterns(field_text, field_views), field_text, field_views,
                             self.name)
@@ -132,6 +136,11 @@ class CustomRule(PerCommentRule):
 
     def __init__(self, checks: Sequence[CustomCheck]):
         self.checks = tuple(checks)
+        # Every check's words in one screen: one automaton pass per view names the checks whose
+        # words could be in it (each check's own screen took one pass per view and check).
+        # (None: each check screens its own words, as it does when used alone.)
+        self.words_screen: Prefilter | None = Prefilter(
+            {i: check.words.pattern for i, check in enumerate(self.checks) if check.words is not None})
 
     @classmethod
     def from_config(cls, options: Any, brand: Brand, *, path: str) -> "CustomRule":
@@ -165,15 +174,22 @@ class CustomRule(PerCommentRule):
             "author.name": comment.author.name or "",
         }
         field_views: dict[str, tuple[str, ...]] = {}
+        screened: dict[str, list[set]] = {}  # per field, per view: the checks it could match
         findings = []
-        for check in self.checks:
+        for i, check in enumerate(self.checks):
             for field_name in check.fields:
                 text = fields[field_name]
                 if not text:
                     continue
                 if field_name not in field_views:
                     field_views[field_name] = views(text)
-                hit = check.match(text, field_views[field_name])
+                    if self.words_screen is not None:
+                        screened[field_name] = [self.words_screen.matching(view)
+                                                for view in field_views[field_name]]
+                could = screened.get(field_name)
+                word_views = None if could is None else [] if not any(could) else \
+                    [view for view, named in zip(field_views[field_name], could) if i in named]
+                hit = check.match(text, field_views[field_name], word_views)
                 if hit is not None:
                     findings.append(Finding(
                         rule=f"custom.{check.name}", category=check.category,

@@ -60,7 +60,9 @@ def test_bad_rules_name_their_key():
 
 
 def _unscreened(r: CustomRule) -> CustomRule:
-    return CustomRule([replace(check, words_screen=None, regex_screen=None) for check in r.checks])
+    plain = CustomRule([replace(check, words_screen=None, regex_screen=None) for check in r.checks])
+    plain.words_screen = None  # and not the rule's screen of every check's words either
+    return plain
 
 
 def test_screens_change_no_verdict():
@@ -70,7 +72,8 @@ def test_screens_change_no_verdict():
               "regex": [r"\bwin\s+an?\s+iphone\b", r"(?:dm|inbox) me", r"\d{3}-\d{4}"],
               "unless_words": ["scam warning"]},
              {"name": "cased", "regex": ["ACME[- ]?Support", r"(?:abc){e<=1}"], "case_sensitive": True},
-             {"name": "handles", "words": ["support"], "fields": ["author.handle"]})
+             {"name": "handles", "words": ["support"], "fields": ["author.handle"]},
+             {"name": "channel", "words": ["check out my channel", "sub4sub"], "fields": ["text", "author.handle"]})
     plain = _unscreened(r)
     texts = ["WIN AN IPHONE today", "win a iphone", "ſupport", "fr33 g1ft c4rd", "f r e e gift card",
              "DM ME now", "dm  me", "call 555-0199", "ACME Support", "acme support", "abd", "xabcx",
