@@ -111,8 +111,9 @@ class Judge:
         # findings. Elsewhere the comment is decided again.
         settled = len(failures) == sum(isinstance(p, RuleFailure) for p in prepared.parts)
         items = [Judged(comment, found, early if settled and len(found) == count
-                        and comment.uid not in kept
-                        else self.decide(comment, found, kept=comment.uid in kept), memory)
+                        and not (kept and comment.uid in kept)
+                        else self.decide(comment, found, kept=bool(kept) and comment.uid in kept),
+                        memory)
                  for comment, found, memory, early, count in zip(
                      comments, findings, remembered, prepared.decisions, prepared.settled)]
         return Judgement(items, failures, self.version)
