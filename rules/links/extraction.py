@@ -22,14 +22,15 @@ MAX_SCAN_CHARS = 100_000  # the pipeline truncates earlier; this bounds us on ou
 # starts with its literal dot so the regex engine skips to the dots.
 _DOT_CANDIDATE = re.compile(r"\.(?<=[\w\-;]\.)(?:[^\W\d_]|\d{1,3}\.\d)")
 _RARE_MARKS = ("//", "&", "hxx", "dot", "[.]", "(.)", "{.}", "[:]", "[/]", ":/ /")
+# Any of them in one search (of the lowercased text, as the marks are written).
+_RARE_MARK = re.compile("|".join(map(re.escape, _RARE_MARKS)))
 
 
 def could_hold_link(text: str) -> bool:
     """False when ``text`` (ASCII) cannot hold a link: the prefilter of :func:`extract_links`."""
     if "." in text and _DOT_CANDIDATE.search(text):
         return True
-    low = text.lower()
-    return any(mark in low for mark in _RARE_MARKS)
+    return _RARE_MARK.search(text.lower()) is not None
 
 
 _DOTTED = re.compile(r"[.\u3002\uff0e\uff61\u2024\ufe52]|dot|://|&#", re.IGNORECASE)
@@ -48,6 +49,7 @@ _DEFANGS = (
                 re.IGNORECASE), r"\1.\2"),
 )
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": ".", "\u2024": ".", "\ufe52": "."})
+_ODD_DOT = re.compile("[\u3002\uff0e\uff61\u2024\ufe52]")  # translating is slow; rarely needed
 
 # One pass finds scheme URLs and bare hosts. Labels are letters/digits/hyphens (Unicode letters for
 # IDN); the label and dot alternation is deterministic, so the scan is linear in the text.
@@ -89,7 +91,9 @@ def extract_links(text: str, *, limit: int = 50) -> list[FoundLink]:
         text = html.unescape(text)
     text = strip_invisible(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text.translate(_DOTS))
+        if _ODD_DOT.search(text):
+            text = text.translate(_DOTS)
+        text = unicodedata.normalize("NFKC", text)
         if not could_hold_link(text):
             return []
     low = text.lower()
