@@ -49,3 +49,4 @@ def test_scan_imports_the_rules_but_no_platform_client(tmp_path):
     modules = imported(["--config", "m.toml", "scan", "c.jsonl"], tmp_path)
     assert {"rules.charter", "rules.links"} <= modules
     assert not [m for m in ("praw", "tweepy", "googleapiclient", "apscheduler") if m in modules]
+    assert not [m for m in ("moderator.store", "sqlite_utils") if m in modules]  # scan stores nothing

@@ -8,14 +8,16 @@ import os
 import sys
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
 from moderator import config
 from moderator.cli.config_option import config_file
 from moderator.errors import ConfigError, ModeratorError
-from moderator.store import Store
+
+if TYPE_CHECKING:  # imported where a store is opened: scan needs none (SQLite helpers: ~45 ms)
+    from moderator.store import Store
 
 
 def load_settings(ctx: click.Context, *, judge: bool = True, connect: bool = True) -> config.Settings:
@@ -36,6 +38,8 @@ def as_click_errors() -> Iterator[None]:
 
 
 def open_store(settings: config.Settings) -> Store:
+    from moderator.store import Store
+
     with as_click_errors():
         return Store(settings.store_path)
 
