@@ -107,3 +107,25 @@ def test_leet_byte_table_changes_nothing():
     texts += [fold(t) for t in corpus()]
     for text in texts:
         assert deleet(text) == text.translate(_LEET), text
+
+
+def test_flood_keys_of_ascii_text_by_bytes_equal_the_letters_pattern():
+    import hashlib
+    import re
+
+    from rules.charter import flood
+    from rules.text import fold, squeeze
+
+    def by_pattern(flat: str) -> tuple[str, int]:
+        words = sorted(set((re.compile(r"[A-Za-z]+") if flat.isascii() else flood._LETTERS)
+                           .findall(flat)))
+        joined = " ".join(words)
+        return (hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(),
+                len(joined) - len(words) + 1 if words else 0)
+
+    texts = corpus() + ["Ünïcödé wörds and ascii", "a1b2c3 d_e-f", "\x7f\x00 ok", "ÀB ab", "日本 語"]
+    texts = [t for t in texts if "<" not in t and "&" not in t and "/" not in t and "www." not in t]
+    for text in texts:
+        folded = fold(text)
+        flat = squeeze(folded, keep=1)
+        assert flood._text_key(text, folded, flat) == by_pattern(flat), text

@@ -35,7 +35,9 @@ from moderator.models import Comment
 from rules.text import fold, squeeze
 
 _LETTERS = re.compile(r"[^\W\d_]+")
-_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
+# In ASCII text the letters are A-Z and a-z: every other byte becomes a space, and the words
+# are what bytes.split() leaves (the same words [A-Za-z]+ finds, a few times quicker).
+_ASCII_LETTERS_ONLY = bytes(c if 65 <= c <= 90 or 97 <= c <= 122 else 32 for c in range(256))
 # Links and markup are not the message: a campaign rotates its links (they are counted on their
 # own, as link records) and raw exports keep HTML tags and entities.
 _MARKUP = re.compile(r"<[^<>]{0,300}>|&#?\w{1,10};")
@@ -90,11 +92,15 @@ def _text_key(text: str, folded: str | None, flat: str | None = None) -> tuple[s
     if "/" in flat or "www." in flat:
         flat = _LINK_WORD.sub(" ", flat)
     # Letters only: numbers, punctuation and emoji are what copies vary ("video 2", "!!!").
-    # (In ASCII text the letters are A-Z and a-z, which a plain class finds faster.)
-    words = sorted(set((_ASCII_LETTERS if flat.isascii() else _LETTERS).findall(flat)))
-    joined = " ".join(words)
+    if flat.isascii():  # (ASCII: one byte a letter, and bytes sort as the characters do)
+        words = sorted(set(flat.encode().translate(_ASCII_LETTERS_ONLY).split()))
+        joined = b" ".join(words)
+    else:
+        words = sorted(set(_LETTERS.findall(flat)))
+        joined = " ".join(words)
     letters = len(joined) - len(words) + 1 if words else 0  # the words' lengths, summed
-    return hashlib.blake2b(joined.encode(), digest_size=8).hexdigest(), letters
+    return hashlib.blake2b(joined if isinstance(joined, bytes) else joined.encode(),
+                           digest_size=8).hexdigest(), letters
 
 
 def link_fingerprint(url: str, ignore_hosts: Sequence[str] = ()) -> str:
