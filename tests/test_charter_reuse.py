@@ -29,12 +29,18 @@ def fresh(comments):
     return rule.flood_records(comments), rule.check_batch(comments)
 
 
+def normalizations(monkeypatch) -> list[str]:
+    """The texts the charter normalizes from here on, one entry per call."""
+    calls: list[str] = []
+    real = charter.term_views_and_flat
+    monkeypatch.setattr(charter, "term_views_and_flat", lambda text: calls.append(text) or real(text))
+    return calls
+
+
 def test_the_same_objects_are_normalized_once_and_judged_as_afresh(monkeypatch):
     comments = batch()
     expected_records, expected_findings = fresh(comments)
-    calls = []
-    real = charter.term_views_and_flat
-    monkeypatch.setattr(charter, "term_views_and_flat", lambda text: calls.append(text) or real(text))
+    calls = normalizations(monkeypatch)
     rule = CharterRule.from_config({}, BRAND, path="rules.charter")
     assert rule.flood_records(comments) == expected_records
     assert rule.check_batch(list(comments)) == expected_findings  # another list, same objects
@@ -45,9 +51,7 @@ def test_the_same_objects_are_normalized_once_and_judged_as_afresh(monkeypatch):
 def test_equal_but_other_objects_or_another_batch_are_computed_again(monkeypatch):
     comments = batch()
     expected_records, expected_findings = fresh(comments)
-    calls = []
-    real = charter.term_views_and_flat
-    monkeypatch.setattr(charter, "term_views_and_flat", lambda text: calls.append(text) or real(text))
+    calls = normalizations(monkeypatch)
     rule = CharterRule.from_config({}, BRAND, path="rules.charter")
     rule.flood_records(comments)
     copies = [replace(c) for c in comments]

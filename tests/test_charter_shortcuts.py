@@ -2,14 +2,11 @@
 the straightforward code gives: compared on the sample comments, the shared corpora when present,
 and texts made to sit at each shortcut's edge."""
 
-import csv
-from pathlib import Path
 
 from rules.charter import pii
 from rules.charter.disguise import BIDI_CONTROLS, has_bidi_control
+from tests.corpus_texts import real_texts
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "data"
 EDGES = [
     "SSN 123-45-6789", "ssn: 078051120", "social security number is 078 05 1120", "12-34-5678",
     "CPF 111.444.777-35", "111.444.77735", "DNI 12345678Z", "1234567Z", "RSSMRA85T10A562S",
@@ -20,16 +17,7 @@ EDGES = [
 
 
 def corpus() -> list[str]:
-    texts = list(EDGES)
-    for path in [ROOT / "moderator" / "samples" / "youtube_sample.csv",
-                 *sorted((SHARED / "youtube_spam").glob("*.csv"))]:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            texts += [row["CONTENT"] for row in csv.DictReader(f)]
-    davidson = SHARED / "offensive_davidson" / "labeled_data.csv"
-    if davidson.exists():
-        with davidson.open(encoding="utf-8", newline="") as f:
-            texts += [row["tweet"] for row in csv.DictReader(f)]
-    return texts
+    return EDGES + real_texts()
 
 
 def national_ids_without_shortcut(text: str) -> list[pii.PiiHit]:

@@ -2,14 +2,11 @@
 the rare link marks equals testing each mark, and translating the odd full stops only where one
 is equals translating every text (sample comments, the shared corpora when present, edge cases)."""
 
-import csv
 import re
-from pathlib import Path
 
 from rules.links import extraction
+from tests.corpus_texts import real_texts
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared" / "data"
 EDGES = ["evil\u3002com", "evil\uff0ecom/x", "evil\uff61com", "a\u2024b\u2024com", "x\ufe52io",
          "HXXP://evil[.]com", "evil(.)com", "evil{.}com", "evil[:]//x", "a[/]b", "h :/ /x",
          "ｅｖｉｌ．ｃｏｍ", "&#46; not a link", "caf\u00e9 dot com", "İstanbul.com", "\u212aelvin.com",
@@ -17,16 +14,7 @@ EDGES = ["evil\u3002com", "evil\uff0ecom/x", "evil\uff61com", "a\u2024b\u2024com
 
 
 def corpus() -> list[str]:
-    texts = list(EDGES)
-    for path in [ROOT / "moderator" / "samples" / "youtube_sample.csv",
-                 *sorted((SHARED / "youtube_spam").glob("*.csv"))]:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            texts += [row["CONTENT"] for row in csv.DictReader(f)]
-    davidson = SHARED / "offensive_davidson" / "labeled_data.csv"
-    if davidson.exists():
-        with davidson.open(encoding="utf-8", newline="") as f:
-            texts += [row["tweet"] for row in csv.DictReader(f)]
-    return texts
+    return EDGES + real_texts()
 
 
 def test_one_search_for_the_rare_marks_equals_testing_each():
