@@ -72,7 +72,10 @@ RULE_SETS = {
 
 
 def real_comments() -> list[dict]:
-    """Real comments, 10% of them with a link (the share the issue asks for)."""
+    """Real comments, 10% of them with a link (the share the issue asks for). Exits with a
+    message when the shared data is not beside the repository."""
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} not found: the benchmark reads the shared real comments")
     rows = []
     for path in sorted((DATA / "youtube_spam").glob("*.csv")):
         with path.open(encoding="utf-8") as f:
@@ -187,8 +190,6 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--million", action="store_true", help="scan 1,000,000 comments too")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: the benchmark reads the shared real comments")
     pool = real_comments()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
