@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Sequence
 from moderator.models import Comment, Finding
 from rules.base import Observation
 from rules.charter import flood, pii
-from rules.charter.offensive import profanity_scores
 from rules.charter.findings import CASUAL_REASON, is_profanity
 from rules.charter.spam import spam_model
 from rules.charter.swearing import always_acted_on, scores_and_without_casual
@@ -28,10 +27,11 @@ def explain_charter(rule: "CharterRule", comment: Comment, findings: Sequence[Fi
     fired = {f.rule: f for f in findings}
     out = [_terms(rule, views, fired.get("charter.terms"))]
     if rule.offensive.enabled:
-        score = float(profanity_scores([views[0]])[0])
+        # both scores from one reading, as the rule gets them
+        [score], [without] = scores_and_without_casual([views[0]])
         out.append(_model("offensive-language model", score, rule.offensive.threshold,
                           fired.get("charter.offensive")))
-        swearing = _swearing(rule, views, findings)
+        swearing = _swearing(rule, views, findings, without)
         if swearing is not None:
             out.append(swearing)
     if rule.spam.enabled:
@@ -61,14 +61,14 @@ def _terms(rule: "CharterRule", views: Sequence[str], finding: Finding | None) -
                        {"matches": [{"term": h.term, "view": _view_name(h.view)} for h in hits]})
 
 
-def _swearing(rule: "CharterRule", views: Sequence[str],
-              findings: Sequence[Finding]) -> Observation | None:
-    """How the profanity findings' severity was decided (rules.charter.swearing)."""
+def _swearing(rule: "CharterRule", views: Sequence[str], findings: Sequence[Finding],
+              without: float) -> Observation | None:
+    """How the profanity findings' severity was decided (rules.charter.swearing); ``without``:
+    the model's score with the casual swear words left out."""
     judged = [f for f in findings if is_profanity(f)]
     if not judged:
         return None
     casual = any(f.reason.startswith(CASUAL_REASON) for f in judged)
-    [without] = scores_and_without_casual([views[0]])[1]
     threshold = rule.offensive.threshold
     said = f"without its casual swear words the model scores {without:.3f} against {threshold:.3f}"
     if always_acted_on(views):
