@@ -49,6 +49,18 @@ def test_documented_settings_are_accepted(tmp_path):
     assert findings[0].severity == Severity.HIGH
 
 
+@pytest.mark.parametrize("doc", ["config.example.toml", "docs/config-charter.toml"])
+def test_documented_spam_thresholds_are_the_bundled_models(doc):
+    """The commented-out thresholds tell an owner the defaults: they must be the ones stored
+    with the bundled model (they drifted once when the model was retrained)."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    spam_table = text[text.index("[rules.charter.spam]"):]
+    model = spam_model()
+    for key, value in [("threshold", model.threshold),
+                       ("confident_threshold", model.confident_threshold)]:
+        line = next(line for line in spam_table.splitlines() if line.startswith(f"# {key} ="))
+        assert float(line.split("=")[1].split("#")[0]) == pytest.approx(value), (doc, key)
+
 def test_config_problems_name_their_keys(tmp_path):
     with pytest.raises(ConfigError) as e:
         rule(builtin_lists=["nope"], lists=[{"name": "a", "terms": ["f.*ck"]}, {"name": "b"},
