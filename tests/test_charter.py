@@ -61,6 +61,7 @@ def test_documented_spam_thresholds_are_the_bundled_models(doc):
         line = next(line for line in spam_table.splitlines() if line.startswith(f"# {key} ="))
         assert float(line.split("=")[1].split("#")[0]) == pytest.approx(value), (doc, key)
 
+
 def test_config_problems_name_their_keys(tmp_path):
     with pytest.raises(ConfigError) as e:
         rule(builtin_lists=["nope"], lists=[{"name": "a", "terms": ["f.*ck"]}, {"name": "b"},
