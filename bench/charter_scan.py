@@ -35,12 +35,18 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
    shravyashetty04/youtube-spam-detector @ f42fc38, not in this repository), judged with the
    bundled model and the example config as shipped. Nothing here was tuned on them.
    ``--more-videos DIR`` puts them into the leave-one-video-out of part 1 as well.
+5. Innocent posts with a link (``--link-posts``, added 2026-12-02): the Davidson tweets of
+   ``../shared/data/offensive_davidson`` labelled ``neither`` that carry a web address
+   (bench/core.py's URL pattern), judged with the example config (``--spam-option`` applies):
+   how many are acted on, hidden, and the spam findings by severity. The spam model never
+   trained on them; they are tweets, not comments under a brand's post.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import csv
 import importlib
 import json
 import re
@@ -261,6 +267,25 @@ def casual(path: Path, show: int) -> None:
                           f"{[(f['rule'], f['evidence'].get('term') or f['evidence'].get('score')) for f in v['findings']]}")
 
 
+def link_posts() -> None:
+    """Part 5: the Davidson ``neither`` tweets with a web address, through ``scan``."""
+    from core import DATA, URL  # bench/core.py
+    with (DATA / "offensive_davidson" / "labeled_data.csv").open(encoding="utf-8") as f:
+        texts = [r["tweet"] for r in csv.DictReader(f)
+                 if r["class"] == "2" and URL.search(r["tweet"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "links.jsonl"
+        file.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                                for i, t in enumerate(texts)))
+        verdicts = scan(config_with(Path(tmp), None), file, "--jobs", "1")
+    acted = sum(v["decision"] != "none" for v in verdicts)
+    hidden = sum(v["decision"] in ("hide", "delete") for v in verdicts)
+    spam = collections.Counter(f["severity"] for v in verdicts for f in v["findings"]
+                               if f["rule"] == "charter.spam")
+    print(f"\nInnocent posts with a link (Davidson `neither`): acted on {acted} of {len(texts)} = "
+          f"{acted / len(texts):.1%}, hidden {hidden}; charter.spam findings {dict(spam)}")
+
+
 def use_tree(tree: Path) -> None:
     global ROOT, EXAMPLE, train_spam
     ROOT, EXAMPLE = tree, tree / "config.example.toml"
@@ -285,6 +310,8 @@ def main() -> None:
                         help="judge with this checkout (code, example config, training recipe)")
     parser.add_argument("--spam-option", action="append", default=[], metavar="KEY=VALUE",
                         help='a setting added to [rules.charter.spam], e.g. link_only_severity="low"')
+    parser.add_argument("--link-posts", action="store_true",
+                        help="judge the Davidson `neither` tweets that carry a web address (part 5)")
     args = parser.parse_args()
     SPAM_OPTIONS.extend(args.spam_option)
     use_tree(args.tree.resolve())
@@ -297,6 +324,8 @@ def main() -> None:
         unseen_videos(policy, args.unseen)
     if args.sms:
         casual(args.sms, args.show_tuning)
+    if args.link_posts:
+        link_posts()
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
