@@ -269,10 +269,8 @@ def casual(path: Path, show: int) -> None:
 
 def link_posts() -> None:
     """Part 5: the Davidson ``neither`` tweets with a web address, through ``scan``."""
-    from core import DATA, URL  # bench/core.py
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: --link-posts reads the shared Davidson tweets")
-    with (DATA / "offensive_davidson" / "labeled_data.csv").open(encoding="utf-8") as f:
+    from core import URL, shared  # bench/core.py
+    with shared("offensive_davidson", "labeled_data.csv").open(encoding="utf-8") as f:
         texts = [r["tweet"] for r in csv.DictReader(f)
                  if r["class"] == "2" and URL.search(r["tweet"])]
     with tempfile.TemporaryDirectory() as tmp:

@@ -71,17 +71,22 @@ RULE_SETS = {
 }
 
 
-def real_comments() -> list[dict]:
-    """Real comments, 10% of them with a link (the share the issue asks for). Exits with a
-    message when the shared data is not beside the repository."""
+def shared(*parts: str) -> Path:
+    """A path in the shared real data; exits with a message when that data is not beside the
+    repository (rather than a traceback where it is first opened)."""
     if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: the benchmark reads the shared real comments")
+        sys.exit(f"{DATA} not found: the benchmark reads the shared real data")
+    return DATA.joinpath(*parts)
+
+
+def real_comments() -> list[dict]:
+    """Real comments, 10% of them with a link (the share the issue asks for)."""
     rows = []
-    for path in sorted((DATA / "youtube_spam").glob("*.csv")):
+    for path in sorted(shared("youtube_spam").glob("*.csv")):
         with path.open(encoding="utf-8") as f:
             rows += [{"text": r["CONTENT"], "author": {"name": r["AUTHOR"]}, "platform": "youtube",
                       "created_at": r["DATE"] or None} for r in csv.DictReader(f)]
-    with (DATA / "offensive_davidson" / "labeled_data.csv").open(encoding="utf-8") as f:
+    with shared("offensive_davidson", "labeled_data.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             handle = re.search(r"@(\w{1,15})", r["tweet"])
             rows.append({"text": r["tweet"], "platform": "x",
