@@ -37,8 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rules.links.brands import builtin_brands  # noqa: E402
-from rules.links.domains import _extractor, host_forms, parse_url, read_list, suffix_in  # noqa: E402
+from rules.links.domains import host_forms, parse_url, read_list, suffix_in  # noqa: E402
 from rules.links.lookalikes import BrandIndex  # noqa: E402
+from rules.suffixes import split  # noqa: E402
 
 LISTS = "pymispwarninglists/data/misp-warninglists/lists/"
 BUNDLED = {"google-chrome-crux-1million": "CrUX top origins (Google), CC BY 4.0",
@@ -58,20 +59,21 @@ def registrable_domains(hosts: list[str]) -> set[str]:
     abuse-prone top-level domains."""
     free = {s.rstrip("/") for s in read_list("free_hosting.txt")}
     abuse = read_list("abuse_tlds.txt")
-    extract = _extractor()
     out = set()
     for host in hosts:
         host = host.split("://")[-1].split("/")[0].split(":")[0]
         try:
-            ext = extract(host_forms(host)[0])
+            host = host_forms(host)[0]
         except ValueError:
             continue
-        if not ext.domain or not ext.suffix or ext.is_private:
+        _, domain, suffix = split(host)
+        # a suffix that only the list's private section knows: a hosting service's customer site
+        if not domain or not suffix or suffix != split(host, private=False)[2]:
             continue
-        reg = f"{ext.domain}.{ext.suffix}"
-        if any(ch.isdigit() for ch in ext.domain):
+        reg = f"{domain}.{suffix}"
+        if any(ch.isdigit() for ch in domain):
             continue  # see the docstring: digits in a brand-like name are never exempted
-        if suffix_in(reg, free) is None and ext.suffix.rsplit(".", 1)[-1] not in abuse:
+        if suffix_in(reg, free) is None and suffix.rsplit(".", 1)[-1] not in abuse:
             out.add(reg)
     return out
 

@@ -8,7 +8,8 @@ from functools import lru_cache
 from typing import Sequence
 
 import phonenumbers
-import tldextract
+
+from rules.suffixes import split
 
 logger = logging.getLogger(__name__)
 
@@ -17,17 +18,12 @@ URL_HOST = re.compile(r"(?:https?://|www\.)([\w.-]{1,253})", re.IGNORECASE)
 BARE_HOST = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}[a-z]{2,24}\b")
 
 
-@lru_cache(maxsize=1)
-def _tld_extract() -> tldextract.TLDExtract:
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # bundled list, no download
-
-
 def bare_hosts(folded: str) -> list[str]:
     """Host names written without a scheme ("acme-support.com", "bit.ly/x") with a real suffix."""
     out = []
     for m in BARE_HOST.finditer(folded):
-        parts = _tld_extract()(m.group(0))
-        if parts.domain and parts.suffix:
+        _, domain, suffix = split(m.group(0), private=False)
+        if domain and suffix:
             out.append(m.group(0))
         if len(out) >= 5:
             break

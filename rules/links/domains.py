@@ -1,6 +1,6 @@
 """Hosts and URLs: the Public Suffix List split, IDNA forms, parsed URLs, the data lists.
 
-Registrable domains come from tldextract's bundled Public Suffix List snapshot (private
+Registrable domains come from the bundled Public Suffix List (``rules.suffixes``; private
 suffixes on, so ``evil.blogspot.com`` is its own site); nothing is downloaded.
 """
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import idna
-import tldextract
+
+from rules.suffixes import split
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 MAX_URL_CHARS = 2_048
@@ -31,18 +32,10 @@ def read_list(name: str) -> frozenset[str]:
     return frozenset(l.strip().lower() for l in lines if l.strip() and not l.startswith("#"))
 
 
-@lru_cache(maxsize=1)
-def _extractor() -> tldextract.TLDExtract:
-    # The bundled Public Suffix List snapshot; never downloads.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
-                                 include_psl_private_domains=True)
-
-
 @lru_cache(maxsize=65536)
 def split_domain(host: str) -> tuple[str, str, str]:
     """(subdomain, domain, suffix) of an ASCII host by the Public Suffix List."""
-    ext = _extractor()(host)
-    return ext.subdomain, ext.domain, ext.suffix
+    return split(host)
 
 
 def registrable(host: str) -> str:
