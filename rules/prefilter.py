@@ -16,6 +16,7 @@ prefilter pass every text (``always``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Hashable, Iterable, Mapping
 
 import ahocorasick_rs
@@ -28,6 +29,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 
 MAX_EXACT = 1024  # strings tracked for one part of a pattern before it counts as "any text"
 MAX_CLASS = 12  # a character class of up to this many literal characters is spelled out
+_RUN = object()  # the opcode of a run of literal characters (see _literal_runs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +66,17 @@ def required_literals(pattern: str, *, ignore_case: bool = False) -> frozenset[s
 
 
 def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    """The more selective of two required sets: longer shortest string, then fewer strings."""
+    """The more selective of two required sets: longer shortest string, then fewer strings
+    (``a`` on a tie)."""
     if a is None or b is None:
         return a if b is None else b
-    return max(a, b, key=lambda s: (min(map(len, s)), -len(s)))
+    return a if _rank(a) >= _rank(b) else b
+
+
+@lru_cache(maxsize=4096)
+def _rank(strings: frozenset[str]) -> tuple[int, int]:
+    # The same sets meet again and again on the way up a pattern's tree (start-up cost).
+    return min(map(len, strings)), -len(strings)
 
 
 def _usable(strings: frozenset[str] | None) -> frozenset[str] | None:
@@ -76,7 +85,7 @@ def _usable(strings: frozenset[str] | None) -> frozenset[str] | None:
 
 def _info(items: Iterable) -> _Info:
     """A sequence: exact strings concatenate while they stay few; the best required set wins."""
-    parts = [_node(op, arg) for op, arg in items]
+    parts = [_node(op, arg) for op, arg in _literal_runs(items)]
     run: frozenset[str] | None = frozenset({""})
     required: frozenset[str] | None = None
     whole: frozenset[str] | None = frozenset({""})  # the sequence's exact strings, while known
@@ -94,6 +103,20 @@ def _info(items: Iterable) -> _Info:
     return _Info(whole, _better(required, _usable(whole)))
 
 
+def _literal_runs(items: Iterable) -> list[tuple]:
+    """The items, each run of literal characters as one ``(_RUN, "text")`` item: a word is one
+    string, not a set per letter joined letter by letter (start-up: same result, less work)."""
+    out: list[tuple] = []
+    for op, arg in items:
+        if op is C.LITERAL and out and out[-1][0] is _RUN:
+            out[-1] = (_RUN, out[-1][1] + chr(arg))
+        elif op is C.LITERAL:
+            out.append((_RUN, chr(arg)))
+        else:
+            out.append((op, arg))
+    return out
+
+
 def _concat(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
     if a is None or b is None or len(a) * len(b) > MAX_EXACT:
         return None
@@ -105,8 +128,8 @@ def _best_of(info: _Info) -> frozenset[str] | None:
 
 
 def _node(op, arg) -> _Info:
-    if op is C.LITERAL:
-        return _Info(frozenset({chr(arg)}), frozenset({chr(arg)}))
+    if op is _RUN:
+        return _Info(frozenset({arg}), frozenset({arg}))
     if op is C.AT:
         return _EMPTY  # \b, ^, $: zero width
     if op is C.SUBPATTERN:

@@ -23,6 +23,10 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
     (r"x(?:\w+ )?kindly", {"kindly"}),  # the longer of the two required parts
     (r"[:!]", {":", "!"}),
     (r"(?:wa|t)\.me", {"wa.me", "t.me"}),
+    # a word with an optional ending: the word alone is required (what contains "agents"
+    # contains "agent"), so the automaton has fewer literals to look for
+    (r"\bour (?:\w+ )?(?:agents?|staff)\b", {"agent", "staff"}),
+    (r"mips(?:el)?$", {"mips"}),
 ])
 def test_required_literals_of_simple_patterns(pattern, literals):
     assert required_literals(pattern) == literals
