@@ -40,6 +40,11 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
    (bench/core.py's URL pattern), judged with the example config (``--spam-option`` applies):
    how many are acted on, hidden, and the spam findings by severity. The spam model never
    trained on them; they are tweets, not comments under a brand's post.
+6. Instagram scams (``--scamspot FILE``, added 2026-12-02): the test accounts of the ScamSpot
+   comments (odd sha256 of the account name; bench/train_spam.py's ``scamspot_side``), judged
+   with the bundled model, on all labels and, with ``--scamspot-helper`` (that repository's
+   ``modules/helper.py``), on hand labels only. ``--labelled FILE ...`` judges other labelled
+   sets the same way (bench/charter.md, "Sixth round", names them).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import argparse
 import collections
 import csv
 import importlib
+import importlib.util
 import json
 import re
 import subprocess
@@ -286,6 +292,75 @@ def link_posts() -> None:
           f"{acted / len(texts):.1%}, hidden {hidden}; charter.spam findings {dict(spam)}")
 
 
+def judged(texts: list[str], *args: str, file: Path | None = None) -> list[dict]:
+    """Verdicts of the example config (bundled model) on ``texts``, or on ``file`` as given
+    (CSV options in ``args``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if file is None:
+            file = Path(tmp) / "texts.jsonl"
+            file.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
+                                    for i, t in enumerate(texts)))
+        verdicts = scan(config_with(Path(tmp), None), file, "--jobs", "1", *args)
+    assert len(verdicts) == len(texts), f"{len(verdicts)} verdicts for {len(texts)} texts"
+    return verdicts
+
+
+def acted_on(verdicts: list[dict], policy: dict) -> dict:
+    return {"any reason": np.array([v["decision"] != "none" for v in verdicts]),
+            "spam reasons": np.array([spam_reason_action(v, policy) != "none" for v in verdicts]),
+            "hidden": np.array([v["decision"] in ("hide", "delete", "ban") for v in verdicts])}
+
+
+def scamspot(policy: dict, path: Path, helper: Path | None) -> None:
+    """Part 6: the test accounts of the ScamSpot Instagram comments (the split of
+    bench/train_spam.py's ``scamspot_side``: odd), all labels and, given the repository's
+    ``modules/helper.py``, hand labels only (what its data_prep scripts labelled by rule left out:
+    a spam phrase, or nothing but emoji)."""
+    split = _this_train_spam().scamspot_side
+    comments = [c for c in json.loads(path.read_text(encoding="utf-8")).values()
+                if c.get("type") in ("scam", "real") and split(c["account"]) == 1]
+    texts = [c["text"] for c in comments]
+    labels = np.array([c["type"] == "scam" for c in comments])
+    acted = acted_on(judged(texts), policy)
+    print(f"\nScamSpot Instagram comments, test accounts ({len({c['account'] for c in comments})}), "
+          "the bundled model, default config through `moderator scan`")
+    _unseen_line("all labels", labels, acted)
+    if helper is not None:
+        spec = importlib.util.spec_from_file_location("scamspot_helper", helper)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        hand = np.array([not module.check_for_spam_phrases(t) and not module.remove_emojis(t)[0]
+                         for t in texts])
+        _unseen_line("hand labels only", labels[hand], {k: v[hand] for k, v in acted.items()})
+
+
+def _this_train_spam():
+    """This checkout's bench/train_spam.py (``--tree``'s may predate what is asked of it)."""
+    spec = importlib.util.spec_from_file_location("this_train_spam",
+                                                  Path(__file__).with_name("train_spam.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def labelled(policy: dict, paths: list[Path]) -> None:
+    """Other labelled sets, judged with the bundled model: a YouTube-collection CSV (CONTENT,
+    CLASS, COMMENT_ID; read as ``--html``) or JSON Lines of ``{"text", "label"}`` (1 = spam)."""
+    print("\nOther labelled sets, the bundled model, default config through `moderator scan`")
+    for path in paths:
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                rows = list(csv.DictReader(f))
+            texts, labels = [r["CONTENT"] for r in rows], [r["CLASS"] == "1" for r in rows]
+            verdicts = judged(texts, "--html", "--column", "id=COMMENT_ID", "--column",
+                              "text=CONTENT", file=path)
+        else:
+            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            texts, labels = [r["text"] for r in rows], [int(r["label"]) == 1 for r in rows]
+            verdicts = judged(texts)
+        _unseen_line(path.name, np.array(labels), acted_on(verdicts, policy))
+
+
 def use_tree(tree: Path) -> None:
     global ROOT, EXAMPLE, train_spam
     ROOT, EXAMPLE = tree, tree / "config.example.toml"
@@ -312,6 +387,13 @@ def main() -> None:
                         help='a setting added to [rules.charter.spam], e.g. link_only_severity="low"')
     parser.add_argument("--link-posts", action="store_true",
                         help="judge the Davidson `neither` tweets that carry a web address (part 5)")
+    parser.add_argument("--scamspot", type=Path, metavar="FILE",
+                        help="ScamSpot's data/comments_extracted.json: judge its test accounts (part 6)")
+    parser.add_argument("--scamspot-helper", type=Path, metavar="FILE",
+                        help="ScamSpot's modules/helper.py: also report hand labels only")
+    parser.add_argument("--labelled", type=Path, nargs="+", default=[], metavar="FILE",
+                        help="other labelled sets (CSV of the YouTube collection's columns, or "
+                             'JSON Lines of {"text", "label"})')
     args = parser.parse_args()
     SPAM_OPTIONS.extend(args.spam_option)
     use_tree(args.tree.resolve())
@@ -326,6 +408,10 @@ def main() -> None:
         casual(args.sms, args.show_tuning)
     if args.link_posts:
         link_posts()
+    if args.scamspot:
+        scamspot(policy, args.scamspot, args.scamspot_helper)
+    if args.labelled:
+        labelled(policy, args.labelled)
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -8,7 +8,9 @@ With ``--sms FILE``, also the tuning half of the UCI SMS Spam Collection (ham an
 short messages, so that casual text does not read as spam; ``load_sms_tuning_half``). With
 ``--more-videos DIR``, also the collection's two other videos (Eminem, Shakira; a copy in GitHub
 shravyashetty04/youtube-spam-detector @ f42fc38, not in this repository). The shipped model is
-trained with both (2026-12-01 11:50 UTC; bench/charter.md, "Fifth round"):
+trained with both (2026-12-01 11:50 UTC; bench/charter.md, "Fifth round"). ``--scamspot FILE``
+adds the tuning accounts of an Instagram set; a model trained so was measured and not shipped
+(bench/charter.md, "Sixth round"):
 
     .venv/bin/python bench/train_spam.py --write --sms PATH/SMSSpamCollection --more-videos DIR
 
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -65,6 +69,26 @@ def load_videos(data: Path = DATA, more: Path | None = None
         videos.append((name, [r["CONTENT"] for r in rows],
                        np.array([int(r["CLASS"]) for r in rows])))
     return videos
+
+
+def load_scamspot_tuning(path: Path) -> Extra:
+    """The tuning accounts of the ScamSpot Instagram comments (GitHub
+    ScamSpot/scamspot_ig-comment-scraper @ 3168df8f, ``data/comments_extracted.json``, MIT; not
+    in this repository): the comments labelled ``scam`` or ``real`` under accounts whose name's
+    sha256 is even. In every fit, as the SMS messages are; the thresholds are still chosen on the
+    videos. The odd accounts are the test accounts that ``bench/charter_scan.py --scamspot``
+    measures (bench/charter.md, sixth round)."""
+    texts, labels = [], []
+    for comment in json.loads(path.read_text(encoding="utf-8")).values():
+        if comment.get("type") in ("scam", "real") and scamspot_side(comment["account"]) == 0:
+            texts.append(comment["text"])
+            labels.append(int(comment["type"] == "scam"))
+    return texts, np.array(labels)
+
+
+def scamspot_side(account: str, modulo: int = 2) -> int:
+    """Which side of the ScamSpot split an account is on: even is tuning, odd is test."""
+    return int(hashlib.sha256(account.encode("utf-8")).hexdigest(), 16) % modulo
 
 
 Extra = tuple[list[str], np.ndarray]  # more training texts and labels, in every fit
@@ -173,8 +197,14 @@ def main() -> None:
     parser.add_argument("--more-videos", type=Path, metavar="DIR",
                         help="the collection's other videos (Youtube04-Eminem.csv, "
                              "Youtube05-Shakira.csv) are in DIR")
+    parser.add_argument("--scamspot", type=Path, metavar="FILE",
+                        help="ScamSpot's comments_extracted.json: its tuning accounts are "
+                             "training data too (tried, not shipped: bench/charter.md, sixth round)")
     args = parser.parse_args()
     extra = load_sms_tuning_half(args.sms) if args.sms else NO_EXTRA
+    if args.scamspot:
+        instagram = load_scamspot_tuning(args.scamspot)
+        extra = (list(extra[0]) + instagram[0], np.concatenate([extra[1], instagram[1]]))
     videos = load_videos(more=args.more_videos)
     if not videos:
         sys.exit(f"no data in {DATA}")

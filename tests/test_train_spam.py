@@ -49,3 +49,21 @@ def test_thresholds_keep_each_training_videos_false_positives_under_the_limit(mo
     # pooled, 2.5% would pass and 0.46 would give the best F1; per video, b's 5% does not
     assert review > 0.5 and confident >= review
     assert c in train_spam.CS and set(fitted) == set(train_spam.CS)
+
+
+def test_scamspot_training_comments_come_from_tuning_accounts_only(tmp_path):
+    """The protocol's split (bench/charter.md, sixth round): even accounts train, odd ones are
+    the test set, so no test account's comment may reach the model."""
+    import json
+    train_spam = _train_spam()
+    accounts = [f"account{i}" for i in range(12)]
+    comments = {f"{a}-{kind}-{n}": {"text": f"{a} {kind} {n}", "account": a, "type": kind}
+                for a in accounts for kind in ("scam", "real", "ignore", "unknown") for n in range(2)}
+    path = tmp_path / "comments_extracted.json"
+    path.write_text(json.dumps(comments), encoding="utf-8")
+    texts, labels = train_spam.load_scamspot_tuning(path)
+    tuning = {a for a in accounts if train_spam.scamspot_side(a) == 0}
+    assert tuning and tuning != set(accounts)  # both sides hold accounts here
+    assert sorted(texts) == sorted(f"{a} {kind} {n}" for a in tuning for kind in ("scam", "real")
+                                   for n in range(2))
+    assert [int(t.split()[1] == "scam") for t in texts] == labels.tolist()
