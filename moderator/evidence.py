@@ -81,6 +81,11 @@ CONTRACTS: dict[str, Contract] = {
                              "count": "how many pieces of personal data"}),
     "charter.offensive": Contract({"score": "the model's score", "threshold": "the cut-off"}),
     "charter.spam": Contract({"score": "the model's score", "threshold": "the cut-off"}),
+    "charter.scam_testimonial": Contract({
+        "shape": "gain, praise, referral or giveaway (rules/charter/testimonial.py)",
+        "match": "the words that show it, up to 200 characters (defanged)"}),
+    "charter.disguised_file": Contract({
+        "names": "up to 10 of {real (its controls written as <U+202E>), shown}"}),
     "charter.flood": Contract({
         "kind": "text or link", "fingerprint": "the normalized text or link repeated",
         "copies_by_author": "copies by this author in the window",

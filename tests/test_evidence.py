@@ -20,6 +20,9 @@ CRAFTED = [
     ("mail me at jane.doe@example.com or call +44 20 7946 0958", "bob", "Bob"),
     ("Check out my channel and subscribe!! free gift card", "spammer", "Spam"),
     ("you are an idiot and a moron", "troll", "Troll"),
+    ("I invested $1,000 and got $11,000 back in a week, thank you @trades_with_ashlie", "shill",
+     "Shill"),
+    ("my holiday photos: holiday\u202egnp.exe", "dropper", "Dropper"),
 ]
 
 
@@ -50,7 +53,7 @@ def test_every_finding_names_a_contract_and_keeps_to_its_keys():
     assert judgement.failures == []
     fired = {f.rule for f in findings}
     assert {"links.lookalike", "charter.pii", "impersonation.fake_support",
-            "charter.flood"} <= fired, fired
+            "charter.flood", "charter.scam_testimonial", "charter.disguised_file"} <= fired, fired
     for f in findings:
         spec = contract(f.rule)
         assert spec is not None, f"{f.rule} has no evidence contract"

@@ -84,6 +84,7 @@ class CharterConfig:
     flood_part: FloodPart
     max_text_chars: int
     disguise: SwitchPart
+    testimonial: SwitchPart
 
 
 def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
@@ -123,6 +124,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
     pii_enabled, pii_options = _pii_part(r, brand)
     flood_part = _flood_part(r, brand)
     disguise = _switch_part(r, "disguise", Severity.HIGH)
+    testimonial = _switch_part(r, "testimonial", Severity.MEDIUM)
 
     matcher = None
     if not r.problems:
@@ -134,7 +136,7 @@ def read_config(options: Any, brand: Brand, *, path: str) -> CharterConfig:
     r.finish()
     return CharterConfig(matcher=matcher, offensive=offensive, spam=spam, pii_enabled=pii_enabled,
                      pii_options=pii_options, flood_part=flood_part, max_text_chars=max_chars,
-                         disguise=disguise)
+                         disguise=disguise, testimonial=testimonial)
 
 
 @lru_cache(maxsize=None)

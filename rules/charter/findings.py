@@ -71,6 +71,19 @@ def disguise_finding(names: list[DisguisedName], severity: Severity) -> Finding:
         evidence={"names": [{"real": n.real, "shown": n.shown} for n in names]})
 
 
+TESTIMONIAL_SHAPES = {"gain": "a gain with an amount, and someone to contact",
+                      "praise": "gain words with a testimonial's praise, and someone to contact",
+                      "referral": "sends the reader to an account",
+                      "giveaway": "money to the first people who write"}
+
+
+def testimonial_finding(shape: str, words: str, severity: Severity) -> Finding:
+    return Finding(
+        rule="charter.scam_testimonial", category=Category.CHARTER, severity=severity,
+        reason=f"Scam testimonial or recruitment: {TESTIMONIAL_SHAPES[shape]}",
+        evidence={"shape": shape, "match": _defang(words[:200])})
+
+
 def flood_finding(hit: flood.FloodHit, per_author: int, severity: Severity) -> Finding:
     what = "the same text" if hit.kind == "text" else "the same link"
     if hit.copies_by_author >= per_author:

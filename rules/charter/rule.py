@@ -4,6 +4,7 @@
 - ``charter.offensive``: the profanity model (``offensive``), one call a batch;
 - ``charter.pii``: e-mails, phones, cards, IBANs, national ids, exposed staff (``pii``);
 - ``charter.spam``: the bundled spam classifier (``spam``), one call a batch;
+- ``charter.scam_testimonial``: scam testimonials and recruitment by their shape (``testimonial``);
 - ``charter.flood``: repeated text or links (``flood``), within the batch and against
   history the caller passes in (``check_batch(comments, flood_history=...)``).
 """
@@ -21,11 +22,13 @@ from rules.charter import flood, pii
 from rules.charter.config import FloodPart, ModelPart, SpamPart, SwitchPart, read_config
 from rules.charter.disguise import disguised_names
 from rules.charter.findings import (MILD_REASON, casual_finding, disguise_finding, flood_finding,
-                                    is_profanity, model_finding, pii_finding, term_finding)
+                                    is_profanity, model_finding, pii_finding, term_finding,
+                                    testimonial_finding)
 from rules.charter.mild import only_mild_swearing
 from rules.charter.spam import links_only_to, spam_model
 from rules.charter.swearing import agreed, scores_and_without_casual
 from rules.charter.terms import TermMatcher
+from rules.charter.testimonial import scam_testimonial
 from rules.charter.termviews import term_views_and_flat
 
 
@@ -39,7 +42,8 @@ class CharterRule:
     def __init__(self, *, matcher: TermMatcher, offensive: ModelPart, spam: SpamPart,
                  pii_enabled: bool, pii_options: pii.PiiOptions, flood_part: FloodPart,
                  max_text_chars: int = 20_000,
-                 disguise: SwitchPart = SwitchPart(True, Severity.HIGH)):
+                 disguise: SwitchPart = SwitchPart(True, Severity.HIGH),
+                 testimonial: SwitchPart = SwitchPart(True, Severity.MEDIUM)):
         self.matcher = matcher
         self.offensive = offensive
         self.spam = spam
@@ -48,6 +52,7 @@ class CharterRule:
         self.flood = flood_part
         self.max_text_chars = max_text_chars
         self.disguise = disguise
+        self.testimonial = testimonial
         # How far back the caller should feed flood history (None: it needs none).
         self.history_window = flood_part.settings.window if flood_part.enabled else None
         # The last batch (its very comment objects), its normalized views and, if they were
@@ -65,7 +70,7 @@ class CharterRule:
         return cls(matcher=c.matcher, offensive=c.offensive, spam=c.spam,
                    pii_enabled=c.pii_enabled, pii_options=c.pii_options,
                    flood_part=c.flood_part, max_text_chars=c.max_text_chars,
-                   disguise=c.disguise)
+                   disguise=c.disguise, testimonial=c.testimonial)
 
     def check_batch(self, comments: Sequence[Comment],
                     flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
@@ -105,6 +110,11 @@ class CharterRule:
                 names = disguised_names(text)
                 if names:
                     out[i].append(disguise_finding(names, self.disguise.severity))
+        if self.testimonial.enabled:
+            for i, text in enumerate(folded):
+                found = scam_testimonial(text)
+                if found:
+                    out[i].append(testimonial_finding(*found, self.testimonial.severity))
         if self.spam.enabled:
             for i, finding in enumerate(self._spam_findings(texts, folded)):
                 if finding:
