@@ -39,7 +39,7 @@ from rules.charter.terms import TermList, TermMatcher  # noqa: E402
 from rules.charter.termviews import term_views as _views  # noqa: E402
 from tests import pii_labeled  # noqa: E402
 
-SHARED = ROOT / ".." / "shared" / "data"
+from core import DATA as SHARED, shared  # noqa: E402  (bench/core.py)
 DAVIDSON = SHARED / "offensive_davidson" / "labeled_data.csv"
 
 
@@ -233,8 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="charter rule benchmark")
     parser.add_argument("--no-spam", action="store_true", help="skip the spam retraining")
     args = parser.parse_args()
-    if not DAVIDSON.exists():
-        sys.exit(f"shared data not found at {SHARED}")
+    shared("offensive_davidson", "labeled_data.csv")  # or exits: the data is not beside us
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"Python {platform.python_version()}")
     if not args.no_spam:

@@ -74,9 +74,10 @@ RULE_SETS = {
 def shared(*parts: str) -> Path:
     """A path in the shared real data; exits with a message when that data is not beside the
     repository (rather than a traceback where it is first opened)."""
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: the benchmark reads the shared real data")
-    return DATA.joinpath(*parts)
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        sys.exit(f"{path} not found: the benchmark reads the shared real data")
+    return path
 
 
 def real_comments() -> list[dict]:

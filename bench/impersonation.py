@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import dnstwist  # noqa: E402
 import idna  # noqa: E402
@@ -36,7 +37,7 @@ import idna  # noqa: E402
 from moderator.models import Author, Brand, Comment  # noqa: E402
 from rules.impersonation import ImpersonationRule  # noqa: E402
 
-DATA = ROOT / ".." / "shared" / "data"
+from core import DATA, shared  # noqa: E402  (bench/core.py)
 
 # Brands that are impersonated on social media, with their real official handles (as of 2024).
 BRANDS = [
@@ -279,8 +280,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="4 brands for recall; skip nothing else")
     parser.add_argument("--show-misses", type=int, default=0, help="print this many missed impostors")
     args = parser.parse_args()
-    if not (DATA / "youtube_spam").exists():
-        sys.exit(f"shared data not found at {DATA}")
+    shared("youtube_spam")  # or exits: the data is not beside the repository
 
     r = recall(args.quick)
     print("## Recall on generated impostor names (per generator)")

@@ -23,8 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DATA = ROOT / ".." / "shared" / "data"
+sys.path.insert(0, str(ROOT / "bench"))
 
+from core import DATA, shared  # noqa: E402  (bench/core.py)
 from moderator.models import Brand, Comment, Severity  # noqa: E402
 from rules.links import LinksRule, extract_links, parse_url  # noqa: E402
 
@@ -239,8 +240,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer brands, shorter timing")
     parser.add_argument("--verbose", action="store_true", help="list the misses and false positives")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        sys.exit(f"shared data not found at {DATA}")
+    shared()  # or exits: the data is not beside the repository
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     start = time.process_time()
     rule = make_rule()
