@@ -81,3 +81,11 @@ def test_a_retweets_attribution_is_not_someone_to_contact():
         "RT @someone: my mom paid $5 to hold this monkey and look what he did",
         "RT @someone: my mom paid $5,000 and got $50,000 back with @mom_trades"])
     assert quoted == [] and [f.evidence["shape"] for f in recruiting] == ["gain"]
+
+
+def test_explain_shows_the_words_defanged():
+    rule, [c], [findings] = judged(["I got paid at https://evil.example/pay $5,000, thanks @trader_x"])
+    [observation] = [o for o in explain_charter(rule, c, findings)
+                     if o.subject == "scam testimonial"]
+    assert observation.fired and "hxxps://evil[.]example" in observation.conclusion
+    assert "https://" not in observation.conclusion

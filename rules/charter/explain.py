@@ -12,7 +12,6 @@ from rules.charter.findings import CASUAL_REASON, is_profanity
 from rules.charter.spam import spam_model
 from rules.charter.swearing import always_acted_on, scores_and_without_casual
 from rules.charter.termviews import term_views
-from rules.charter.testimonial import scam_testimonial
 
 if TYPE_CHECKING:
     from rules.charter.rule import CharterRule
@@ -46,12 +45,12 @@ def explain_charter(rule: "CharterRule", comment: Comment, findings: Sequence[Fi
                                ", ".join(f"{h.kind} {h.masked}" for h in hits) if hits else
                                "no e-mail, phone, card, IBAN, national id or exposed staff",
                                "charter.pii" in fired, {"kinds": [h.kind for h in hits]}))
-    if rule.testimonial.enabled:
-        found = scam_testimonial(views[0])
-        out.append(Observation("scam testimonial", f"{found[0]}: {found[1]!r}" if found else
-                               "no gain with an amount, praise or referral next to someone to "
-                               "contact, no giveaway", "charter.scam_testimonial" in fired,
-                               {"shape": found[0] if found else None}))
+    if rule.testimonial.enabled:  # the finding's own evidence: its words are defanged there
+        found = fired.get("charter.scam_testimonial")
+        shape = found.evidence["shape"] if found else None
+        out.append(Observation("scam testimonial", f"{shape}: {found.evidence['match']!r}" if found
+                               else "no gain with an amount, praise or referral next to someone "
+                               "to contact, no giveaway", found is not None, {"shape": shape}))
     if rule.flood.enabled:
         out.append(_flood(rule, comment, memory, fired.get("charter.flood")))
     return out
