@@ -11,7 +11,7 @@ from rules.charter.explain import explain_charter
 from rules.charter.testimonial import MAX_CHARS, scam_testimonial
 from rules.text import fold
 
-BRAND = Brand(name="Acme Bank", domains=("acmebank.com",))
+BRAND = Brand(name="Acme Bank", domains=("acmebank.com",), handles=("AcmeBank", "@Acme_Help"))
 ONLY_TESTIMONIAL = {"builtin_lists": [], "offensive": {"enabled": False},
                     "spam": {"enabled": False}, "pii": {"enabled": False}}
 
@@ -47,6 +47,10 @@ def test_each_shape_is_found_and_queued(text, shape):
     "I made a lot of friends here, thanks @acmebank for the event",
     "paying attention to the first half of the video was enough",
     "she paid $5 to hold the monkey &#128514;&#128557; this monkey is real",  # entities, not tags
+    # complaints about a payment, to the page's own accounts or asking it to write back
+    "@AcmeBank I paid $200 for the new card and received nothing, please dm me",
+    "Dear sir, my payment of $50 was returned twice, contact me before Friday",
+    "@acme_help thanks, I got my $30 refund",
 ])
 def test_honest_comments_with_the_same_words_are_left_alone(text):
     _, _, [found] = judged([text])
@@ -89,3 +93,10 @@ def test_explain_shows_the_words_defanged():
                      if o.subject == "scam testimonial"]
     assert observation.fired and "hxxps://evil[.]example" in observation.conclusion
     assert "https://" not in observation.conclusion
+
+
+def test_the_pages_own_account_is_not_someone_to_reach():
+    """Sending readers to [brand].handles is what the page wants; another account is not."""
+    _, _, [own, other] = judged(["inbox @AcmeBank, they helped me recover my account",
+                                 "inbox @AcmeBank_Recovery, they helped me recover my account"])
+    assert own == [] and [f.evidence["shape"] for f in other] == ["referral"]

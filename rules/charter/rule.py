@@ -28,7 +28,7 @@ from rules.charter.mild import only_mild_swearing
 from rules.charter.spam import links_only_to, spam_model
 from rules.charter.swearing import agreed, scores_and_without_casual
 from rules.charter.terms import TermMatcher
-from rules.charter.testimonial import scam_testimonial
+from rules.charter.testimonial import own_mentions, scam_testimonial
 from rules.charter.termviews import term_views_and_flat
 
 
@@ -43,7 +43,8 @@ class CharterRule:
                  pii_enabled: bool, pii_options: pii.PiiOptions, flood_part: FloodPart,
                  max_text_chars: int = 20_000,
                  disguise: SwitchPart = SwitchPart(True, Severity.HIGH),
-                 testimonial: SwitchPart = SwitchPart(True, Severity.MEDIUM)):
+                 testimonial: SwitchPart = SwitchPart(True, Severity.MEDIUM),
+                 own_handles: tuple[str, ...] = ()):
         self.matcher = matcher
         self.offensive = offensive
         self.spam = spam
@@ -53,6 +54,7 @@ class CharterRule:
         self.max_text_chars = max_text_chars
         self.disguise = disguise
         self.testimonial = testimonial
+        self._own_mentions = own_mentions(own_handles)  # [brand].handles: not someone to reach
         # How far back the caller should feed flood history (None: it needs none).
         self.history_window = flood_part.settings.window if flood_part.enabled else None
         # The last batch (its very comment objects), its normalized views and, if they were
@@ -70,7 +72,7 @@ class CharterRule:
         return cls(matcher=c.matcher, offensive=c.offensive, spam=c.spam,
                    pii_enabled=c.pii_enabled, pii_options=c.pii_options,
                    flood_part=c.flood_part, max_text_chars=c.max_text_chars,
-                   disguise=c.disguise, testimonial=c.testimonial)
+                   disguise=c.disguise, testimonial=c.testimonial, own_handles=brand.handles)
 
     def check_batch(self, comments: Sequence[Comment],
                     flood_history: Iterable[flood.FloodRecord] = ()) -> list[list[Finding]]:
@@ -112,7 +114,7 @@ class CharterRule:
                     out[i].append(disguise_finding(names, self.disguise.severity))
         if self.testimonial.enabled:
             for i, text in enumerate(folded):
-                found = scam_testimonial(text)
+                found = scam_testimonial(text, self._own_mentions)
                 if found:
                     out[i].append(testimonial_finding(*found, self.testimonial.severity))
         if self.spam.enabled:

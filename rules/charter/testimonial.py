@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterable
 
 from rules.prefilter import Prefilter
+from rules.text import fold
 
 MAX_CHARS = 2_000  # testimonials are short; a longer comment is judged by its start
 
@@ -42,9 +44,10 @@ _PRAISE = re.compile(r"\b(?:testif(?:y|ied|ying)|testimony|god ?sent|legit|genui
                      r"appreciation|recommend(?:ed)?)\b")
 # An account or tag: not an HTML entity ("&#128514;") nor a number ("#1").
 _HANDLE = r"(?<![\w@#&])[@#](?!\d+\b)[\w.]{3,}"
-_PERSON = re.compile(rf"{_HANDLE}|\b(?:mrs?|ms|dr|madam|sir)\.? [a-z]{{3,}}|\b(?:contact|inbox|"
-                     r"dm|whatsapp|telegram|reach out|get in touch|write to|message (?:her|him|"
-                     r"them))\b")
+# Someone else to reach: an account, a titled name, a messenger, "contact her". Not "dm me" nor
+# "sir": customers complaining about a payment write those to the page too.
+_PERSON = re.compile(rf"{_HANDLE}|\b(?:mrs?|ms|dr)\.? [a-z]{{3,}}|\b(?:whatsapp|telegram)\b|"
+                     r"\b(?:contact|message|write to|reach out to|inbox|dm|text|call) (?:her|him|them)\b")
 _REFERRAL = re.compile(r"\b(?:contact|inbox|dm|message|write to|reach out to|get in touch with|"
                        r"(?:came|come|got|get) in (?:contact|touch) with|connect with)\b"
                        rf"(?: \w+){{0,3}}? {_HANDLE}")
@@ -56,11 +59,23 @@ _GIVEAWAY = re.compile(r"\b(?:paying|giving|sending|blessing)\b[^\n]{0,40}?\bto 
 _RETWEET = re.compile(r"\brt @[\w.]{1,30}:?")
 
 
-def scam_testimonial(folded: str) -> tuple[str, str] | None:
-    """(which shape, the words that show it) when ``folded`` is a scam testimonial, else None."""
+def own_mentions(handles: Iterable[str]) -> re.Pattern[str] | None:
+    """Mentions of the organization's own accounts ([brand].handles): sending readers to the real
+    account, or naming it in a complaint about a payment, is no scam."""
+    names = sorted({fold(h).strip().lstrip("@#") for h in handles} - {""}, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w@#])[@#](?:" + "|".join(map(re.escape, names)) + r")(?![\w.])")
+
+
+def scam_testimonial(folded: str, own: re.Pattern[str] | None = None) -> tuple[str, str] | None:
+    """(which shape, the words that show it) when ``folded`` is a scam testimonial, else None.
+    ``own``: ``own_mentions`` of the page's accounts, which do not count as someone to reach."""
     text = folded[:MAX_CHARS]
     if "rt @" in text:
         text = _RETWEET.sub(" ", text)
+    if own is not None and "@" in text:
+        text = own.sub(" ", text)
     could = _screen().matching(text)  # one pass: the patterns that could match
     if "giveaway" in could and (m := _GIVEAWAY.search(text)):
         return "giveaway", m.group(0)
