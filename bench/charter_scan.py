@@ -185,16 +185,11 @@ def unseen_videos(policy: dict, directory: Path) -> None:
           "default config through `moderator scan`")
     pooled: dict[str, list] = collections.defaultdict(list)
     for name, texts, y in videos:
-        with tempfile.TemporaryDirectory() as tmp:
-            verdicts = scan(config_with(Path(tmp), None), directory / f"{name}.csv", "--html",
-                            "--column", "id=COMMENT_ID", "--column", "text=CONTENT",
-                            "--column", "author_name=AUTHOR")
-        assert len(verdicts) == len(texts), f"{name}: {len(verdicts)} verdicts for {len(texts)} rows"
+        verdicts = judged(texts, "--html", "--column", "id=COMMENT_ID", "--column",
+                          "text=CONTENT", "--column", "author_name=AUTHOR",
+                          file=directory / f"{name}.csv")
         labels = y == 1
-        acted = {"any reason": np.array([v["decision"] != "none" for v in verdicts]),
-                 "spam reasons": np.array([spam_reason_action(v, policy) != "none"
-                                           for v in verdicts]),
-                 "hidden": np.array([v["decision"] in ("hide", "delete", "ban") for v in verdicts])}
+        acted = acted_on(verdicts, policy)
         pooled["labels"].append(labels)
         for what, value in acted.items():
             pooled[what].append(value)
@@ -279,11 +274,7 @@ def link_posts() -> None:
     with shared("offensive_davidson", "labeled_data.csv").open(encoding="utf-8") as f:
         texts = [r["tweet"] for r in csv.DictReader(f)
                  if r["class"] == "2" and URL.search(r["tweet"])]
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "links.jsonl"
-        file.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
-                                for i, t in enumerate(texts)))
-        verdicts = scan(config_with(Path(tmp), None), file, "--jobs", "1")
+    verdicts = judged(texts)
     acted = sum(v["decision"] != "none" for v in verdicts)
     hidden = sum(v["decision"] in ("hide", "delete") for v in verdicts)
     spam = collections.Counter(f["severity"] for v in verdicts for f in v["findings"]
@@ -326,9 +317,7 @@ def scamspot(policy: dict, path: Path, helper: Path | None) -> None:
           "the bundled model, default config through `moderator scan`")
     _unseen_line("all labels", labels, acted)
     if helper is not None:
-        spec = importlib.util.spec_from_file_location("scamspot_helper", helper)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = _module_at(helper)
         hand = np.array([not module.check_for_spam_phrases(t) and not module.remove_emojis(t)[0]
                          for t in texts])
         _unseen_line("hand labels only", labels[hand], {k: v[hand] for k, v in acted.items()})
@@ -336,8 +325,12 @@ def scamspot(policy: dict, path: Path, helper: Path | None) -> None:
 
 def _this_train_spam():
     """This checkout's bench/train_spam.py (``--tree``'s may predate what is asked of it)."""
-    spec = importlib.util.spec_from_file_location("this_train_spam",
-                                                  Path(__file__).with_name("train_spam.py"))
+    return _module_at(Path(__file__).with_name("train_spam.py"))
+
+
+def _module_at(path: Path):
+    """The Python file at ``path``, imported under its own name."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
