@@ -31,12 +31,12 @@ MAX_CHARS = 2_000  # testimonials are short; a longer comment is judged by its s
 # digits and separators, so that a hostile run of digits costs linear time, not quadratic.
 _AMOUNT = (r"(?:[$\u00a3\u20ac\u20a6]\s?\d[\d,.]{0,15}\s?k?\b"
            r"|\b\d[\d,.]{0,15}\s?(?:k|grands?|usd|dollars?|pounds?|euros?|btc|eth|usdt)\b)")
-_GAIN = (r"\b(?:invest(?:ed|ing|ment)?|deposit(?:ed)?|withdr[ae]w(?:als?|n|ing)?|profits?|"
-         r"returns?|earn(?:ed|ing|ings)?|payouts?|payments?|made|received?|got|"
-         r"paid|won|recovered)\b")
+# Words of investing and its gains; with an amount, plain ones count too ("got $5,000").
+_GAIN_WORDS = (r"invest(?:ed|ing|ment)?|deposit(?:ed)?|withdr[ae]w(?:als?|n|ing)?|profits?|"
+               r"returns?|earn(?:ed|ing|ings)?|payouts?|recovered")
+_GAIN = rf"\b(?:{_GAIN_WORDS}|payments?|made|received?|got|paid|won)\b"
 _GAIN_WITH_AMOUNT = re.compile(rf"{_GAIN}[^\n]{{0,60}}?{_AMOUNT}|{_AMOUNT}[^\n]{{0,40}}?{_GAIN}")
-_GAIN_WORD = re.compile(r"\b(?:invest(?:ed|ing|ment)?|deposit(?:ed)?|withdr[ae]w(?:als?|n|ing)?|"
-                        r"profits?|returns?|earn(?:ed|ing|ings)?|payouts?|recovered)\b")
+_GAIN_WORD = re.compile(rf"\b(?:{_GAIN_WORDS})\b")
 _PRAISE = re.compile(r"\b(?:testif(?:y|ied|ying)|testimony|god ?sent|legit|genuine|trust ?worthy|"
                      r"honest(?:y)?|reliable|diligen(?:t|ce)|integrity|zero to hero|"
                      r"financial freedom|smil(?:e|ing) to the bank|living my dreams?|"
