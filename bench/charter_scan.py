@@ -45,6 +45,10 @@ Protocol (fixed 2026-12-01 01:20 UTC, before any detection change; also in bench
    with the bundled model, on all labels and, with ``--scamspot-helper`` (that repository's
    ``modules/helper.py``), on hand labels only. ``--labelled FILE ...`` judges other labelled
    sets the same way (bench/charter.md, "Sixth round", names them).
+7. Casual chat from another corpus (``--casual FILE``, added 2026-12-02): JSON Lines of
+   ``{"id": "conversation:turn", "text"}`` (Topical-Chat turns; bench/charter.md, "Seventh
+   round"), split by sha256 of the conversation (last hex digit even: tuning half, read; odd:
+   test half, counted), judged as the SMS are.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -237,17 +242,28 @@ def swearing_free(texts: list[str]) -> list[bool]:
     return [not f for f in found]
 
 
-def casual(path: Path, show: int) -> None:
-    tuning, held_out = sms_ham(path)
-    print(f"\nCasual messages: SMS Spam Collection ham, {len(tuning)} tuning / {len(held_out)} "
-          "held out, default config through `moderator scan`")
+def chat_halves(path: Path) -> tuple[list[str], list[str]]:
+    """(tuning half, test half) of JSON Lines chat turns, split by conversation (part 7)."""
+    halves: tuple[list[str], list[str]] = ([], [])
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        conversation = row["id"].rpartition(":")[0]
+        digit = int(hashlib.sha256(conversation.encode()).hexdigest()[-1], 16)
+        halves[digit % 2].append(row["text"])
+    return halves
+
+
+def casual(path: Path, show: int, chat: bool = False) -> None:
+    tuning, held_out = chat_halves(path) if chat else sms_ham(path)
+    print(f"\nCasual messages: {'chat turns' if chat else 'SMS Spam Collection ham'}, "
+          f"{len(tuning)} tuning / {len(held_out)} held out, default config through `moderator scan`")
     with tempfile.TemporaryDirectory() as tmp:
         config = config_with(Path(tmp), None)
         for label, texts in (("tuning half", tuning), ("held-out half", held_out)):
             file = Path(tmp) / "sms.jsonl"
             file.write_text("".join(json.dumps({"id": str(i), "text": t}) + "\n"
                                     for i, t in enumerate(texts)))
-            verdicts = scan(config, file)
+            verdicts = scan(config, file, "--jobs", "1")
             assert len(verdicts) == len(texts)
             acted = [v for v in verdicts if v["decision"] != "none"]
             innocent = swearing_free(texts)
@@ -384,6 +400,8 @@ def main() -> None:
                         help="ScamSpot's data/comments_extracted.json: judge its test accounts (part 6)")
     parser.add_argument("--scamspot-helper", type=Path, metavar="FILE",
                         help="ScamSpot's modules/helper.py: also report hand labels only")
+    parser.add_argument("--casual", type=Path, metavar="FILE",
+                        help="chat turns as JSON Lines of {id, text}: the casual row again (part 7)")
     parser.add_argument("--labelled", type=Path, nargs="+", default=[], metavar="FILE",
                         help="other labelled sets (CSV of the YouTube collection's columns, or "
                              'JSON Lines of {"text", "label"})')
@@ -399,6 +417,8 @@ def main() -> None:
         unseen_videos(policy, args.unseen)
     if args.sms:
         casual(args.sms, args.show_tuning)
+    if args.casual:
+        casual(args.casual, args.show_tuning, chat=True)
     if args.link_posts:
         link_posts()
     if args.scamspot:
