@@ -11,8 +11,9 @@ the work, so this process counts as one of the N.
 
 Which comments are new is decided when a batch is handed out: not in the store, and not in a
 batch handed out earlier and not stored yet (a backfill stores every new comment it judges, so
-this is the store as the batches before will have left it). At most two batches per worker are
-at the workers, and a few more prepared here while they are busy: memory stays flat.
+this is the store as the batches before will have left it). At most two batches per worker wait
+at the workers, at most about four per worker are out in all (prepared there, or here while
+they are busy): memory stays flat.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class _HandedOut:
 def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
               batches: Iterator[Batch]) -> Iterator[tuple[Batch, list[Comment], Prepared]]:
     """Each batch with its new comments and ``prepare`` of them, in order. Up to two batches
-    per worker are at the workers; while the oldest is not ready, this process prepares the
+    per worker wait at the workers; while the oldest is not ready, this process prepares the
     next batch itself (so neither side waits for the other: whichever is faster takes more)."""
     out: deque[_HandedOut] = deque()  # handed out, not stored yet
     failed: list[Exception] = []  # reading failed: the batches out are finished first
@@ -109,7 +110,9 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
 
     more = True
     while True:
-        while more and sum(not isinstance(h.result, Prepared) for h in out) < 2 * workers:
+        # Results ready and waiting here do not count: a worker whose queue is empty sits idle
+        # while this process stores (bench/core.md). At most four batches a worker are out.
+        while more and len(out) < 4 * workers and _at_workers(out) < 2 * workers:
             more = hand_out(here=False)
         if not out:
             if failed:
@@ -123,6 +126,11 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
         yield head.batch, head.new, (head.result if isinstance(head.result, Prepared)
                                      else head.result.get())
         out.popleft()  # stored now: the store answers for it
+
+
+def _at_workers(out: Iterable[_HandedOut]) -> int:
+    """How many of the batches handed out a worker is preparing or has yet to start."""
+    return sum(not isinstance(h.result, Prepared) and not h.result.ready() for h in out)
 
 
 _forked_judge: Judge | None = None
