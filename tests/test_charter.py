@@ -236,6 +236,21 @@ def test_a_link_alone_is_not_confident_spam():
     assert "confident" not in found[0][0].reason and "confident" in found[2][0].reason
 
 
+def test_a_word_or_two_is_reviewed_not_hidden():
+    """The model scores some single words as confident spam ("Hi", "Yes": spam often opened
+    that way); hiding takes three words or a link, so these are only queued for review."""
+    model = spam_model()
+    short = ["Hi", "Yes", "+1", "Subscribe ME!"]
+    assert all(model.scores(short) >= model.confident_threshold)  # what the rule corrects
+    longer = ["Plz subscribe gys", "subscribe to me http://bit.ly/x"]
+    assert all(model.scores(longer) >= model.confident_threshold)
+    default = rule(builtin_lists=[], offensive={"enabled": False}, pii={"enabled": False},
+                   flood={"enabled": False})
+    found = default.check_batch([comment(i, t) for i, t in enumerate([*short, *longer])])
+    assert [f[0].severity for f in found] == [Severity.MEDIUM] * 4 + [Severity.HIGH] * 2
+    assert all("too few words" in f[0].reason for f in found[:4])
+
+
 def test_spam_model_file_is_validated_and_used(tmp_path):
     with pytest.raises(ConfigError, match=r"rules\.charter\.spam\.model_file"):
         rule(spam={"model_file": str(tmp_path / "missing.npz")})

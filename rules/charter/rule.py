@@ -25,7 +25,7 @@ from rules.charter.findings import (MILD_REASON, casual_finding, disguise_findin
                                     is_profanity, model_finding, pii_finding, term_finding,
                                     testimonial_finding)
 from rules.charter.mild import only_mild_swearing
-from rules.charter.spam import links_only_to, spam_model
+from rules.charter.spam import links_only_to, spam_model, too_short_to_hide
 from rules.charter.swearing import agreed, scores_and_without_casual
 from rules.charter.terms import TermMatcher
 from rules.charter.testimonial import own_mentions, scam_testimonial
@@ -193,9 +193,13 @@ class CharterRule:
         out: list[Finding | None] = []
         for i, score in enumerate(scores):
             worded = words.get(i, score)
-            if score >= confident and worded >= confident:
+            if score >= confident and worded >= confident \
+                    and not too_short_to_hide(texts[i], folded[i]):
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
                                          "confident)", part.confident_severity, score, confident))
+            elif score >= confident and worded >= confident:
+                out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier: "
+                                         "too few words to be sure)", part.severity, score, review))
             elif score >= review and worded < review and link_only != part.severity:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier: "
                                          "the link, not the words)", link_only,
