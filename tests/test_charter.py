@@ -249,6 +249,10 @@ def test_a_word_or_two_is_reviewed_not_hidden():
     found = default.check_batch([comment(i, t) for i, t in enumerate([*short, *longer])])
     assert [f[0].severity for f in found] == [Severity.MEDIUM] * 4 + [Severity.HIGH] * 2
     assert all("too few words" in f[0].reason for f in found[:4])
+    from rules.charter.explain import explain_charter
+    [said] = [o for o in explain_charter(default, comment(0, "Hi"), found[0])
+              if o.subject == "spam model"]
+    assert said.fired and "medium" in said.conclusion and "too few words" in said.conclusion
 
 
 def test_spam_model_file_is_validated_and_used(tmp_path):

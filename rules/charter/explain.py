@@ -89,8 +89,8 @@ def _view_name(index: int) -> str:
 
 
 def _model(subject: str, score: float, threshold: float, finding: Finding | None) -> Observation:
-    if finding is not None:
-        verdict = f"{finding.rule} {finding.severity.value}"
+    if finding is not None:  # the reason says which band (confident, the link, too few words)
+        verdict = f"{finding.rule} {finding.severity.value}: {finding.reason}"
     else:
         verdict = f"below by {threshold - score:.2f}: not flagged"
     return Observation(subject, f"score {score:.3f} against threshold {threshold:.3f}: {verdict}",
