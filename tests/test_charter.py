@@ -46,7 +46,7 @@ def test_documented_settings_are_accepted(tmp_path):
     r = CharterRule.from_config(table, BRAND, path="rules.charter")
     [findings] = r.check_batch([comment(1, "that is a BANNED phrase, scammer")])
     assert [f.evidence["list"] for f in findings if f.rule == "charter.terms"] == ["bank-charter"]
-    assert findings[0].severity == Severity.HIGH
+    assert findings[0].severity == Severity.MEDIUM  # the documented example's
 
 
 @pytest.mark.parametrize("doc", ["config.example.toml", "docs/config-charter.toml"])
