@@ -36,6 +36,7 @@ import argparse
 import csv
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -65,10 +66,25 @@ def load_videos(data: Path = DATA, more: Path | None = None
     videos = []
     for name, path in sorted(paths.items()):
         with path.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
+            rows = collection_rows(list(csv.DictReader(f)), path)
         videos.append((name, [r["CONTENT"] for r in rows],
                        np.array([int(r["CLASS"]) for r in rows])))
     return videos
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT")
+
+
+def collection_rows(rows: list[dict], path: Path) -> list[dict]:
+    """The rows that can be the collection's: its DATE is empty or a timestamp. A copy on
+    GitHub of the Eminem video carries 24 keyboard-mash rows ("ubwsvgubgv,ihbsgvibse,oisngvins,
+    Good Morning,1") that taught a shipped model greetings are spam (bench/charter.md, "Eighth
+    round"); such rows are dropped, and said so."""
+    kept = [r for r in rows if not r.get("DATE") or _TIMESTAMP.match(r["DATE"])]
+    if len(kept) < len(rows):
+        print(f"{path.name}: {len(rows) - len(kept)} row(s) dropped, their DATE is not a date "
+              "(not the collection's)", file=sys.stderr)
+    return kept
 
 
 def load_scamspot_tuning(path: Path) -> Extra:
