@@ -155,7 +155,9 @@ def spam_lovo(policy: dict, extra: tuple, more: Path | None) -> None:
             verdicts = scan(config_with(Path(tmp), model_file), video_file(name, more),
                             "--html", "--column", "id=COMMENT_ID", "--column", "text=CONTENT",
                             "--column", "author_name=AUTHOR")
-        assert len(verdicts) == len(texts), f"{name}: {len(verdicts)} verdicts for {len(texts)} rows"
+        assert len(verdicts) == len(texts), (f"{name}: {len(verdicts)} verdicts for {len(texts)} "
+                                             "rows (rows that are not the collection's? pass a "
+                                             "copy without them)")
         labels = y == 1
         any_reason = np.array([v["decision"] != "none" for v in verdicts])
         spam_reason = np.array([spam_reason_action(v, policy) != "none" for v in verdicts])
