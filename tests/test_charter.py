@@ -237,10 +237,10 @@ def test_a_link_alone_is_not_confident_spam():
 
 
 def test_a_word_or_two_is_reviewed_not_hidden():
-    """The model scores some single words as confident spam ("Hi", "Yes": spam often opened
-    that way); hiding takes three words or a link, so these are only queued for review."""
+    """The model scores some single words as confident spam ("+1": "1" is a spam word in its
+    training data); hiding takes three words or a link, so these are only queued for review."""
     model = spam_model()
-    short = ["Hi", "Yes", "+1", "Subscribe ME!"]
+    short = ["+1", "Subscribe ME!", "Come subscribe", "subscribe"]
     assert all(model.scores(short) >= model.confident_threshold)  # what the rule corrects
     longer = ["Plz subscribe gys", "subscribe to me http://bit.ly/x"]
     assert all(model.scores(longer) >= model.confident_threshold)
@@ -250,7 +250,7 @@ def test_a_word_or_two_is_reviewed_not_hidden():
     assert [f[0].severity for f in found] == [Severity.MEDIUM] * 4 + [Severity.HIGH] * 2
     assert all("too few words" in f[0].reason for f in found[:4])
     from rules.charter.explain import explain_charter
-    [said] = [o for o in explain_charter(default, comment(0, "Hi"), found[0])
+    [said] = [o for o in explain_charter(default, comment(0, "+1"), found[0])
               if o.subject == "spam model"]
     assert said.fired and "medium" in said.conclusion and "too few words" in said.conclusion
 

@@ -67,3 +67,18 @@ def test_scamspot_training_comments_come_from_tuning_accounts_only(tmp_path):
     assert sorted(texts) == sorted(f"{a} {kind} {n}" for a in tuning for kind in ("scam", "real")
                                    for n in range(2))
     assert [int(t.split()[1] == "scam") for t in texts] == labels.tolist()
+
+
+def test_rows_that_are_not_the_collections_are_dropped(tmp_path, capsys):
+    """A GitHub copy of the Eminem video carries keyboard-mash rows labelled spam ("Hi", "Good
+    Morning"); the collection's rows have an empty DATE or a timestamp."""
+    train_spam = _train_spam()
+    (tmp_path / "Youtube09-Test.csv").write_text(
+        "COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS\n"
+        "z12a,Ann,2014-11-07T19:01:37,nice song,0\n"
+        "z12b,Bob,,check out my channel,1\n"
+        "ubwsvgubgv,ihbsgvibse,oisngvins,Good Morning,1\n", encoding="utf-8")
+    [(name, texts, labels)] = [v for v in train_spam.load_videos(tmp_path / "none", tmp_path)]
+    assert name == "Youtube09-Test" and texts == ["nice song", "check out my channel"]
+    assert labels.tolist() == [0, 1]
+    assert "1 row(s) dropped" in capsys.readouterr().err
