@@ -10,6 +10,7 @@ from moderator.errors import ConfigError
 from moderator.models import Author, Brand, Comment, Severity
 from rules import RULES
 from rules.charter import CharterRule
+from rules.charter.explain import explain_charter
 from rules.charter.flood import FloodRecord
 from rules.charter.offensive import profanity_scores
 from rules.charter.spam import MODEL_PATH, spam_model
@@ -249,7 +250,6 @@ def test_a_word_or_two_is_reviewed_not_hidden():
     found = default.check_batch([comment(i, t) for i, t in enumerate([*short, *longer])])
     assert [f[0].severity for f in found] == [Severity.MEDIUM] * 4 + [Severity.HIGH] * 2
     assert all("too few words" in f[0].reason for f in found[:4])
-    from rules.charter.explain import explain_charter
     [said] = [o for o in explain_charter(default, comment(0, "+1"), found[0])
               if o.subject == "spam model"]
     assert said.fired and "medium" in said.conclusion and "too few words" in said.conclusion

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -174,8 +175,6 @@ def status_once_both_polled(tmp_path: Path, bound: float = 300):
     """``status --json`` once every account has finished a poll: the first pass over a backlog
     that grew while the session above ran can outlast the session on a fast machine (readiness,
     not a time; ``bound`` is only for a daemon that never gets there)."""
-    import time
-
     deadline = time.monotonic() + bound
     while True:
         result = cli(tmp_path, "status", "--json")

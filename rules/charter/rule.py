@@ -193,13 +193,12 @@ class CharterRule:
         out: list[Finding | None] = []
         for i, score in enumerate(scores):
             worded = words.get(i, score)
-            if score >= confident and worded >= confident \
-                    and not too_short_to_hide(texts[i], folded[i]):
-                out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
-                                         "confident)", part.confident_severity, score, confident))
-            elif score >= confident and worded >= confident:
+            if score >= confident and worded >= confident:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier: "
-                                         "too few words to be sure)", part.severity, score, review))
+                                         "too few words to be sure)", part.severity, score, review)
+                           if too_short_to_hide(texts[i], folded[i]) else
+                           model_finding("charter.spam", "Spam or self-promotion (spam classifier, "
+                                         "confident)", part.confident_severity, score, confident))
             elif score >= review and worded < review and link_only != part.severity:
                 out.append(model_finding("charter.spam", "Spam or self-promotion (spam classifier: "
                                          "the link, not the words)", link_only,
