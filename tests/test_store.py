@@ -156,6 +156,26 @@ def test_history_is_selected_by_key_and_time_and_pruned(tmp_path):
     assert store.prune_history(older_than=-1) == 2
 
 
+def test_one_flooded_key_does_not_crowd_the_others_out_of_history(tmp_path):
+    """An attacker's ten thousand copies of one link must not hide the earlier copies of
+    another text: what is read back is bounded, and shared out by recency within each key."""
+    from moderator.store import HISTORY_PER_CHUNK, HistoryRecord
+
+    store = Store(tmp_path / "m.db")
+    quiet = [HistoryRecord("mallory", "t:scam", 1000.0 + i, f"uid-q{i}") for i in range(2)]
+    loud = [HistoryRecord(f"bot{i}", "u:raid", 2000.0 + i, f"uid-l{i}")
+            for i in range(HISTORY_PER_CHUNK + 1)]
+    with store.atomic():
+        store.db.conn.executemany(
+            "INSERT INTO history(account, comment_uid, author, key, time, at) VALUES (?,?,?,?,?,?)",
+            [("acct", r.uid, r.author, r.key, r.time, 0.0) for r in quiet + loud])
+    found = store.history("acct", 0.0, {"t:scam", "u:raid"})
+    assert sorted(r.uid for r in found if r.key == "t:scam") == ["uid-q0", "uid-q1"]
+    raid = [r for r in found if r.key == "u:raid"]
+    assert len(found) == HISTORY_PER_CHUNK and len(raid) == HISTORY_PER_CHUNK - 2
+    assert min(r.time for r in raid) == 2000.0 + 3  # its oldest three are the ones left out
+
+
 def test_old_poll_runs_are_pruned_but_the_last_good_one_stays(tmp_path):
     store = Store(tmp_path / "m.db")
     old_ok, old_failed, recent = (store.start_run("poll", "acct") for _ in range(3))

@@ -13,8 +13,8 @@ from moderator.store.audit import (MAX_ACTION_ATTEMPTS, AuditLog, PlannedAction,
                                    idem_key)
 from moderator.store.base import BUSY_TIMEOUT_MS
 from moderator.store.clock import iso, now, parse_iso, window_start
-from moderator.store.comments import (Comments, HistoryRecord, Recorded, comment_from_row,
-                                      select_history)
+from moderator.store.comments import (HISTORY_PER_CHUNK, Comments, HistoryRecord, Recorded,
+                                      comment_from_row, select_history)
 from moderator.store.inbox import AuditFilter, Inbox, InboxFilter
 from moderator.store.queue import QueueEntry, ReviewQueue
 from moderator.store.reports import Reports
@@ -30,8 +30,8 @@ class Store(Comments, AuditLog, ReviewQueue, Runs, Reports, Inbox, Reviewers):
         return self
 
 
-__all__ = ["BUSY_TIMEOUT_MS", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS", "AuditFilter",
-           "HistoryRecord", "InboxFilter",
+__all__ = ["BUSY_TIMEOUT_MS", "HISTORY_PER_CHUNK", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS",
+           "AuditFilter", "HistoryRecord", "InboxFilter",
            "PlannedAction", "QueueEntry", "Recorded", "Store", "audit_row", "comment_from_row",
            "idem_key", "iso",
            "migrations", "now", "parse_iso", "select_history", "window_start"]
