@@ -137,12 +137,16 @@ def select_history(conn: sqlite3.Connection, account: str, since: float,
     out: list[HistoryRecord] = []
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
+        where = (f"FROM history WHERE account = ? AND key IN ({','.join('?' * len(chunk))}) "
+                 f"AND (time >= ? OR time IS NULL)")
+        args = [account, *chunk, since]
+        # Counting reads the index alone; below the bound every record is read, unsorted.
+        [(found,)] = conn.execute(f"SELECT count(*) {where}", args)
         out.extend(HistoryRecord(*row) for row in conn.execute(
+            f"SELECT author, key, time, comment_uid {where}" if found <= HISTORY_PER_CHUNK else
             f"SELECT author, key, time, comment_uid FROM (SELECT author, key, time, comment_uid, "
-            f"ROW_NUMBER() OVER (PARTITION BY key ORDER BY id DESC) AS recency FROM history "
-            f"WHERE account = ? AND key IN ({','.join('?' * len(chunk))}) "
-            f"AND (time >= ? OR time IS NULL)) ORDER BY recency LIMIT ?",
-            [account, *chunk, since, HISTORY_PER_CHUNK]))
+            f"ROW_NUMBER() OVER (PARTITION BY key ORDER BY id DESC) AS recency {where}) "
+            f"ORDER BY recency LIMIT {HISTORY_PER_CHUNK}", args))
     return out
 
 
