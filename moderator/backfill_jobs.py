@@ -79,6 +79,11 @@ class _HandedOut:
     uids: set[str]
     result: Any  # the Prepared, or a worker's AsyncResult of it
 
+    @property
+    def pending(self) -> bool:
+        """A worker is preparing it or has yet to start."""
+        return not isinstance(self.result, Prepared) and not self.result.ready()
+
 
 def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
               batches: Iterator[Batch]) -> Iterator[tuple[Batch, list[Comment], Prepared]]:
@@ -112,25 +117,19 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
     while True:
         # Results ready and waiting here do not count: a worker whose queue is empty sits idle
         # while this process stores (bench/core.md). At most four batches a worker are out.
-        while more and len(out) < 4 * workers and _at_workers(out) < 2 * workers:
+        while more and len(out) < 4 * workers and sum(h.pending for h in out) < 2 * workers:
             more = hand_out(here=False)
         if not out:
             if failed:
                 raise failed[0]
             return
         head = out[0]
-        waiting = not isinstance(head.result, Prepared) and not head.result.ready()
-        if more and (waiting or not workers) and len(out) <= 4 * workers:
+        if more and (head.pending or not workers) and len(out) <= 4 * workers:
             more = hand_out(here=True)
             continue
         yield head.batch, head.new, (head.result if isinstance(head.result, Prepared)
                                      else head.result.get())
         out.popleft()  # stored now: the store answers for it
-
-
-def _at_workers(out: Iterable[_HandedOut]) -> int:
-    """How many of the batches handed out a worker is preparing or has yet to start."""
-    return sum(not isinstance(h.result, Prepared) and not h.result.ready() for h in out)
 
 
 _forked_judge: Judge | None = None
