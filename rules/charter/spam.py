@@ -84,10 +84,10 @@ _MARKS = frozenset("!?$@#")  # the tokenizer's punctuation tokens: not words
 
 def too_short_to_hide(text: str, folded: str | None = None) -> bool:
     """Fewer than ``MIN_WORDS_TO_HIDE`` words, and no link."""
-    found = _TOKEN.findall(prepare(text, folded))
-    if "urltoken" in found or "ytlink" in found:
+    prepared = prepare(text, folded)
+    if _LINK_TOKENS.search(prepared):
         return False
-    return sum(1 for token in found if token not in _MARKS) < MIN_WORDS_TO_HIDE
+    return sum(1 for token in tokens(prepared) if token not in _MARKS) < MIN_WORDS_TO_HIDE
 
 
 def feature_counts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
