@@ -101,8 +101,8 @@ def _in_order(pool: Any, workers: int, judge: Judge, store: Store,
             return False
         if batch is None:
             return False
-        new = [c for c in store.unseen(batch.comments)
-               if not any(c.uid in earlier.uids for earlier in out)]
+        handed = set().union(*(earlier.uids for earlier in out))
+        new = [c for c in store.unseen(batch.comments) if c.uid not in handed]
         if here:
             started = time.process_time()
             result = judge.prepare(new)

@@ -26,10 +26,15 @@ class Context:
     human_kept: bool = False  # a reviewer already rejected acting on this comment
 
 
+# Most comments: one shared, immutable decision (handing a batch's decisions between
+# processes then sends it once, not once per comment).
+NOTHING_FOUND = Decision(Action.NONE, reason="no findings")
+
+
 def decide(comment: Comment, findings: Sequence[Finding], policy: PolicySettings,
            context: Context) -> Decision:
     if not findings:
-        return Decision(Action.NONE, reason="no findings")
+        return NOTHING_FOUND
     top = max(findings, key=lambda f: f.severity.rank)
     reason = top.reason if len(findings) == 1 else f"{top.reason} (+{len(findings) - 1} more)"
     findings = tuple(findings)
