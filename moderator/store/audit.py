@@ -64,15 +64,12 @@ class AuditLog(StoreBase):
         A failed action is retried up to MAX_ACTION_ATTEMPTS times in later passes.
         """
         rows = self.db.execute(
-            """SELECT p.comment_uid, p.action, p.rule_version, p.actor FROM actions p
-               WHERE p.account = ? AND p.status = 'planned' AND p.id = (
-                   SELECT max(id) FROM actions q WHERE q.idem_key = p.idem_key
-                   AND q.status = 'planned')
-               AND NOT EXISTS (SELECT 1 FROM actions d WHERE d.idem_key = p.idem_key
-                   AND d.id > p.id AND d.status IN ('done', 'skipped'))
-               AND (SELECT count(*) FROM actions f WHERE f.idem_key = p.idem_key
-                   AND f.id > p.id AND f.status = 'failed') < ?
-               ORDER BY p.id""", [account, MAX_ACTION_ATTEMPTS]).fetchall()
+            """SELECT p.comment_uid, p.action, p.rule_version, p.actor
+               FROM open_actions o JOIN actions p ON p.id = o.planned_id
+               WHERE o.account = ? AND (SELECT count(*) FROM actions f
+                   WHERE f.idem_key = o.idem_key AND f.status = 'failed'
+                   AND f.id > o.planned_id) < ?
+               ORDER BY o.planned_id""", [account, MAX_ACTION_ATTEMPTS]).fetchall()
         out = []
         for uid, action, version, actor in rows:
             comment = self.load_comment(uid)
@@ -90,11 +87,8 @@ class AuditLog(StoreBase):
 
     def pending_count(self, account: str) -> int:
         """Planned actions not carried out yet (after a crash, or waiting for a retry)."""
-        return int(self.db.execute(
-            """SELECT count(DISTINCT p.idem_key) FROM actions p WHERE p.account = ?
-               AND p.status = 'planned' AND NOT EXISTS (SELECT 1 FROM actions d
-               WHERE d.idem_key = p.idem_key AND d.id > p.id AND d.status IN ('done', 'skipped'))
-            """, [account]).fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM open_actions WHERE account = ?",
+                                   [account]).fetchone()[0])
 
     def actions_for(self, uid: str) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM actions WHERE comment_uid = ? ORDER BY id",
