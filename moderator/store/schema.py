@@ -181,3 +181,11 @@ def _open_actions(db: sqlite_utils.Database) -> None:
     CREATE INDEX actions_failed ON actions(account, at) WHERE status = 'failed';
     CREATE INDEX review_pending ON review_queue(account) WHERE status = 'pending';
     """)
+
+
+@migrations(name="0008_actions_comment")
+def _actions_comment(db: sqlite_utils.Database) -> None:
+    # A comment's actions (`review show`, the inbox's item page, undo, and `stats`, which asks
+    # for every flagged comment) were found by reading the whole audit log: `stats` did not
+    # finish in 120 s on a store of 100,000 comments.
+    db.execute("CREATE INDEX actions_comment ON actions(comment_uid)")
