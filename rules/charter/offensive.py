@@ -14,19 +14,17 @@ process, on first use.
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from rules.charter.words import tokens
+
 MODEL_PATH = Path(__file__).with_name("data") / "profanity_model.npz"
-# What the shipped TfidfVectorizer reads: words of two or more word characters, lowercased.
-# (Its pattern is r"(?u)\b\w\w+\b"; runs of word characters read from their start always
-# lie between word boundaries, so the same words come without the \b tests.)
-_WORD = re.compile(r"(?u)\w\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +49,28 @@ class ProfanityModel:
         ``CalibratedClassifierCV.predict_proba`` computes it."""
         return self.scores_without(texts, None)[0]
 
-    def scores_without(self, texts: Sequence[str], left_out: np.ndarray | None
+    def scores_without(self, texts: Sequence[str], left_out: np.ndarray | None,
+                       words: Sequence[list[str]] | None = None
                        ) -> tuple[np.ndarray, np.ndarray | None]:
         """``scores(texts)``, and with ``left_out`` (True for the words to leave out, by
         feature) the scores of the same texts without those words, from one reading of them:
-        what the model says of a comment once its casual swear words are taken out."""
+        what the model says of a comment once its casual swear words are taken out.
+        ``words``: ``tokens(text)`` of each text, if the caller has them (the spam model reads
+        the same tokens of folded text)."""
         n = len(texts)
-        index = self.index
-        rows: list[int] = []
-        cols: list[int] = []
-        for row, text in enumerate(texts):
-            found = [j for j in map(index.get, _WORD.findall(text.lower())) if j is not None]
-            rows.extend([row] * len(found))
-            cols.extend(found)
-        if not cols:
+        # The shipped TfidfVectorizer reads words of two or more word characters, lowercased
+        # (r"(?u)\b\w\w+\b"): the runs of word characters that tokens() cuts, which also gives
+        # shorter runs and marks ("!"). The vocabulary holds none of those: they find nothing.
+        # The caller's tokens serve where lowercasing changes nothing: ASCII text with no capital
+        # (folded text; elsewhere casefolded is not always lowercase: Cherokee folds to capitals).
+        rows, cols = self._looked_up([
+            words[i] if words is not None and text.isascii() and text.islower()
+            else tokens(text.lower()) for i, text in enumerate(texts)])
+        if not len(cols):
             empty = self._probabilities(np.tile(self.intercept, (n, 1)))
             return empty, (empty if left_out is not None else None)
         # term counts per (comment, word), then tf * idf, l2 norm, and one dot per fold
-        keys, counts = np.unique(np.array(rows, dtype=np.int64) * len(self.idf) + cols,
-                                 return_counts=True)
+        keys, counts = np.unique(rows * len(self.idf) + cols, return_counts=True)
         row_of, col_of = np.divmod(keys, len(self.idf))
         weights = counts * self.idf[col_of]
         full = self._probabilities(self._decisions(n, row_of, col_of, weights))
@@ -78,6 +79,16 @@ class ProfanityModel:
         kept = ~left_out[col_of]
         return full, self._probabilities(self._decisions(n, row_of[kept], col_of[kept],
                                                          weights[kept]))
+
+    def _looked_up(self, words: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) of each word found in the vocabulary, the words looked up in C (a
+        Python test per word cost more than the lookups)."""
+        flat = list(chain.from_iterable(words))
+        cols = np.fromiter(map(self.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(words), dtype=np.int64),
+                         np.fromiter(map(len, words), dtype=np.int64, count=len(words)))
+        found = cols >= 0
+        return rows[found], cols[found]
 
     def _decisions(self, n: int, row_of: np.ndarray, col_of: np.ndarray,
                    weights: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from rules.charter.swearing import agreed, scores_and_without_casual
 from rules.charter.terms import TermMatcher
 from rules.charter.testimonial import own_mentions, scam_testimonial
 from rules.charter.termviews import term_views_and_flat
+from rules.charter.words import tokens
 
 
 # check_content's result: findings per comment so far, and each comment's keyed flood records.
@@ -90,6 +91,9 @@ class CharterRule:
         prepared = self._prepare(capped, with_flood=self.flood.enabled)
         text_views = [views for views, _ in prepared]
         folded = [v[0] for v in text_views]
+        # Both models read the same tokens of the folded text (rules.charter.words).
+        words = list(map(tokens, folded)) if self.offensive.enabled and self.spam.enabled \
+            else None
         out: list[list[Finding]] = [[] for _ in capped]
 
         for i, hits in enumerate(self.matcher.search(v) for v in text_views):
@@ -97,7 +101,7 @@ class CharterRule:
                 out[i].append(term_finding(self.matcher, hit))
         if self.offensive.enabled:
             # floats compare faster than numpy's; "without": casual swear words left out
-            scores, without = scores_and_without_casual(folded)
+            scores, without = scores_and_without_casual(folded, words)
             for i, score in enumerate(scores):
                 if score >= self.offensive.threshold:
                     out[i].append(self._offensive_finding(score, text_views[i], out[i]))
@@ -118,7 +122,7 @@ class CharterRule:
                 if found:
                     out[i].append(testimonial_finding(*found, self.testimonial.severity))
         if self.spam.enabled:
-            for i, finding in enumerate(self._spam_findings(texts, folded)):
+            for i, finding in enumerate(self._spam_findings(texts, folded, words)):
                 if finding:
                     out[i].append(finding)
         return out, [keyed for _, keyed in prepared] if self.flood.enabled else []
@@ -167,15 +171,17 @@ class CharterRule:
                 out[i] = [casual_finding(f, part.casual_severity) if is_profanity(f) else f
                           for f in out[i]]
 
-    def _spam_findings(self, texts: Sequence[str], folded: Sequence[str]) -> list[Finding | None]:
+    def _spam_findings(self, texts: Sequence[str], folded: Sequence[str],
+                       words: Sequence[list[str]] | None = None) -> list[Finding | None]:
         """Confident spam at ``confident_severity`` (hidden by default), the uncertain band
-        above ``threshold`` at ``severity`` (queued for review)."""
+        above ``threshold`` at ``severity`` (queued for review). ``words``: the folded texts'
+        tokens, if the caller has them."""
         part, model = self.spam, spam_model(self.spam.model_file)
         review = model.threshold if part.threshold is None else part.threshold
         confident = model.confident_threshold if part.confident_threshold is None \
             else part.confident_threshold
         confident = max(confident, review)  # a stricter review threshold raises both
-        scores = model.scores(texts, folded)
+        scores = model.scores(texts, folded, folded_tokens=words)
         if part.own_domains:
             self._judge_own_links_by_words(scores, texts, folded, model, confident)
         scores = scores.tolist()  # floats for the per-comment loop

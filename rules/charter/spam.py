@@ -22,6 +22,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from rules.charter.hashing import gram_features
+# The tokens: words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams
+# scored a little better on one held-out video but cost five times as much (bench/charter.md).
+from rules.charter.words import MARKS, TOKEN, tokens
 from rules.text import fold
 
 logger = logging.getLogger(__name__)
@@ -62,24 +65,13 @@ def prepare(text: str, folded: str | None = None) -> str:
     return _LINK.sub(" urltoken ", text) if "." in text and _LINK_HINT.search(text) else text
 
 
-# Words and the punctuation spammers lean on ("!!!", "$", "@"). Character n-grams scored a
-# little better on one held-out video but cost five times as much (bench/charter.md).
-# (Scikit-learn's pattern is r"(?u)\b\w+\b|[!?$@#]": a run of word characters read from its
-# start always lies between word boundaries, so the same tokens come without the \b tests.)
-_TOKEN = re.compile(r"(?u)\w+|[!?$@#]")
-
-
-def tokens(prepared: str) -> list[str]:
-    return _TOKEN.findall(prepared)
-
-
 # Hiding takes more than a word or two. Of the 1,956 training comments, 181 are that short
 # (no link), 9 of them spam ("subscribe", "like please"): the score of so short a comment rests on
 # one or two weights ("+1" scores 0.92 with the bundled model: "1" is a spam word there), and a
 # copy of the training data once taught the model "Hi" (bench/charter.md, eighth round). Without
 # a link, such a comment is queued for review, not hidden.
 MIN_WORDS_TO_HIDE = 3
-_MARKS = frozenset("!?$@#")  # the tokenizer's punctuation tokens: not words
+_MARKS = frozenset(MARKS)  # the tokenizer's punctuation tokens: not words
 
 
 def too_short_to_hide(text: str, folded: str | None = None) -> bool:
@@ -93,11 +85,16 @@ def too_short_to_hide(text: str, folded: str | None = None) -> bool:
 def feature_counts(prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hashed word 1-2 gram counts: (row, feature, count) arrays, sorted by row then feature,
     one entry per distinct feature of a row. What scikit-learn's ``HashingVectorizer``
-    (ngram_range=(1, 2), token_pattern=_TOKEN, alternate_sign=False, norm=None,
+    (ngram_range=(1, 2), token_pattern=TOKEN, alternate_sign=False, norm=None,
     lowercase=False) counts, computed with numpy alone: stateless, nothing to store but the
     weights. (Its FeatureHasher: signed 32-bit MurmurHash3, seed 0, of each gram's UTF-8 bytes,
     the absolute value modulo the number of features; see rules/charter/hashing.py.)"""
-    rows, features = gram_features([_TOKEN.findall(text) for text in prepared], N_FEATURES)
+    return token_counts(list(map(tokens, prepared)))
+
+
+def token_counts(token_lists: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``feature_counts`` of texts already cut into tokens."""
+    rows, features = gram_features(token_lists, N_FEATURES)
     unique, counts = np.unique(rows * N_FEATURES + features, return_counts=True)
     rows, cols = np.divmod(unique, N_FEATURES)
     return rows, cols, counts
@@ -137,17 +134,23 @@ class SpamModel:
                             confident_threshold=np.float64(self.confident_threshold))
 
     def scores(self, texts: Sequence[str], folded: Sequence[str] | None = None, *,
-               without_links: bool = False) -> np.ndarray:
+               without_links: bool = False,
+               folded_tokens: Sequence[list[str]] | None = None) -> np.ndarray:
         """Spam probability of each raw comment text (one vectorized call for the batch).
         ``folded``: the texts already folded, if the caller has them; ``without_links``: score
-        the words alone, the links left out."""
+        the words alone, the links left out; ``folded_tokens``: ``tokens`` of each folded text,
+        if the caller has them (most comments are read as folded: no markup, no link)."""
         if not texts:
             return np.zeros(0)
         n = len(texts)
         prepared = [prepare(t, None if folded is None else folded[i]) for i, t in enumerate(texts)]
         if without_links:
             prepared = [_LINK_TOKENS.sub(" ", p) for p in prepared]
-        rows, cols, counts = feature_counts(prepared)
+        if folded is None or folded_tokens is None:
+            rows, cols, counts = feature_counts(prepared)
+        else:
+            rows, cols, counts = token_counts([ready if p == f else tokens(p) for p, f, ready
+                                               in zip(prepared, folded, folded_tokens)])
         # sublinear tf times idf, then l2 norm: TfidfTransformer(sublinear_tf=True) by hand
         weights = (np.log(counts) + 1.0) * self.idf[cols]
         norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))

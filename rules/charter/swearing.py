@@ -77,12 +77,14 @@ def _casual_features() -> np.ndarray:
     return profanity_model().words_where(is_casual_word)
 
 
-def scores_and_without_casual(folded: Sequence[str]) -> tuple[list[float], list[float]]:
+def scores_and_without_casual(folded: Sequence[str], words: Sequence[list[str]] | None = None
+                               ) -> tuple[list[float], list[float]]:
     """The profanity model's scores of the folded texts, and the same with the casual swear
-    words left out (as if ``without_casual_swearing`` had taken them out), in one reading."""
+    words left out (as if ``without_casual_swearing`` had taken them out), in one reading.
+    ``words``: their tokens (``rules.charter.words.tokens``), if the caller has them."""
     if not folded:
         return [], []
-    scores, without = profanity_model().scores_without(folded, _casual_features())
+    scores, without = profanity_model().scores_without(folded, _casual_features(), words)
     return scores.tolist(), without.tolist()
 
 
