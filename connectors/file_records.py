@@ -19,6 +19,7 @@ from collections.abc import Mapping  # (typing's Mapping: the same test, several
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple, Sequence
 
+from connectors.line_stream import PAUSED, lines_and_pauses
 from moderator.errors import InputError
 from moderator.models import Author, Comment, Link
 
@@ -153,19 +154,28 @@ def record_format(path: Path, fmt: str = "auto") -> str:
     return _detect_format(path, fmt)
 
 
-def jsonl_line_batches(path: Path, size: int) -> Iterator[tuple[int, list[bytes]]]:
+def jsonl_line_batches(path: Path, size: int, pause: Any = None) -> Iterator[Any]:
     """A JSON Lines file (``-``: standard input) as (number of the first line, up to ``size``
     raw lines), for ``read_jsonl_lines`` in another process (``scan --jobs``): handing over
-    raw lines costs the reader almost nothing, so the parsing spreads over the workers too."""
+    raw lines costs the reader almost nothing, so the parsing spreads over the workers too.
+    Where a stream pauses, the lines so far come as a batch, then ``pause`` if one is given
+    (connectors.line_stream)."""
     with _binary(path) as handle:
-        yield from _line_batches(handle, size)
+        yield from _line_batches(handle, size, pause)
 
 
-def _line_batches(handle: Any, size: int) -> Iterator[tuple[int, list[bytes]]]:
+def _line_batches(handle: Any, size: int, pause: Any) -> Iterator[Any]:
     """Batches of ``size`` non-blank lines (blank ones ride along: the reader skips them), so a
     batch holds as many records as ``read_records`` would put in it."""
     first, lines, filled = 1, [], 0
-    for raw in handle:
+    for raw in lines_and_pauses(handle):
+        if raw is PAUSED:
+            if lines:
+                yield first, lines
+                first, lines, filled = first + len(lines), [], 0
+            if pause is not None:
+                yield pause
+            continue
         lines.append(raw)
         filled += bool(raw.strip())
         if filled >= size:

@@ -34,12 +34,18 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# A batch source may yield PAUSE where its input pauses (a slow pipe): every result so far is
+# delivered before the source is read again, so nothing waits for input that may not come.
+PAUSE = object()
+
+
 def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int) -> Iterator[Any]:
     """``work(state, batch)`` for every batch, in order, on ``jobs`` processes."""
     if jobs <= 1:
         state = setup()
         for batch in batches:
-            yield work(state, batch)
+            if batch is not PAUSE:
+                yield work(state, batch)
         return
     global _state, _work
     if "fork" in multiprocessing.get_all_start_methods():
@@ -52,6 +58,10 @@ def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int) -> 
     with context.Pool(jobs, initializer=initializer, initargs=initargs) as pool:
         pending: deque = deque()
         for batch in batches:
+            if batch is PAUSE:
+                while pending:
+                    yield pending.popleft().get()
+                continue
             pending.append(pool.apply_async(_run, (batch,)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()

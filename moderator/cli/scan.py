@@ -17,7 +17,7 @@ from moderator.cli.common import load_settings
 from moderator.errors import ConfigError, InputError
 from moderator.heap import freeze_start_up
 from moderator.judge import Judge, Judged
-from moderator.parallel import default_jobs, ordered_map
+from moderator.parallel import PAUSE, default_jobs, ordered_map
 
 SCAN_BATCH = 500
 # One encoder for every verdict line (json.dumps with options builds one per call); the
@@ -77,7 +77,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
         if record_format(file, fmt) == "jsonl":  # raw lines to the workers, parsed there
             where = Path("<stdin>") if str(file) == "-" else file
             work = partial(_judge_lines, settings, where, html)
-            batches: Iterator[Any] = jsonl_line_batches(file, SCAN_BATCH)
+            batches: Iterator[Any] = jsonl_line_batches(file, SCAN_BATCH, pause=PAUSE)
         else:
             work, batches = partial(_judge_comments, settings), csv_batches()
         for lines, skipped in ordered_map(partial(_default_judge, settings), work, batches,
@@ -86,6 +86,7 @@ def scan(ctx: click.Context, file: Path, fmt: str, html: bool, columns: tuple[st
                 click.echo(f"skipped {message}", err=True)
             bad += len(skipped)
             sys.stdout.write(lines)
+            sys.stdout.flush()  # a batch's verdicts as soon as they are known (a pipe may pause)
     except InputError as e:
         raise click.ClickException(str(e)) from None
     except ConfigError as e:
