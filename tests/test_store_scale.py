@@ -47,13 +47,10 @@ def filled(path, comments, open_actions=3):
                          "reason, rules, created_at, status) VALUES (?, 'acct', 'hide', 'bad', "
                          "'custom.x', ?, ?)", [(uid, at, "pending" if i < open_actions
                                                  else "approved") for i, uid in enumerate(uids)])
-        rows = []
-        for i, uid in enumerate(uids):
-            for status in ("planned",) if i < open_actions else ("planned", "done"):
-                rows.append((uid, status, f"{uid}:hide", at))
-        conn.executemany("INSERT INTO actions(comment_uid, account, platform, action, status, "
-                         "dry_run, actor, idem_key, at) VALUES (?, 'acct', 'file', 'hide', ?, "
-                         "0, 'moderator', ?, ?)", rows)
+        store.append_actions([  # audit_row's fields
+            (uid, "acct", "file", "hide", status, 0, "v1", "moderator", "", f"{uid}:hide")
+            for i, uid in enumerate(uids)
+            for status in (("planned",) if i < open_actions else ("planned", "done"))])
     return store
 
 

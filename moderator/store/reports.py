@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from moderator.models import ActionStatus
 from moderator.store import clock
+from moderator.store.audit import idem_keys_sql
 from moderator.store.base import StoreBase
 
 
@@ -172,15 +173,16 @@ class Reports(StoreBase):
         undid it), ``wrong`` when a reviewer rejected it or undid an action on it.
         """
         when, args = ("WHERE created_at >= ?", [clock.iso(since)]) if since else ("", [])
+        actions = idem_keys_sql("u.comment_uid")  # a comment's rows, found by the index
         return list(self.db.query(f"""
             WITH flagged AS (SELECT DISTINCT rule, comment_uid FROM findings {when}),
             verdict AS (
               SELECT u.comment_uid,
-                CASE WHEN EXISTS (SELECT 1 FROM actions x WHERE x.comment_uid = u.comment_uid
+                CASE WHEN EXISTS (SELECT 1 FROM actions x WHERE x.idem_key IN ({actions})
                                   AND x.status = 'undone') THEN 'wrong'
                      WHEN q.status = 'rejected' THEN 'wrong'
                      WHEN q.status = 'approved' THEN 'confirmed' END AS verdict,
-                EXISTS (SELECT 1 FROM actions a WHERE a.comment_uid = u.comment_uid
+                EXISTS (SELECT 1 FROM actions a WHERE a.idem_key IN ({actions})
                         AND a.status = 'done' AND a.action IN ('hide', 'delete', 'ban'))
                     AS acted,
                 q.id IS NOT NULL AS queued
