@@ -48,7 +48,7 @@ class AuditLog(StoreBase):
         """Keep ``open_actions`` (schema.py, 0007) in step with the rows just appended: an
         action opens with its latest planned row and closes with a done or skipped one. Here
         rather than in triggers: a trigger ran for every row of the log (most are "queued"
-        rows of the review queue) and cost a backfill 10% more in its store writes."""
+        rows of the review queue) and cost a backfill's store writes a fifth more."""
         last: dict[str, tuple[Any, ...]] = {}
         for row in rows:
             if row[_STATUS] in _OPENS_OR_CLOSES:

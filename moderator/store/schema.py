@@ -158,8 +158,9 @@ def _open_actions(db: sqlite_utils.Database) -> None:
     # Every pass resumes the actions left planned, and `status` counts them. Found in the audit
     # log, that meant reading every planned row an account ever had (850,000 actions: 0.2 s a
     # poll and a `status` of 0.7 s). This table holds only the open ones: each idem_key's
-    # latest planned row until a done or skipped row closes it, kept by triggers in the same
-    # transaction as the audit row (the log itself stays append-only and the source of truth).
+    # latest planned row until a done or skipped row closes it, kept in the same transaction
+    # as the audit row (the log itself stays append-only and the source of truth); by triggers
+    # here, by AuditLog.append_actions since 0009.
     # Partial indexes for the two other counts of `status`: failed actions (rare rows) and the
     # pending review items of one account (counted from the index alone).
     db.executescript("""
