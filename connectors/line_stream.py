@@ -27,7 +27,7 @@ def lines_and_pauses(handle: Any) -> Iterator[Any]:
     if fd is None:
         yield from handle
         return
-    pending = b""
+    pending: list[bytes] = []  # the start of a line not ended yet, chunk by chunk
     while True:
         if not _readable(fd):
             yield PAUSED
@@ -35,11 +35,16 @@ def lines_and_pauses(handle: Any) -> Iterator[Any]:
         chunk = os.read(fd, _CHUNK)
         if not chunk:
             break
-        *complete, pending = (pending + chunk).split(b"\n")
-        for line in complete:
-            yield line + b"\n"
+        *complete, rest = chunk.split(b"\n")
+        if complete:  # a long line is joined once, not copied again with every chunk
+            yield b"".join([*pending, complete[0], b"\n"])
+            for line in complete[1:]:
+                yield line + b"\n"
+            pending = []
+        if rest:
+            pending.append(rest)
     if pending:
-        yield pending
+        yield b"".join(pending)
 
 
 def _stream_fd(handle: Any) -> int | None:
