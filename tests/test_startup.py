@@ -50,3 +50,14 @@ def test_scan_imports_the_rules_but_no_platform_client(tmp_path):
     assert {"rules.charter", "rules.links"} <= modules
     assert not [m for m in ("praw", "tweepy", "googleapiclient", "apscheduler") if m in modules]
     assert not [m for m in ("moderator.store", "sqlite_utils") if m in modules]  # scan stores nothing
+
+
+@pytest.mark.parametrize("args", [["status", "--no-daemon-check"], ["review", "list"]])
+def test_a_store_already_migrated_is_opened_without_sqlite_utils(tmp_path, args):
+    (tmp_path / "m.toml").write_text((ROOT / "config.example.toml").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    first = imported(["--config", "m.toml", *args], tmp_path)  # creates the store
+    assert "sqlite_utils.migrations" in first
+    again = imported(["--config", "m.toml", *args], tmp_path)
+    assert "moderator.store" in again
+    assert not {"sqlite_utils", "moderator.effects", "multiprocessing"} & again

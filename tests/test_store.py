@@ -32,13 +32,15 @@ def test_schema_wal_and_migrations_are_applied_once(tmp_path):
     Store(path).close()
     store = Store(path)  # reopening applies nothing twice
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    from moderator.store import migrations
+    from moderator.store.schema import MIGRATIONS, pending
 
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names[0] == "0001_initial" and len(names) == len(set(names))
-    assert migrations.pending(store.db) == []
+    assert names == [name for name, _ in MIGRATIONS]
+    assert pending(store.db.conn) == []
+    tables = {r[0] for r in store.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"comments", "findings", "decisions", "actions", "review_queue", "cursors",
-            "runs"} <= set(store.db.table_names())
+            "runs"} <= tables
 
 
 def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path):
@@ -187,3 +189,18 @@ def test_old_poll_runs_are_pruned_but_the_last_good_one_stays(tmp_path):
     assert store.prune_runs(older_than_days=30) == 1  # only the old failed poll
     left = {r[0] for r in store.db.execute("SELECT id FROM runs")}
     assert left == {old_ok, recent, backfill}
+
+
+def test_a_nested_transaction_that_fails_is_undone_alone(tmp_path):
+    store = Store(tmp_path / "m.db")
+    with store.atomic():
+        store.db.execute("INSERT INTO events(at, kind) VALUES ('t', 'outer')")
+        with pytest.raises(RuntimeError):
+            with store.atomic():
+                store.db.execute("INSERT INTO events(at, kind) VALUES ('t', 'inner')")
+                raise RuntimeError("undo the inner block")
+        with store.atomic():
+            store.db.execute("INSERT INTO events(at, kind) VALUES ('t', 'kept')")
+    kinds = [r["kind"] for r in store.db.query("SELECT kind FROM events ORDER BY id")]
+    assert kinds == ["outer", "kept"]
+    assert not store.db.conn.in_transaction

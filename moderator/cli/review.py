@@ -5,14 +5,16 @@ from __future__ import annotations
 import click
 from tabulate import tabulate
 
-from moderator import config, review
+from moderator import config
 from moderator.cli.common import (as_click_errors, load_settings, open_store, parse_age,
                                   reviewer_name)
 from moderator.models import ActionStatus, Mode, ReviewStatus
 from moderator.render import defang_text, defang_value, one_line
 from moderator.store import now
 from moderator.terminal import terminal_text
-from moderator.worker import open_connector
+
+# The commands that act import moderator.review (the effects, the judge's pipeline) and the
+# connectors themselves: `review list` runs without them (its start-up target is 0.3 s).
 
 
 def say(text: str) -> None:
@@ -76,6 +78,8 @@ def review_show(ctx: click.Context, item_id: int) -> None:
     Example:
         moderator review show 3
     """
+    from moderator import review
+
     with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         try:
             item = review.get_item(store, item_id)
@@ -125,6 +129,9 @@ def review_approve(ctx: click.Context, item_id: int, as_name: str | None,
     Example:
         moderator review approve 3 --as alice
     """
+    from moderator import review
+    from moderator.worker import open_connector
+
     settings = load_settings(ctx)
     secrets = config.Secrets(settings.secrets_file)
     with open_store(settings) as store:
@@ -167,6 +174,8 @@ def review_reject(ctx: click.Context, item_id: int, as_name: str | None, note: s
     Example:
         moderator review reject 3 --note "a customer quoting the scam to warn others"
     """
+    from moderator import review
+
     with open_store(load_settings(ctx, judge=False, connect=False)) as store:
         with as_click_errors():
             review.reject(store, item_id, reviewer_name(as_name), note)
@@ -192,6 +201,9 @@ def review_undo(ctx: click.Context, target: str, account: str | None, as_name: s
         moderator review undo 3 --as alice
         moderator review undo --account acme-facebook 1234567890_987 --note "customer"
     """
+    from moderator import review
+    from moderator.worker import open_connector
+
     settings = load_settings(ctx)
     secrets = config.Secrets(settings.secrets_file)
     with open_store(settings) as store:

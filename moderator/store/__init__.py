@@ -1,4 +1,4 @@
-"""The database: SQLite through sqlite-utils, the only package that touches it.
+"""The database: SQLite through sqlite3 (sqlite-utils for migrations); nothing else touches it.
 
 A plain reader and writer, split by concern: ``schema`` (migrations), ``comments`` (comments,
 findings, decisions, the rules' memory), ``audit`` (the append-only action log), ``queue`` (the
@@ -20,7 +20,6 @@ from moderator.store.queue import QueueEntry, ReviewQueue
 from moderator.store.reports import Reports
 from moderator.store.reviewers import Reviewers
 from moderator.store.runs import RUNS_KEPT_DAYS, Runs
-from moderator.store.schema import migrations
 
 
 class Store(Comments, AuditLog, ReviewQueue, Runs, Reports, Inbox, Reviewers):
@@ -34,4 +33,4 @@ __all__ = ["BUSY_TIMEOUT_MS", "HISTORY_PER_CHUNK", "MAX_ACTION_ATTEMPTS", "RUNS_
            "AuditFilter", "HistoryRecord", "InboxFilter",
            "PlannedAction", "QueueEntry", "Recorded", "Store", "audit_row", "comment_from_row",
            "idem_key", "iso",
-           "migrations", "now", "parse_iso", "select_history", "window_start"]
+           "now", "parse_iso", "select_history", "window_start"]

@@ -7,11 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from moderator.store.sqlite import sqlite_utils
-
 from moderator.errors import StoreError
+from moderator.store import schema
+from moderator.store.database import Database
 from moderator.store.foreign import refuse_foreign
-from moderator.store.schema import migrations
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -27,8 +26,8 @@ class StoreBase:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no commit
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = sqlite_utils.Database(conn)
-            migrations.apply(self.db)
+            self.db = Database(conn)
+            schema.apply(conn)
         except sqlite3.OperationalError as e:  # cannot open or write: the place, not the file
             raise StoreError(f"{self.path}: cannot open the database ({e}); check that its "
                              "folder exists and is writable") from None

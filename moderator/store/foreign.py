@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from moderator.errors import StoreError
-from moderator.store.schema import migrations
+from moderator.store.schema import MIGRATION_SET
 
 BUSY_TIMEOUT_SECONDS = 10
 
@@ -29,7 +29,7 @@ def refuse_foreign(path: Path) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         ours = "_sqlite_migrations" in tables and conn.execute(
             "SELECT 1 FROM _sqlite_migrations WHERE migration_set = ? LIMIT 1",
-            [migrations.name]).fetchone() is not None
+            [MIGRATION_SET]).fetchone() is not None
     except sqlite3.DatabaseError as e:
         raise StoreError(f"{path}: not a SQLite database ({e}); refusing to use it (name a "
                          "new file in [store] path)") from None

@@ -3,14 +3,52 @@
 Tables: comments seen, findings, decisions, the append-only audit log of actions, the human
 review queue, per-account cursors, runs, errors, brake state and events, digests sent, and the
 rules' memory (``history``). A schema change is a new migration at the end, never an edit.
+
+A store that has every migration already (every store but a new or an upgraded one) is found
+so by one read of sqlite-utils' ``_sqlite_migrations`` table, without importing sqlite-utils
+(``database.py`` says why); otherwise sqlite-utils' ``Migrations`` applies what is missing.
 """
 
 from __future__ import annotations
 
-from moderator.store.sqlite import sqlite_utils
-from sqlite_utils.migrations import Migrations
+import sqlite3
+from typing import TYPE_CHECKING, Callable
 
-migrations = Migrations("moderator")
+if TYPE_CHECKING:
+    import sqlite_utils
+
+MIGRATION_SET = "moderator"
+MIGRATIONS: list[tuple[str, Callable[["sqlite_utils.Database"], None]]] = []
+
+
+def migration(name: str) -> Callable:
+    """Register the decorated function as the next migration, called ``name``."""
+    def register(fn: Callable[["sqlite_utils.Database"], None]) -> Callable:
+        MIGRATIONS.append((name, fn))
+        return fn
+    return register
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    """The migrations not applied to this database yet, in order (only reads)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                    "AND name = '_sqlite_migrations'").fetchone() is None:
+        return [name for name, _ in MIGRATIONS]
+    applied = {name for (name,) in conn.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
+    return [name for name, _ in MIGRATIONS if name not in applied]
+
+
+def apply(conn: sqlite3.Connection) -> None:
+    """Apply the pending migrations, each in one transaction with its record."""
+    if not pending(conn):
+        return
+    from moderator.store.sqlite import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+    runner = Migrations(MIGRATION_SET)
+    for name, fn in MIGRATIONS:
+        runner(name=name)(fn)
+    runner.apply(sqlite_utils.Database(conn))
 
 INITIAL = """
     CREATE TABLE comments (
@@ -84,12 +122,12 @@ INITIAL = """
     """
 
 
-@migrations(name="0001_initial")
+@migration("0001_initial")
 def _initial(db: sqlite_utils.Database) -> None:
     db.executescript(INITIAL)
 
 
-@migrations(name="0002_digest")
+@migration("0002_digest")
 def _digest(db: sqlite_utils.Database) -> None:
     # Why a digest failed (SMTP host, port and the server's answer; never a password), and
     # indexes for the digest's time-range queries over every account at once.
@@ -101,7 +139,7 @@ def _digest(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations(name="0003_history")
+@migration("0003_history")
 def _history(db: sqlite_utils.Database) -> None:
     # What rules asked to remember about each comment (flooding: near-duplicate text and link
     # keys), so that a later batch is judged against the recent past.
@@ -115,12 +153,12 @@ def _history(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations(name="0004_runs_index")
+@migration("0004_runs_index")
 def _runs_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX runs_kind_started ON runs(kind, started_at)")
 
 
-@migrations(name="0005_web")
+@migration("0005_web")
 def _web(db: sqlite_utils.Database) -> None:
     # Reviewer accounts for the web inbox (passwords only as argon2 hashes) and their
     # sessions (only a hash of the cookie's token is kept); an index in the inbox's urgency
@@ -143,7 +181,7 @@ def _web(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations(name="0006_brake_index")
+@migration("0006_brake_index")
 def _brake_index(db: sqlite_utils.Database) -> None:
     # The brake counts the moderator's planned destructive actions in its window before every
     # batch; without this the count read every queued review row of the window (most of a
@@ -153,7 +191,7 @@ def _brake_index(db: sqlite_utils.Database) -> None:
                "AND dry_run = 0 AND actor = 'moderator'")
 
 
-@migrations(name="0007_open_actions")
+@migration("0007_open_actions")
 def _open_actions(db: sqlite_utils.Database) -> None:
     # Every pass resumes the actions left planned, and `status` counts them. Found in the audit
     # log, that meant reading every planned row an account ever had (850,000 actions: 0.2 s a
@@ -184,7 +222,7 @@ def _open_actions(db: sqlite_utils.Database) -> None:
     """)
 
 
-@migrations(name="0008_actions_comment")
+@migration("0008_actions_comment")
 def _actions_comment(db: sqlite_utils.Database) -> None:
     # A comment's actions (`review show`, the inbox's item page, undo, and `stats`, which asks
     # for every flagged comment) were found by reading the whole audit log: `stats` did not
@@ -192,7 +230,7 @@ def _actions_comment(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX actions_comment ON actions(comment_uid)")
 
 
-@migrations(name="0009_no_log_triggers")
+@migration("0009_no_log_triggers")
 def _no_log_triggers(db: sqlite_utils.Database) -> None:
     # Measured after 0007 and 0008 landed: the triggers ran for every row appended to the log
     # and the index on comment_uid took a write for every row too; together +2.4 s of store
