@@ -31,6 +31,8 @@ __all__ = ["AccountSettings", "BrakeSettings", "DaemonSettings", "DigestSettings
            "resolve_paths"]
 
 DEFAULT_CONFIG = "moderator.toml"
+# [store] keep_days: a week at least (the daily digest and `stats` read recent comments).
+MIN_KEEP_DAYS = 7
 CORE_ACCOUNT_KEYS = {"name", "platform", "mode", "enabled", "poll_every", "api_base",
                      "secrets", "policy", "rules"}
 
@@ -74,6 +76,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
 
     store = OptionReader(top.table_of("store"), "store")
     store_path = base_dir / store.str("path", "moderator.db")
+    keep_days = store.number("keep_days", None, minimum=MIN_KEEP_DAYS, integer=True)
     _finish(top, store)
 
     secrets = OptionReader(top.table_of("secrets"), "secrets")
@@ -98,6 +101,7 @@ def parse(data: Mapping[str, Any], *, base_dir: Path = Path("."),
     return Settings(
         brand=brand,
         store_path=store_path,
+        keep_days=keep_days,
         secrets_file=(base_dir / secrets_file) if secrets_file else None,
         policy=policy,
         brake=brake,

@@ -103,6 +103,7 @@ class DigestSettings:
 class Settings:
     brand: Brand = field(default_factory=Brand)
     store_path: Path = Path("moderator.db")
+    keep_days: int | None = None  # forget comments nothing happened to after this (None: never)
     secrets_file: Path | None = None
     policy: PolicySettings = field(default_factory=PolicySettings)
     brake: BrakeSettings = field(default_factory=BrakeSettings)

@@ -90,11 +90,7 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         logger.error("%s", located(where, e))
         store.record_error(account.name, account.platform, type(e).__name__, str(e),
                            summary.run_id)
-    # A daemon must not grow without bound.
-    if judge.memory_window:
-        store.prune_history(max(2 * judge.memory_window, HISTORY_KEPT_SECONDS))
-    if kind == "poll":
-        store.prune_runs()
+    _tidy(settings, account, store, judge, kind)
     store.finish_run(summary.run_id, summary.status, {
         "fetched": summary.fetched, "new": summary.new, "flagged": summary.flagged,
         "acted": summary.acted, "queued": summary.decisions.get("review", 0),
@@ -102,6 +98,21 @@ def run_account(settings: Settings, account: AccountSettings, connector: Connect
         "errors": int(summary.error is not None) + summary.rule_failures + summary.failed_actions,
     }, str(summary.error) if summary.error else None)
     return summary
+
+
+def _tidy(settings: Settings, account: AccountSettings, store: Store, judge: Judge,
+          kind: str) -> None:
+    """A daemon must not grow without bound: the rules' memory past its window, old poll
+    runs, and (with ``[store] keep_days``) old comments nothing happened to."""
+    if judge.memory_window:
+        store.prune_history(max(2 * judge.memory_window, HISTORY_KEPT_SECONDS))
+    if kind == "poll":
+        store.prune_runs()
+    if settings.keep_days:
+        forgotten = store.forget_quiet(account.name, settings.keep_days)
+        if forgotten:
+            logger.info("%s %s: forgot %d comments seen over %d days ago that nothing happened "
+                        "to", account.platform, account.name, forgotten, settings.keep_days)
 
 
 def _resume_planned(store: Store, connector: Connector, account: AccountSettings,
