@@ -12,9 +12,9 @@ from moderator import config, review
 from moderator.effects import Brake, commit, plan
 from moderator.errors import ConfigError
 from moderator.judge import Judged
-from moderator.models import (Action, Author, Capabilities, Category, Comment, Decision,
-                              Finding, Mode, Severity)
-from moderator.store import Store, clock
+from moderator.models import (Action, ActionStatus, Author, Capabilities, Category, Comment,
+                              Decision, Finding, Mode, Severity)
+from moderator.store import QueueEntry, Store, audit_row, clock
 from moderator.worker import run_account
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
@@ -75,6 +75,21 @@ def test_a_comment_a_reviewer_kept_stays(tmp_path, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
     assert store.forget_quiet("acct", 7) == 0 and uids(store) == {"file:acct:kept"}
     assert store.kept_by_reviewer(["file:acct:kept"]) == {"file:acct:kept"}
+
+
+def test_a_quiet_decision_is_kept_where_a_review_item_or_an_audit_row_names_it(tmp_path,
+                                                                              monkeypatch):
+    store = Store(tmp_path / "m.db")
+    record(store, monkeypatch, NOW - timedelta(days=30),
+           [judged(comment("queued")), judged(comment("acted")), judged(comment("quiet"))])
+    with store.atomic():  # say a reviewer queued one by hand and hid the other
+        store.enqueue_many([QueueEntry(comment("queued"), Action.HIDE,
+                                       Decision(Action.NONE, None, "no findings", ()), "v1")])
+        store.append_actions([audit_row(comment("acted"), Action.HIDE, ActionStatus.DONE,
+                                        actor="alice")])
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    assert store.forget_quiet("acct", 7) == 1
+    assert uids(store) == {"file:acct:queued", "file:acct:acted"}
 
 
 def test_forgetting_goes_on_chunk_after_chunk(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ the comments, never with their square."""
 
 from datetime import datetime, timedelta, timezone
 
-from moderator.store import Store
+from moderator.store import AuditFilter, Store
 
 STEP = 10  # the handler runs every STEP virtual machine instructions
 NOW = datetime(2026, 12, 2, tzinfo=timezone.utc)
@@ -77,3 +77,15 @@ def test_rule_report_grows_with_the_comments_not_their_square(tmp_path):
     assert (row["rule"], row["flagged"], row["acted"], row["queued"], row["confirmed"]) == \
         ("custom.x", 1_200, 1_197, 1_200, 1_197)
     assert vm_steps(large, large.rule_verdicts) < 6 * vm_steps(small, small.rule_verdicts)
+
+
+def test_the_audit_log_searched_for_a_comment_is_read_by_index(tmp_path):
+    small, large = filled(tmp_path / "s.db", 300), filled(tmp_path / "l.db", 300)
+    with large.atomic():  # ten times the log: rows of comments no longer stored
+        large.append_actions([(f"file:acct:gone{i}", "acct", "file", "hide", "done", 0, "v1",
+                               "moderator", "", f"file:acct:gone{i}:hide") for i in range(6_000)])
+    for comment in ("c7", "file:acct:c7"):
+        search = lambda s: s.audit_page(AuditFilter(comment=comment), 0, 50)  # noqa: E731
+        rows, total, more = search(large)
+        assert [r["status"] for r in rows] == ["done", "planned"] and (total, more) == (2, False)
+        assert vm_steps(large, lambda: search(large)) < 2 * vm_steps(small, lambda: search(small))

@@ -424,6 +424,25 @@ def test_audit_log_search(site: Site) -> None:
     assert client.get("/audit?since=yesterday").status_code == 400
 
 
+def test_audit_log_counts_only_so_far(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderator.store import inbox
+    from moderator.web import reports
+
+    client, _ = login(create_app(site.settings))
+    with Store(site.settings.store_path) as store:
+        entries = store.db.execute("SELECT count(*) FROM actions").fetchone()[0]
+    assert entries >= 4
+    first = client.get("/audit").get_data(as_text=True)
+    assert f'<span class="count">{entries}</span>' in first and "of 1</span>" in first
+    monkeypatch.setattr(inbox, "AUDIT_COUNT_CAP", 2)  # past it: "N+" and no page count
+    monkeypatch.setattr(reports, "AUDIT_PAGE", 1)
+    capped = client.get("/audit").get_data(as_text=True)
+    assert '<span class="count">2+</span>' in capped and "page 1</span>" in capped
+    assert 'rel="next"' in capped and capped.split("<tbody>")[1].count("<tr>") == 1
+    last = client.get(f"/audit?page={entries}").get_data(as_text=True)  # counted to its end
+    assert f"page {entries} of {entries}</span>" in last and 'rel="next"' not in last
+
+
 def test_rules_page_shows_counts_and_precision(site: Site) -> None:
     client, _ = login(create_app(site.settings))
     token = page_csrf(client)

@@ -31,8 +31,7 @@ class Store(Comments, AuditLog, ReviewQueue, Runs, Reports, Inbox, Reviewers, Re
         return self
 
 
-__all__ = ["BUSY_TIMEOUT_MS", "FORGET_CHUNK", "HISTORY_PER_CHUNK", "MAX_ACTION_ATTEMPTS", "RUNS_KEPT_DAYS",
-           "AuditFilter", "HistoryRecord", "InboxFilter",
+__all__ = ["BUSY_TIMEOUT_MS", "FORGET_CHUNK", "HISTORY_PER_CHUNK", "MAX_ACTION_ATTEMPTS",
+           "RUNS_KEPT_DAYS", "AuditFilter", "HistoryRecord", "InboxFilter",
            "PlannedAction", "QueueEntry", "Recorded", "Store", "audit_row", "comment_from_row",
-           "idem_key", "iso",
-           "now", "parse_iso", "select_history", "window_start"]
+           "idem_key", "iso", "now", "parse_iso", "select_history", "window_start"]

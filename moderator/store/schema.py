@@ -248,4 +248,5 @@ def _no_log_triggers(db: sqlite_utils.Database) -> None:
 def _retention(db: sqlite_utils.Database) -> None:
     # How far each account's comments were considered for forgetting ([store] keep_days,
     # store/retention.py), so that a pass reads only the comments that became old since.
-    db.execute("CREATE TABLE retention (account TEXT PRIMARY KEY, forgotten_through TEXT NOT NULL)")
+    db.execute("CREATE TABLE retention (account TEXT PRIMARY KEY, "
+               "forgotten_through TEXT NOT NULL)")

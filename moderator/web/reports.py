@@ -49,10 +49,10 @@ def audit() -> Any:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         abort(400, "page: expected a number")
-    rows, total = g.store.audit_page(filters, (page - 1) * AUDIT_PAGE, AUDIT_PAGE)
-    return render_template("audit.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // AUDIT_PAGE)), chosen=chosen,
-                           query=urlencode(chosen))
+    rows, total, more = g.store.audit_page(filters, (page - 1) * AUDIT_PAGE, AUDIT_PAGE)
+    return render_template("audit.html", rows=rows, total=total, more=more, page=page,
+                           pages=None if more else max(1, -(-total // AUDIT_PAGE)),
+                           chosen=chosen, query=urlencode(chosen))
 
 
 @bp.route("/rules")
