@@ -61,6 +61,8 @@ def reads(store: Store) -> dict:
         "review show: a comment's actions": lambda: store.actions_for(uid),
         "inbox: pending count (polled)": store.newest_pending,
         "inbox: audit page": lambda: store.audit_page(AuditFilter(), 0, 50),
+        "inbox: audit page, one comment": lambda: store.audit_page(AuditFilter(comment=uid),
+                                                                    0, 50),
     }
 
 
