@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from moderator.models import Action, ActionStatus, Comment
 from moderator.store import clock
@@ -145,9 +145,9 @@ def idem_keys(uid: str) -> list[str]:
     return [f"{uid}:{action.value}" for action in Action]
 
 
-def idem_keys_sql(uid_column: str) -> str:
-    """``idem_keys`` in SQL, of the comment uid in ``uid_column``."""
-    return ", ".join(f"{uid_column} || ':{action.value}'" for action in Action)
+def idem_keys_sql(uid_column: str, actions: Iterable[Action] = tuple(Action)) -> str:
+    """``idem_keys`` in SQL, of the comment uid in ``uid_column`` (only ``actions``' keys)."""
+    return ", ".join(f"{uid_column} || ':{action.value}'" for action in actions)
 
 
 # Positions in an audit_row; the statuses that open or close an action (open_actions).

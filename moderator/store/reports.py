@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any, Sequence
 
-from moderator.models import ActionStatus
+from moderator.models import Action, ActionStatus
 from moderator.store import clock
 from moderator.store.audit import idem_keys_sql
 from moderator.store.base import StoreBase
@@ -173,21 +173,23 @@ class Reports(StoreBase):
         undid it), ``wrong`` when a reviewer rejected it or undid an action on it.
         """
         when, args = ("WHERE created_at >= ?", [clock.iso(since)]) if since else ("", [])
-        actions = idem_keys_sql("u.comment_uid")  # a comment's rows, found by the index
+        # What happened on the platform, in one look at a comment's destructive actions (the
+        # only ones done or undone) through the index: 2 if one was undone, + 1 if one was done.
+        destructive = idem_keys_sql("u.comment_uid", (Action.HIDE, Action.DELETE, Action.BAN))
         return list(self.db.query(f"""
             WITH flagged AS (SELECT DISTINCT rule, comment_uid FROM findings {when}),
-            verdict AS (
-              SELECT u.comment_uid,
-                CASE WHEN EXISTS (SELECT 1 FROM actions x WHERE x.idem_key IN ({actions})
-                                  AND x.status = 'undone') THEN 'wrong'
-                     WHEN q.status = 'rejected' THEN 'wrong'
-                     WHEN q.status = 'approved' THEN 'confirmed' END AS verdict,
-                EXISTS (SELECT 1 FROM actions a WHERE a.idem_key IN ({actions})
-                        AND a.status = 'done' AND a.action IN ('hide', 'delete', 'ban'))
-                    AS acted,
-                q.id IS NOT NULL AS queued
+            outcome AS (
+              SELECT u.comment_uid, q.status AS review, q.id IS NOT NULL AS queued,
+                coalesce((SELECT 2 * max(a.status = 'undone') + max(a.status = 'done')
+                          FROM actions a WHERE a.idem_key IN ({destructive})), 0) AS platform
               FROM (SELECT DISTINCT comment_uid FROM flagged) u
-              LEFT JOIN review_queue q ON q.comment_uid = u.comment_uid)
+              LEFT JOIN review_queue q ON q.comment_uid = u.comment_uid
+              LIMIT -1),  -- no limit, but SQLite then reads the subquery once, not per use
+            verdict AS (
+              SELECT comment_uid, queued, platform & 1 AS acted,
+                CASE WHEN platform & 2 THEN 'wrong' WHEN review = 'rejected' THEN 'wrong'
+                     WHEN review = 'approved' THEN 'confirmed' END AS verdict
+              FROM outcome)
             SELECT f.rule AS rule, count(*) AS flagged, sum(v.acted) AS acted,
                    sum(v.queued) AS queued,
                    count(CASE WHEN v.verdict = 'confirmed' THEN 1 END) AS confirmed,
