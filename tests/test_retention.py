@@ -16,9 +16,9 @@ from moderator.models import (Action, ActionStatus, Author, Capabilities, Catego
                               Decision, Finding, Mode, Severity)
 from moderator.store import QueueEntry, Store, audit_row, clock
 from moderator.worker import run_account
+from tests.store_support import vm_steps
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
-STEP = 10
 
 
 def comment(cid, account="acct"):
@@ -102,21 +102,6 @@ def test_forgetting_goes_on_chunk_after_chunk(tmp_path, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
     assert store.forget_quiet("acct", 7, chunk=3) == 10
     assert uids(store) == {f"file:acct:h{i}" for i in range(5)}
-
-
-def vm_steps(store, work):
-    counted = [0]
-
-    def count():
-        counted[0] += 1
-        return 0
-
-    store.db.conn.set_progress_handler(count, STEP)
-    try:
-        work()
-    finally:
-        store.db.conn.set_progress_handler(None, STEP)
-    return counted[0]
 
 
 @pytest.mark.parametrize("kept", [100, 1000])

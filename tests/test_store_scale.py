@@ -8,24 +8,9 @@ the comments, never with their square."""
 from datetime import datetime, timedelta, timezone
 
 from moderator.store import AuditFilter, Store
+from tests.store_support import vm_steps
 
-STEP = 10  # the handler runs every STEP virtual machine instructions
 NOW = datetime(2026, 12, 2, tzinfo=timezone.utc)
-
-
-def vm_steps(store, read):
-    counted = [0]
-
-    def count():
-        counted[0] += 1
-        return 0  # go on
-
-    store.db.conn.set_progress_handler(count, STEP)
-    try:
-        read()
-    finally:
-        store.db.conn.set_progress_handler(None, STEP)
-    return counted[0]
 
 
 def filled(path, comments, open_actions=3):
