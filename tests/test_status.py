@@ -61,6 +61,24 @@ def test_status_is_attention_until_every_account_polls(tmp_path: Path) -> None:
     assert down.exit_code == 1 and "daemon not running" in down.output
 
 
+def test_status_shows_the_store_and_a_nearly_full_disk(tmp_path: Path, monkeypatch) -> None:
+    _, settings = setup(tmp_path)
+    poll_all(settings)
+    report = json.loads(status(tmp_path, "--no-daemon-check", "--json").output)
+    store = report["store"]
+    assert store["path"] == str(settings.store_path) and store["keep_days"] is None
+    assert store["bytes"] >= settings.store_path.stat().st_size > 0 and store["free_bytes"] > 0
+    assert "every comment is kept" in status(tmp_path, "--no-daemon-check").output
+    from moderator.cli import status as status_module
+
+    real = status_module.shutil.disk_usage
+    monkeypatch.setattr(status_module.shutil, "disk_usage",
+                        lambda path: real(path)._replace(free=250_000_000))
+    low = status(tmp_path, "--no-daemon-check")
+    assert low.exit_code == 1
+    assert f"ATTENTION: store: 250.0 MB free on the disk of {settings.store_path}" in low.output
+
+
 def test_stale_and_failing_accounts_need_attention(tmp_path: Path) -> None:
     _, settings = setup(tmp_path)
     poll_all(settings)

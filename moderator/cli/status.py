@@ -6,6 +6,7 @@ connectors: monitoring calls it often and expects an answer at once."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,10 @@ from moderator.daemon_lock import DaemonLock
 from moderator.store import Store, now
 
 ATTENTION_EXIT = 1
+# Less free space than this on the store's disk needs attention: once the disk is full SQLite
+# refuses every write, so the daemon records nothing, and VACUUM needs as much free space again
+# as the file takes.
+LOW_DISK_BYTES = 1 << 30
 
 
 def _age(when: datetime | None, at: datetime) -> str:
@@ -54,6 +59,35 @@ def account_report(settings: config.Settings, store: Store, at: datetime) -> lis
     return out
 
 
+def store_report(settings: config.Settings) -> dict[str, Any]:
+    """The store's size on disk (with its write-ahead log) and the free space beside it."""
+    path = settings.store_path
+    files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return {"path": str(path), "bytes": sum(f.stat().st_size for f in files if f.exists()),
+            "free_bytes": shutil.disk_usage(path.parent).free, "keep_days": settings.keep_days}
+
+
+def _store_problem(store: dict[str, Any]) -> list[str]:
+    if store["free_bytes"] >= LOW_DISK_BYTES:
+        return []
+    return [f"store: {_size(store['free_bytes'])} free on the disk of {store['path']} "
+            f"({_size(store['bytes'])} used by it; see [store] keep_days)"]
+
+
+def _store_line(store: dict[str, Any]) -> str:
+    kept = (f"comments nothing happened to are forgotten after {store['keep_days']} days"
+            if store["keep_days"] else "every comment is kept ([store] keep_days)")
+    return (f"store: {store['path']} {_size(store['bytes'])}, {_size(store['free_bytes'])} "
+            f"free; {kept}")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (for monitoring).")
 @click.option("--no-daemon-check", is_flag=True,
@@ -76,13 +110,15 @@ def status(ctx: click.Context, as_json: bool, no_daemon_check: bool) -> None:
     with open_store(settings) as store:
         accounts = account_report(settings, store, at)
         queue = store.queue_size()
+    disk = store_report(settings)
     problems = [f"{a['account']}: {reason}" for a in accounts for reason in a["attention"]]
+    problems += _store_problem(disk)
     if pid is None and not no_daemon_check:
         problems.insert(0, f"daemon not running (no lock held on {settings.lock_path()})")
     if as_json:
         click.echo(json.dumps({
             "daemon": {"running": pid is not None, "pid": pid},
-            "queue": queue, "attention": problems,
+            "queue": queue, "store": disk, "attention": problems,
             "accounts": [{**a, "brake": a["brake"] and {k: a["brake"][k]
                                                          for k in ("reason", "since")}}
                          for a in accounts]}, default=str, indent=2))
@@ -96,6 +132,7 @@ def status(ctx: click.Context, as_json: bool, no_daemon_check: bool) -> None:
                                            "last poll", "backlog", "failed acts 24h",
                                            "errors 24h", "queued", "brake"]))
         click.echo(f"review queue: {queue} pending")
+        click.echo(_store_line(disk))
         for problem in problems:
             click.echo(f"ATTENTION: {problem}")
     if problems:
