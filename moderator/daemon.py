@@ -43,6 +43,7 @@ from moderator import config
 from moderator.config import AccountSettings, Settings
 from moderator.daemon_lock import DaemonLock
 from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited, unlocated
+from moderator.open_files import raise_open_files_limit
 from moderator.overrun import OverrunLog
 from moderator.pipeline import Pipeline
 from moderator.store import Store, now
@@ -98,7 +99,7 @@ class Daemon:
         # under one brand hold one copy of the rules' data and models, not a thousand.
         self._pipelines: dict[tuple[int, str], Pipeline] = {}
         self._pipelines_lock = threading.Lock()
-        self._stores: dict[str, Store] = {}
+        self._stores: dict[int, Store] = {}  # by thread
         self._stores_lock = threading.Lock()
         self._active = _Active()
         self._lock = DaemonLock(settings.lock_path())
@@ -125,7 +126,7 @@ class Daemon:
         if self.stopping.is_set() or self.clock() < state.next_try:
             return None
         with self._job(), self._overrun_ends(f"poll {name}"):
-            store = self._store(f"poll:{name}")
+            store = self._store()
             try:
                 if state.connector is None:
                     state.connector = self.connect(account)
@@ -216,7 +217,7 @@ class Daemon:
         if self.digest_sender is None or self.stopping.is_set():
             return False
         with self._job(), self._digest_lock:  # the cron, missed and retry jobs never overlap
-            store = self._store("digest")
+            store = self._store()
             at = self.wall_clock()
             due = self.digest_due(at)
             last = store.last_digest()
@@ -258,8 +259,9 @@ class Daemon:
         ``schedule=False`` only takes the lock, for a caller driving :meth:`poll` itself.
         """
         self._lock.acquire()
+        raise_open_files_limit(len(self.accounts))
         try:
-            store = self._store("daemon")
+            store = self._store()
             stale = store.mark_interrupted_runs()
             if stale:
                 logger.warning("%d poll(s) were interrupted by a crash; resuming", stale)
@@ -328,7 +330,7 @@ class Daemon:
             clean = self._active.count == 0
         if clean:
             try:
-                store = self._store("daemon")
+                store = self._store()
                 with store.atomic():
                     store.record_event(None, "daemon.stopped", f"pid {os.getpid()}")
             except Exception:
@@ -369,12 +371,17 @@ class Daemon:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _store(self, key: str) -> Store:
-        """One connection per job: a job never runs twice at once, so none is shared."""
+    def _store(self) -> Store:
+        """This thread's connection: the scheduler's few threads (at most ten) each run one job
+        at a time, so none is used by two at once. One per job instead cost every account three
+        file descriptors (database, WAL, shared memory) and a page cache of its own: 400 pages
+        failed to open the database under the usual limit of 1,024 descriptors for a service,
+        and 1,000 held ~600 MiB (bench/core.md)."""
         with self._stores_lock:
-            if key not in self._stores:
-                self._stores[key] = Store(self.settings.store_path)
-            return self._stores[key]
+            store = self._stores.get(threading.get_ident())
+            if store is None:
+                store = self._stores[threading.get_ident()] = Store(self.settings.store_path)
+            return store
 
     @contextmanager
     def _overrun_ends(self, job_name: str) -> Iterator[None]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
 import signal
 import sys
 import time
@@ -379,3 +381,36 @@ def test_a_login_refused_when_opening_the_connector_backs_off(tmp_path: Path) ->
         assert errors == [("acme", "AuthFailed")]
     finally:
         daemon.shutdown()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd")
+def test_open_files_do_not_grow_with_the_accounts(tmp_path: Path) -> None:
+    names = {f"p{i}": "enforce" for i in range(30)}
+    _, settings = setup(tmp_path, names, comments=2)
+    daemon = Daemon(settings)
+    daemon.start(schedule=False)  # opens this thread's store
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for name in names:
+            assert daemon.poll(name).error is None
+        grown = len(os.listdir("/proc/self/fd")) - before
+    finally:
+        assert daemon.shutdown()
+    assert all(recorded(settings, name) == 2 for name in names)
+    assert grown < 10, grown  # one connection per account held 3 files each: 87 more
+
+
+def test_the_open_files_limit_is_raised_to_the_hard_one() -> None:
+    probe = ("import resource\n"
+             "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+             "resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))\n"
+             "from moderator.open_files import raise_open_files_limit\n"
+             "print(raise_open_files_limit(5000), hard, "
+             "resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60)
+    limit, hard, now_soft = done.stdout.split()
+    expected = hard if int(hard) != -1 else "65536"  # -1: unlimited
+    assert limit == now_soft == expected, done.stdout
+    if int(expected) < 64 + 2 * 5000:
+        assert "raise LimitNOFILE" in done.stderr
