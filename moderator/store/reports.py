@@ -175,7 +175,7 @@ class Reports(StoreBase):
         when, args = ("WHERE created_at >= ?", [clock.iso(since)]) if since else ("", [])
         # What happened on the platform, in one look at a comment's destructive actions (the
         # only ones done or undone) through the index: 2 if one was undone, + 1 if one was done.
-        destructive = idem_keys_sql("u.comment_uid", (Action.HIDE, Action.DELETE, Action.BAN))
+        destructive = idem_keys_sql("u.comment_uid", [a for a in Action if a.destructive])
         return list(self.db.query(f"""
             WITH flagged AS (SELECT DISTINCT rule, comment_uid FROM findings {when}),
             outcome AS (
