@@ -102,7 +102,7 @@ class AuditLog(StoreBase):
         """Destructive actions planned in enforce mode for the account since ``since``."""
         row = self.db.execute(
             "SELECT count(*) FROM actions WHERE account = ? AND at >= ? AND status = 'planned' "
-            "AND dry_run = 0 AND action IN ('hide', 'delete', 'ban') AND actor = 'moderator'",
+            f"AND dry_run = 0 AND action IN ({_DESTRUCTIVE_SQL}) AND actor = 'moderator'",
             [account, clock.iso(since)]).fetchone()
         return int(row[0])
 
@@ -119,12 +119,12 @@ class AuditLog(StoreBase):
         """Destructive actions done on a comment and not undone, latest first."""
         rows = self.db.execute(
             f"""SELECT action, status FROM actions WHERE idem_key IN ({_EVERY_ACTION}) AND
-               status IN ('done', 'undone') AND action IN ('hide', 'delete', 'ban')
+               status IN ('done', 'undone') AND action IN ({_DESTRUCTIVE_SQL})
                ORDER BY id""", idem_keys(uid)).fetchall()
         state: dict[str, bool] = {}
         for action, status in rows:
             state[action] = status == ActionStatus.DONE.value
-        return [Action(a) for a in ("ban", "delete", "hide") if state.get(a)]
+        return [a for a in reversed(DESTRUCTIVE) if state.get(a.value)]
 
 
 def audit_row(comment: Comment, action: Action, status: ActionStatus, *,
@@ -136,18 +136,27 @@ def audit_row(comment: Comment, action: Action, status: ActionStatus, *,
 
 
 def idem_key(comment: Comment, action: Action) -> str:
-    return f"{comment.uid}:{action.value}"
+    return _idem(comment.uid, action.value)
 
 
 def idem_keys(uid: str) -> list[str]:
     """The idem_key of every action on the comment: its rows are found through the
     ``actions_idem`` index (an index on comment_uid cost every row of the log a write)."""
-    return [f"{uid}:{action.value}" for action in Action]
+    return [_idem(uid, action.value) for action in Action]
+
+
+def _idem(uid: str, action: str) -> str:
+    return f"{uid}:{action}"
+
+
+def idem_key_sql(uid_sql: str, action_sql: str) -> str:
+    """``_idem`` in SQL, of two SQL expressions (the one other spelling of the key)."""
+    return f"{uid_sql} || ':' || {action_sql}"
 
 
 def idem_keys_sql(uid_column: str, actions: Iterable[Action] = tuple(Action)) -> str:
     """``idem_keys`` in SQL, of the comment uid in ``uid_column`` (only ``actions``' keys)."""
-    return ", ".join(f"{uid_column} || ':{action.value}'" for action in actions)
+    return ", ".join(idem_key_sql(uid_column, f"'{action.value}'") for action in actions)
 
 
 # Positions in an audit_row; the statuses that open or close an action (open_actions).
@@ -155,3 +164,5 @@ _STATUS, _IDEM_KEY = 4, 9
 _PLANNED = ActionStatus.PLANNED.value
 _OPENS_OR_CLOSES = frozenset({_PLANNED, ActionStatus.DONE.value, ActionStatus.SKIPPED.value})
 _EVERY_ACTION = ", ".join("?" * len(Action))
+DESTRUCTIVE = tuple(action for action in Action if action.destructive)  # least to most
+_DESTRUCTIVE_SQL = ", ".join(f"'{action.value}'" for action in DESTRUCTIVE)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from moderator.models import Action
+from moderator.store.audit import idem_key_sql
 from moderator.store.base import StoreBase
 from moderator.store.clock import iso
 
@@ -64,7 +65,7 @@ def _like_prefix(text: str) -> str:
 # names, a comment id being possibly on several accounts: the audit log has no index on
 # comment_uid (it cost every row of the log a write), so its rows are found by these.
 _ACTION_NAMES = ", ".join(f"('{a.value}')" for a in Action)
-_COMMENT_IDEM_KEYS = ("SELECT u.uid || ':' || k.column1 FROM (SELECT uid FROM comments "
+_COMMENT_IDEM_KEYS = (f"SELECT {idem_key_sql('u.uid', 'k.column1')} FROM (SELECT uid FROM comments "
                       f"WHERE comment_id = ? UNION SELECT ?) u, (VALUES {_ACTION_NAMES}) k")
 
 

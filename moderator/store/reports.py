@@ -10,9 +10,9 @@ import json
 from datetime import datetime
 from typing import Any, Sequence
 
-from moderator.models import Action, ActionStatus
+from moderator.models import ActionStatus
 from moderator.store import clock
-from moderator.store.audit import idem_keys_sql
+from moderator.store.audit import DESTRUCTIVE, idem_keys_sql
 from moderator.store.base import StoreBase
 
 
@@ -175,7 +175,7 @@ class Reports(StoreBase):
         when, args = ("WHERE created_at >= ?", [clock.iso(since)]) if since else ("", [])
         # What happened on the platform, in one look at a comment's destructive actions (the
         # only ones done or undone) through the index: 2 if one was undone, + 1 if one was done.
-        destructive = idem_keys_sql("u.comment_uid", [a for a in Action if a.destructive])
+        destructive = idem_keys_sql("u.comment_uid", DESTRUCTIVE)
         return list(self.db.query(f"""
             WITH flagged AS (SELECT DISTINCT rule, comment_uid FROM findings {when}),
             outcome AS (
