@@ -1,4 +1,5 @@
-"""Carry a decision out through the connector. Never raises: every outcome goes to the log.
+"""Carry a decision out through the connector. Every outcome goes to the log; nothing raises
+but a store that cannot be written (a full disk).
 
 The planned action is already in the audit log (written with the batch) before this runs, so
 a crash between the two is replayed from the log; the log is checked first so that nothing is
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from connectors.base import Connector
-from moderator.errors import ConnectorError, RateLimited, UnsupportedAction
+from moderator.errors import ConnectorError, RateLimited, StoreError, UnsupportedAction
 from moderator.models import Action, ActionResult, ActionStatus, Comment
 from moderator.store import Store
 
@@ -50,6 +51,13 @@ def carry_out(store: Store, connector: Connector, comment: Comment, action: Acti
     try:
         store.log_action(comment, action, status, rule_version=rule_version, actor=actor,
                          detail=detail)
+    except StoreError:
+        # It stays planned, so the next pass asks the platform before sending it again (as
+        # after a crash). Carrying on would leave every later action of the batch unlogged
+        # too: they wait, planned, for a pass that can log them.
+        logger.error("%s: %s %s but not logged; the rest of the batch's actions wait",
+                     where, action.value, status.value)
+        raise
     except Exception:
         logger.exception("%s: could not log %s %s", where, action.value, status.value)
     log = logger.warning if status is ActionStatus.FAILED else logger.info

@@ -42,7 +42,8 @@ from connectors.base import Connector
 from moderator import config
 from moderator.config import AccountSettings, Settings
 from moderator.daemon_lock import DaemonLock
-from moderator.errors import AuthFailed, ConfigError, ConnectorError, RateLimited, unlocated
+from moderator.errors import (AuthFailed, ConfigError, ConnectorError, RateLimited, StoreError,
+                              unlocated)
 from moderator.open_files import raise_open_files_limit
 from moderator.overrun import OverrunLog
 from moderator.pipeline import Pipeline
@@ -139,6 +140,9 @@ class Daemon:
             except (ConfigError, ConnectorError) as e:  # a missing secret, a failed login
                 self._failed(store, account, state, e, record=True)
                 return None
+            except StoreError as e:  # a full disk: said in the back-off's line, not recorded
+                self._failed(store, account, state, e, record=False)
+                return None
             except Exception as e:  # a bug or a locked database: this account only
                 logger.exception("%s %s: poll failed", account.platform, name)
                 self._failed(store, account, state, e, record=True)
@@ -187,6 +191,9 @@ class Daemon:
                 store.record_event(account.name, "account.backoff",
                                    f"{state.last_error}; failure {state.failures}, next try "
                                    f"at {retry_at.isoformat(timespec='seconds')}")
+        except StoreError as e:
+            logger.error("%s %s: could not record the failure: %s", account.platform,
+                         account.name, e)
         except Exception:
             logger.exception("%s %s: could not record the failure", account.platform,
                              account.name)
@@ -333,6 +340,8 @@ class Daemon:
                 store = self._store()
                 with store.atomic():
                     store.record_event(None, "daemon.stopped", f"pid {os.getpid()}")
+            except StoreError as e:
+                logger.error("could not record the stop: %s", e)
             except Exception:
                 logger.exception("could not record the stop")
             with self._stores_lock:

@@ -31,7 +31,7 @@ class InputError(ModeratorError):
 
 
 class StoreError(ModeratorError):
-    """The database cannot be opened or migrated."""
+    """The database cannot be opened, migrated or written (a full disk)."""
 
 
 class ConnectorError(ModeratorError):

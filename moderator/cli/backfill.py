@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import click
 from tabulate import tabulate
 
 from moderator import config
 from moderator.cli.common import Progress, load_settings, open_store, parse_when
-from moderator.errors import ConfigError, ModeratorError
+from moderator.errors import ConfigError, ModeratorError, StoreError
 from moderator.heap import freeze_start_up
 from moderator.parallel import default_jobs
 from moderator.pipeline import Pipeline
+from moderator.store import Store
 from moderator.worker import open_connector, run_account
 
 
@@ -51,32 +53,49 @@ def backfill(ctx: click.Context, account_names: tuple[str, ...], since: str | No
     rule_sets: dict[str, Pipeline] = {}  # accounts whose rules have the same options share them
     with open_store(settings) as store:
         for account in accounts:
-            try:
-                connector = open_connector(account, secrets)
-            except ModeratorError as e:
-                click.echo(f"{account.name}: {e}", err=True)
+            outcome = _backfill_account(settings, account, secrets, store, rule_sets,
+                                        (start, end), jobs or default_jobs())
+            if outcome is None:
                 failed = True
                 continue
-            started = time.perf_counter()
-            version = Pipeline.version_for(settings, account)
-            if version not in rule_sets:
-                rule_sets[version] = Pipeline.for_account(settings, account)
-                freeze_start_up()
-            with Progress(account.name) as progress:
-                summary = run_account(settings, account, connector, store, kind="backfill",
-                                      since=start, until=end, pipeline=rule_sets[version],
-                                      progress=progress.advance, jobs=jobs or default_jobs())
-            elapsed = time.perf_counter() - started
-            failed |= summary.error is not None
-            rows.append([account.name, account.mode.value, summary.fetched, summary.new,
-                         summary.flagged, summary.decisions.get("review", 0),
-                         summary.decisions.get("hide", 0), summary.decisions.get("delete", 0),
-                         summary.acted, summary.skipped,
-                         "error: " + str(summary.error) if summary.error else
-                         ("BRAKE" if summary.brake_engaged else "ok"),
-                         f"{elapsed:.1f}s"])
+            row, ok = outcome
+            rows.append(row)
+            failed |= not ok
     click.echo(tabulate(rows, headers=["account", "mode", "fetched", "new", "flagged",
                                        "review", "hide", "delete", "done", "bad lines",
                                        "status", "time"]))
     if failed:
         ctx.exit(1)
+
+
+def _backfill_account(settings: config.Settings, account: config.AccountSettings,
+                      secrets: config.Secrets, store: Store, rule_sets: dict[str, Pipeline],
+                      when: tuple[datetime | None, datetime | None],
+                      jobs: int) -> tuple[list, bool] | None:
+    """The account's row of the table and whether its pass went without error; None (said on
+    stderr) if it could not be read or the store could not be written (a full disk: what was
+    stored stays, the rest is not)."""
+    try:
+        connector = open_connector(account, secrets)
+    except ModeratorError as e:
+        click.echo(f"{account.name}: {e}", err=True)
+        return None
+    started = time.perf_counter()
+    version = Pipeline.version_for(settings, account)
+    if version not in rule_sets:
+        rule_sets[version] = Pipeline.for_account(settings, account)
+        freeze_start_up()
+    try:
+        with Progress(account.name) as progress:
+            summary = run_account(settings, account, connector, store, kind="backfill",
+                                  since=when[0], until=when[1], pipeline=rule_sets[version],
+                                  progress=progress.advance, jobs=jobs)
+    except StoreError as e:
+        click.echo(f"{account.name}: {e}", err=True)
+        return None
+    return [account.name, account.mode.value, summary.fetched, summary.new, summary.flagged,
+            summary.decisions.get("review", 0), summary.decisions.get("hide", 0),
+            summary.decisions.get("delete", 0), summary.acted, summary.skipped,
+            "error: " + str(summary.error) if summary.error else
+            ("BRAKE" if summary.brake_engaged else "ok"),
+            f"{time.perf_counter() - started:.1f}s"], summary.error is None

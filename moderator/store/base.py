@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,8 +61,29 @@ class StoreBase:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield
-        except BaseException:
+            conn.execute("COMMIT")  # a full disk may fail here, after every statement passed
+        except BaseException as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error) and _disk_failed(e):
+                raise StoreError(f"{self.path}: cannot write ({e}); nothing of this change "
+                                 f"was kept; {_free_space(self.path)} free on its disk") from None
             raise
-        conn.execute("COMMIT")
+
+
+# What the disk under the store does, not a bug: said in one line that names the file (a
+# daemon pass then fails for its account and is tried again after a back-off; its comments
+# were not stored, so they are judged again).
+_DISK_ERRORS = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY})
+
+
+def _disk_failed(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)  # extended codes keep the primary low byte
+    return code is not None and code & 0xFF in _DISK_ERRORS
+
+
+def _free_space(path: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(path.resolve().parent).free / 2**20:,.1f} MB"
+    except OSError:
+        return "unknown space"
