@@ -31,6 +31,7 @@ from connectors.base import Batch
 from moderator.judge import Judge, Prepared
 from moderator.models import (Action, Author, Category, Comment, Decision, Finding, Link,
                               Severity)
+from moderator.parallel import quiet_worker
 from moderator.store import Store
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ def backfill_in_parallel(finish: Finish, store: Store, judge: Judge, batches: It
     global _forked_judge
     _forked_judge = judge  # what the forked workers judge with
     workers = jobs - 1 if "fork" in multiprocessing.get_all_start_methods() else 0
-    with (multiprocessing.get_context("fork").Pool(workers) if workers > 0
-          else nullcontext()) as pool:
+    workers_or_none = (multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker)
+                       if workers > 0 else nullcontext())
+    with workers_or_none as pool:
         for batch, new, prepared in _in_order(pool, workers, judge, store, iter(batches)):
             summary.fetched += len(batch.comments)
             summary.skipped += batch.skipped

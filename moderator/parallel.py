@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 
@@ -51,7 +52,7 @@ def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int) -> 
     if "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
         _state, _work = setup(), work  # inherited by the forked workers
-        initializer, initargs = None, ()
+        initializer, initargs = quiet_worker, ()
     else:  # pragma: no cover - not Linux
         context = multiprocessing.get_context("spawn")
         initializer, initargs = _start_worker, (setup, work)
@@ -69,8 +70,17 @@ def ordered_map(setup: Setup, work: Work, batches: Iterable[Any], jobs: int) -> 
             yield pending.popleft().get()
 
 
+def quiet_worker() -> None:
+    """A worker's start: Ctrl-C reaches the whole process group, and only the parent answers it
+    (it ends the workers: a traceback from each was all they added). A worker whose parent is
+    gone (killed) ends at its next write to it, silently, as a command-line tool does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
 def _start_worker(setup: Setup, work: Work) -> None:
     global _state, _work
+    quiet_worker()
     _state, _work = setup(), work
 
 
