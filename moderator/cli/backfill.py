@@ -10,7 +10,7 @@ from tabulate import tabulate
 
 from moderator import config
 from moderator.cli.common import Progress, load_settings, open_store, parse_when
-from moderator.errors import ConfigError, ModeratorError, StoreError
+from moderator.errors import ConfigError, ModeratorError
 from moderator.heap import freeze_start_up
 from moderator.parallel import default_jobs
 from moderator.pipeline import Pipeline
@@ -75,22 +75,18 @@ def _backfill_account(settings: config.Settings, account: config.AccountSettings
     """The account's row of the table and whether its pass went without error; None (said on
     stderr) if it could not be read or the store could not be written (a full disk: what was
     stored stays, the rest is not)."""
+    started = time.perf_counter()
     try:
         connector = open_connector(account, secrets)
-    except ModeratorError as e:
-        click.echo(f"{account.name}: {e}", err=True)
-        return None
-    started = time.perf_counter()
-    version = Pipeline.version_for(settings, account)
-    if version not in rule_sets:
-        rule_sets[version] = Pipeline.for_account(settings, account)
-        freeze_start_up()
-    try:
+        version = Pipeline.version_for(settings, account)
+        if version not in rule_sets:
+            rule_sets[version] = Pipeline.for_account(settings, account)
+            freeze_start_up()
         with Progress(account.name) as progress:
             summary = run_account(settings, account, connector, store, kind="backfill",
                                   since=when[0], until=when[1], pipeline=rule_sets[version],
                                   progress=progress.advance, jobs=jobs)
-    except StoreError as e:
+    except ModeratorError as e:  # run_account says a platform's failure in the summary
         click.echo(f"{account.name}: {e}", err=True)
         return None
     return [account.name, account.mode.value, summary.fetched, summary.new, summary.flagged,

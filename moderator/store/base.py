@@ -79,7 +79,7 @@ _DISK_ERRORS = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQL
 
 def _disk_failed(error: sqlite3.Error) -> bool:
     code = getattr(error, "sqlite_errorcode", None)  # extended codes keep the primary low byte
-    return code is not None and code & 0xFF in _DISK_ERRORS
+    return code is not None and (code & 0xFF) in _DISK_ERRORS
 
 
 def _free_space(path: Path) -> str:
